@@ -1,0 +1,243 @@
+"""``serve``: answer SIP calls with one supervised call session each, until asked to stop.
+
+Wiring: the pjsua2 endpoint (its own thread) reports accepted INVITEs to this asyncio loop, which owns
+all call state: how many calls run, which get the overflow treatment (switchboard or 486), the
+maximum call duration, and the graceful stop (no new calls; running ones finish or are handed to the
+switchboard after a grace period; then the SIP stack is shut down).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from voicebot.calllog import CallOutcome, CallRecorder
+from voicebot.config import Settings
+from voicebot.ports import CallChannel
+from voicebot.telephony.channel import PjsuaChannel
+from voicebot.telephony.endpoint import IncomingCall, SipEndpoint
+
+_LOGGER: Final = logging.getLogger(__name__)
+
+SWITCHBOARD: Final = "zentrale"
+"""Department id of the central switchboard (overflow, hand-over at shutdown and after max duration)."""
+MAX_DURATION_SLACK_S: Final = 20.0
+"""The session ends a call itself at ``max_call_seconds``; the app steps in this much later (seconds)."""
+PROMPT_WAIT_S: Final = 30.0
+"""Longest wait for a prompt to finish playing before a transfer or hang-up (seconds)."""
+
+SessionRunner = Callable[[CallChannel], Awaitable[object]]
+"""Runs one answered call to its end (``CallSession(...).run`` in production)."""
+PromptAudio = Callable[[str], bytes]
+"""Prompt id (``overflow``, ``apology``, ``transfer_switchboard``) -> line-rate PCM (empty if none)."""
+
+
+class Switch:
+    """The loop side of the telephone line: admits calls, runs sessions, shuts down gracefully."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        recorder: CallRecorder,
+        run_session: SessionRunner,
+        prompt_audio: PromptAudio,
+    ) -> None:
+        self._settings = settings
+        self._recorder = recorder
+        self._run_session = run_session
+        self._prompt_audio = prompt_audio
+        self._endpoint: SipEndpoint | None = None
+        self._sessions: dict[asyncio.Task[None], PjsuaChannel] = {}
+        self._overflow: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        switchboard = settings.departments.get(SWITCHBOARD)
+        self.switchboard_target = switchboard.target if switchboard is not None else ""
+
+    @property
+    def live_calls(self) -> int:
+        """Calls in progress (sessions plus overflow hand-overs)."""
+        return len(self._sessions) + len(self._overflow)
+
+    async def serve(self, stop: asyncio.Event, grace_seconds: float, pj_log_level: int = 1) -> None:
+        """Run until ``stop`` is set, then stop gracefully."""
+        loop = asyncio.get_running_loop()
+        endpoint = SipEndpoint(self._settings, loop, self._incoming, pj_log_level)
+        self._endpoint = endpoint
+        await asyncio.to_thread(endpoint.start)
+        try:
+            await stop.wait()
+            await self._drain(grace_seconds)
+        finally:
+            await asyncio.to_thread(endpoint.stop)
+            self._endpoint = None
+
+    async def _drain(self, grace_seconds: float) -> None:
+        self._stopping = True
+        assert self._endpoint is not None
+        self._endpoint.accepting = False
+        _LOGGER.info("stopping: no new calls; %d call(s) in progress get %.0f s to finish", self.live_calls, grace_seconds)
+        tasks = set(self._sessions) | self._overflow
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace_seconds)
+        left = [task for task in self._sessions if not task.done()]
+        for task in left:
+            task.cancel()
+        handovers = [self._hand_over(self._sessions[task], "shutdown") for task in left]
+        if handovers:
+            _LOGGER.info("stopping: handing %d call(s) to the switchboard", len(handovers))
+            await asyncio.gather(*handovers, return_exceptions=True)
+        rest = set(self._sessions) | self._overflow
+        if rest:
+            await asyncio.wait(rest, timeout=5.0)
+        _LOGGER.info("stopped taking calls")
+
+    # --- admission --------------------------------------------------------------------------------
+
+    def _incoming(self, incoming: IncomingCall) -> None:
+        endpoint = self._endpoint
+        if endpoint is None:
+            return
+        if self._stopping:
+            endpoint.reject(incoming.key, 503)
+            return
+        rate = self._settings.audio.line_rate
+        loop = asyncio.get_running_loop()
+        channel = PjsuaChannel(endpoint, incoming.key, incoming.call_id, incoming.remote, rate, loop)
+        if len(self._sessions) < self._settings.sip.max_calls:
+            task = loop.create_task(self._session(channel), name=f"call {incoming.call_id}")
+            self._sessions[task] = channel
+            task.add_done_callback(self._finished)
+            _LOGGER.info("call %s from %s accepted (%d live)", incoming.call_id, incoming.remote, self.live_calls)
+            return
+        if (
+            self._settings.sip.overflow == "switchboard"
+            and self.switchboard_target
+            and len(self._overflow) < self._settings.sip.max_calls
+        ):
+            _LOGGER.warning("all %d lines busy: call %s goes to the switchboard", self._settings.sip.max_calls, incoming.call_id)
+            task = loop.create_task(self._overflow_call(channel), name=f"overflow {incoming.call_id}")
+            self._overflow.add(task)
+            task.add_done_callback(self._finished)
+            return
+        _LOGGER.warning("all %d lines busy: call %s rejected with 486", self._settings.sip.max_calls, incoming.call_id)
+        endpoint.reject(incoming.key, 486)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._sessions.pop(task, None)
+        self._overflow.discard(task)
+        _LOGGER.info("%s ended (%d live)", task.get_name(), self.live_calls)
+
+    # --- one call ---------------------------------------------------------------------------------
+
+    async def _session(self, channel: PjsuaChannel) -> None:
+        channel.answer()
+        limit = self._settings.sip.max_call_seconds + MAX_DURATION_SLACK_S
+        try:
+            await asyncio.wait_for(self._run_session(channel), limit)
+        except TimeoutError:
+            _LOGGER.warning("call %s: longer than %d s, handing it to the switchboard", channel.call_id, limit)
+            await self._hand_over(channel, "max_duration")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _LOGGER.exception("call %s: the session failed; apologising and hanging up", channel.call_id)
+            await self._say(channel, "apology")
+        finally:
+            await channel.hangup()
+
+    async def _overflow_call(self, channel: PjsuaChannel) -> None:
+        now = self._now()
+        self._recorder.call_started(channel.call_id, channel.remote, now)
+        reason = f"alle {self._settings.sip.max_calls} Leitungen belegt"
+        try:
+            channel.answer()
+            await self._say(channel, "overflow")
+            result = await channel.transfer(self.switchboard_target) if not channel.ended else None
+            if result is not None and not result.ok:
+                reason += f"; Weiterleitung gescheitert ({result.status} {result.reason})"
+        finally:
+            await channel.hangup()
+            self._recorder.call_ended(channel.call_id, CallOutcome("overflow", SWITCHBOARD, None, reason, self._now()))
+
+    async def _hand_over(self, channel: PjsuaChannel, prompt: str) -> None:
+        """Announce and transfer a running call to the switchboard (used at shutdown and max duration)."""
+        if channel.ended or not self.switchboard_target:
+            await channel.hangup()
+            return
+        channel.stop_playback()
+        await self._say(channel, "transfer_switchboard" if prompt == "shutdown" else prompt)
+        if not channel.ended:
+            await channel.transfer(self.switchboard_target)
+        await channel.hangup()
+
+    async def _say(self, channel: PjsuaChannel, prompt_id: str) -> None:
+        """Play a fixed prompt and wait (bounded) until it has gone out."""
+        try:
+            pcm = self._prompt_audio(prompt_id)
+        except Exception:
+            _LOGGER.exception("prompt %s could not be rendered", prompt_id)
+            pcm = b""
+        if not pcm or channel.ended:
+            return
+        channel.play(pcm)
+        for _ in range(int(PROMPT_WAIT_S * 20)):
+            if channel.ended or channel.playback_pending_ms() <= 0:
+                break
+            await asyncio.sleep(0.05)
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.now(ZoneInfo(self._settings.timezone))
+
+
+async def serve(
+    settings: Settings,
+    bot: Any,
+    recorder: CallRecorder,
+    stop: asyncio.Event,
+    *,
+    run_session: SessionRunner | None = None,
+    prompt_audio: PromptAudio | None = None,
+    grace_seconds: float = 30.0,
+    pj_log_level: int = 1,
+) -> None:
+    """Answer calls until ``stop`` is set; each call runs ``CallSession(bot, channel, recorder, clock)``.
+
+    ``run_session`` and ``prompt_audio`` replace the bot's session and prompts (tests drive the line
+    with a scripted session this way); ``grace_seconds`` is how long running calls may continue after
+    ``stop`` before they are handed to the switchboard.
+    """
+    zone = ZoneInfo(settings.timezone)
+    if run_session is None:
+        from voicebot.session import CallSession
+
+        def clock() -> dt.datetime:
+            return dt.datetime.now(zone)
+
+        async def session_of_bot(channel: CallChannel) -> object:
+            return await CallSession(bot, channel, recorder, clock).run()
+
+        run_session = session_of_bot
+    if prompt_audio is None:
+        prompt_audio = _bot_prompts(bot)
+    switch = Switch(settings, recorder, run_session, prompt_audio)
+    await switch.serve(stop, grace_seconds, pj_log_level)
+
+
+def _bot_prompts(bot: Any) -> PromptAudio:
+    """Fixed prompts rendered through the bot's speech cache (empty audio when it cannot)."""
+
+    def render(prompt_id: str) -> bytes:
+        from voicebot.content import render_text  # type: ignore[attr-defined]
+
+        content = bot.content
+        template = content.prompts.get(prompt_id, "")
+        if not template:
+            return b""
+        text = render_text(template, content.facts)
+        return bytes(bot.speech.render(text))
+
+    return render

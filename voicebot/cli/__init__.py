@@ -1,0 +1,78 @@
+"""The ``voicebot`` command: one subcommand per stage.
+
+Each subcommand lives in its own module ``voicebot.cli.<name>`` (imported only when used, so that a
+missing engine never breaks the others) with ``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from voicebot.errors import VoicebotError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module, one-line help)
+    "check": ("check", "validate the configuration, FAQ base, prompts and grammar; list every problem"),
+    "match": ("match", "what the bot would do with a typed sentence (--json for machines)"),
+    "grammar": ("grammar", "print the recogniser vocabulary/phrase list built from the FAQ base"),
+    "transcribe": ("transcribe", "recognise a WAV file with the configured ASR engine"),
+    "say": ("say", "speak a text with the configured TTS engine into a WAV file"),
+    "prerender": ("prerender", "pre-render all fixed prompts and FAQ answers into the TTS cache"),
+    "simulate": ("simulate", "run WAV files or typed turns through the whole pipeline as one call"),
+    "models": ("models", "list the speech models or fetch the official German ones"),
+    "run": ("run", "answer SIP calls (and serve the web app with --web)"),
+    "web": ("web", "serve the switchboard and admin web app"),
+    "users": ("users", "create web app accounts (the first admin, staff)"),
+    "records": ("records", "list call records, apply the retention period"),
+    "bench": ("bench", "benchmarks: accuracy, engines, turn gap, capacity"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand (modules imported lazily at run time)."""
+    parser = argparse.ArgumentParser(prog="voicebot", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "-c", "--config", default=None, help="configuration file (default: voicebot.toml of the checkout)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``voicebot`` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    known, rest = parser.parse_known_args(args_list)
+    if known.command is None:
+        parser.print_help()
+        return 2
+    module_name, help_text = COMMANDS[known.command]
+    try:
+        module = importlib.import_module(f"voicebot.cli.{module_name}")
+    except ModuleNotFoundError as error:
+        print(f"voicebot {known.command}: not available ({error})", file=sys.stderr)
+        return 2
+    sub = argparse.ArgumentParser(prog=f"voicebot {known.command}", description=help_text)
+    module.add_arguments(sub)
+    args = sub.parse_args(rest)
+    args.config = known.config
+    args.verbose = known.verbose
+    logging.basicConfig(
+        level=logging.DEBUG if known.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(module.run(args))
+    except VoicebotError as error:
+        print(f"voicebot {known.command}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

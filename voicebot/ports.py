@@ -1,0 +1,134 @@
+"""The small interfaces every engine adapter implements. The core and the call session see only these.
+
+Each Protocol has a real implementation in ``voicebot.engines`` (one module per engine) or
+``voicebot.telephony`` and an honest fake in ``voicebot.engines.fakes``. Implementations are passed
+into constructors; nothing is patched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from voicebot.audio import AudioFrame
+from voicebot.events import LineEvent, TransferResult
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word with its timing and confidence."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+    """0..1, as reported by the engine (1.0 where it gives none)."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a recogniser heard in one utterance."""
+
+    text: str
+    """The words as recognised (engine spelling, not normalised)."""
+
+    confidence: float = 1.0
+    """Mean word confidence 0..1 (1.0 when the engine gives none)."""
+
+    engine: str = ""
+    """Name of the engine that produced it (``vosk``, ``whisper``, ``fake``)."""
+
+    words: tuple[Word, ...] = field(default_factory=tuple)
+    """Per-word details where the engine gives them."""
+
+    decode_ms: float = 0.0
+    """Wall time spent in ``finish()`` (milliseconds), for the turn-gap accounting."""
+
+
+class AsrSession(Protocol):
+    """One utterance being recognised: feed audio, get partials, finish for the final transcript."""
+
+    def accept(self, pcm: bytes) -> str | None:
+        """Feed 16-bit mono PCM at the engine's ``sample_rate``; returns a new partial text or None."""
+        ...
+
+    def finish(self) -> Transcript:
+        """End of utterance: the final transcript (empty text when nothing was understood)."""
+        ...
+
+
+class Transcriber(Protocol):
+    """A loaded speech recogniser that opens one session per utterance (thread-safe across sessions)."""
+
+    name: str
+    """Engine name, e.g. ``vosk`` or ``whisper``."""
+
+    sample_rate: int
+    """The rate (hertz) ``AsrSession.accept`` expects."""
+
+    streaming: bool
+    """True if the engine decodes while audio arrives (vosk), False if it decodes at finish (whisper)."""
+
+    def open_session(self, phrases: Sequence[str] | None = None) -> AsrSession:
+        """Start recognising one utterance; ``phrases`` restricts/biases the vocabulary where supported."""
+        ...
+
+
+class Synthesizer(Protocol):
+    """A loaded speech synthesiser."""
+
+    name: str
+    """Engine name, e.g. ``piper`` or ``espeak``."""
+
+    sample_rate: int
+    """Native output rate (hertz)."""
+
+    def synthesize(self, text: str) -> Iterator[AudioFrame]:
+        """Speak the (already speech-normalised) text; yields chunks, one or more per sentence."""
+        ...
+
+
+class SpeechDetector(Protocol):
+    """Voice activity detection on one frame (10, 20 or 30 ms at 8/16/32/48 kHz)."""
+
+    def is_speech(self, frame: AudioFrame) -> bool:
+        """True if the frame contains speech."""
+        ...
+
+
+class CallChannel(Protocol):
+    """One phone call as the call session sees it (pjsua2 call, or a file-driven simulation)."""
+
+    call_id: str
+    """Unique id of this call (for logs and records)."""
+
+    remote: str
+    """Caller's number or SIP URI, as given by the network (unmasked; mask before storing)."""
+
+    rate: int
+    """Line sample rate (hertz) of both directions."""
+
+    async def receive(self) -> LineEvent:
+        """Next event from the line; DTMF and hang-up overtake queued audio. After CallHungUp, keeps returning it."""
+        ...
+
+    def play(self, pcm: bytes) -> None:
+        """Queue bot audio (16-bit mono PCM at ``rate``); the channel sends it at a steady 20 ms pace."""
+        ...
+
+    def stop_playback(self) -> None:
+        """Drop all queued bot audio at once (barge-in)."""
+        ...
+
+    def playback_pending_ms(self) -> float:
+        """Bot audio still queued and not yet sent (milliseconds)."""
+        ...
+
+    async def transfer(self, target: str) -> TransferResult:
+        """Blind transfer (SIP REFER) to ``target``; returns when the final NOTIFY (or a failure) arrived."""
+        ...
+
+    async def hangup(self) -> None:
+        """End the call from the bot's side (idempotent)."""
+        ...

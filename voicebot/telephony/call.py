@@ -1,0 +1,157 @@
+"""pjsua2 subclasses for one call: the ``Call`` and the ``AudioMediaPort`` that bridges its audio.
+
+Everything here runs on pjsua2's threads (the endpoint thread for SIP callbacks, pjmedia's clock thread
+for the port). The callbacks only copy values and hand them to a ``CallSink`` (the channel), which posts
+them to the asyncio loop; they never block and never raise into pjsua2 (an exception escaping a SWIG
+director callback is logged here instead).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Final, Protocol
+
+import pjsua2 as pj
+
+_LOGGER: Final = logging.getLogger(__name__)
+
+
+class CallSink(Protocol):
+    """The loop side of one call, fed from pjsua2's threads (every method is thread-safe)."""
+
+    def post_audio(self, pcm: bytes) -> None:
+        """20 ms of the caller's PCM at the line rate."""
+        ...
+
+    def post_dtmf(self, digit: str) -> None:
+        """A keypad digit arrived (RFC 4733 or SIP INFO)."""
+        ...
+
+    def post_transfer(self, status: int, reason: str, final: bool) -> None:
+        """A NOTIFY about the REFER (or the REFER's own answer)."""
+        ...
+
+    def post_disconnected(self, status: int, reason: str) -> None:
+        """The call is over (any side)."""
+        ...
+
+    def take_audio(self, size: int) -> bytes:
+        """Exactly ``size`` bytes of bot PCM for the next frame (silence when nothing is queued)."""
+        ...
+
+
+def _guarded(name: str, function: Callable[[], None]) -> None:
+    try:
+        function()
+    except Exception:  # a Python exception must never unwind into pjsua2
+        _LOGGER.exception("error in pjsua2 callback %s", name)
+
+
+class MediaBridge(pj.AudioMediaPort):  # type: ignore[misc]
+    """Conference-bridge port: caller audio into the sink, bot audio out of it, 20 ms per tick."""
+
+    def __init__(self, sink: CallSink, rate: int) -> None:
+        super().__init__()
+        self._sink = sink
+        fmt = pj.MediaFormatAudio()
+        fmt.type = pj.PJMEDIA_TYPE_AUDIO
+        fmt.init(pj.PJMEDIA_FORMAT_PCM, rate, 1, 20000, 16)
+        self.createPort("voicebot", fmt)
+
+    def onFrameReceived(self, frame: Any) -> None:
+        if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+            _guarded("onFrameReceived", lambda: self._sink.post_audio(bytes(frame.buf)))
+
+    def onFrameRequested(self, frame: Any) -> None:
+        def fill() -> None:
+            frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+            frame.buf = pj.ByteVector(self._sink.take_audio(frame.size))
+
+        _guarded("onFrameRequested", fill)
+
+
+class BotCall(pj.Call):  # type: ignore[misc]
+    """One SIP dialog of the bot; forwards its events to the attached sink."""
+
+    def __init__(self, account: Any, call_id: int, key: int, rate: int, on_gone: Callable[[BotCall], None]) -> None:
+        super().__init__(account, call_id)
+        self.key = key
+        """The endpoint's handle for this call (never reused)."""
+        self.rate = rate
+        self.sink: CallSink | None = None
+        self.bridge: MediaBridge | None = None
+        self.disconnected = False
+        self._on_gone = on_gone
+        self._early_events: list[Callable[[CallSink], None]] = []
+
+    def attach(self, sink: CallSink) -> None:
+        """Start forwarding events to ``sink`` (events from before are replayed)."""
+        self.sink = sink
+        for replay in self._early_events:
+            replay(sink)
+        self._early_events.clear()
+
+    def _emit(self, event: Callable[[CallSink], None]) -> None:
+        if self.sink is None:
+            self._early_events.append(event)
+        else:
+            event(self.sink)
+
+    def onCallState(self, prm: Any) -> None:
+        def handle() -> None:
+            info = self.getInfo()
+            if info.state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.disconnected:
+                self.disconnected = True
+                status, reason = int(info.lastStatusCode), str(info.lastReason)
+                self._emit(lambda sink: sink.post_disconnected(status, reason))
+                self._on_gone(self)
+
+        _guarded("onCallState", handle)
+
+    def onCallMediaState(self, prm: Any) -> None:
+        def handle() -> None:
+            info = self.getInfo()
+            for media in info.media:
+                if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                    audio = self.getAudioMedia(media.index)
+                    if self.bridge is None:
+                        self.bridge = MediaBridge(_LateSink(self), self.rate)
+                    audio.startTransmit(self.bridge)
+                    self.bridge.startTransmit(audio)
+                    return
+
+        _guarded("onCallMediaState", handle)
+
+    def onDtmfDigit(self, prm: Any) -> None:
+        digit = str(prm.digit)
+        _guarded("onDtmfDigit", lambda: self._emit(lambda sink: sink.post_dtmf(digit)))
+
+    def onCallTransferStatus(self, prm: Any) -> None:
+        status, reason, final = int(prm.statusCode), str(prm.reason), bool(prm.finalNotify)
+        prm.cont = not final
+        _guarded("onCallTransferStatus", lambda: self._emit(lambda sink: sink.post_transfer(status, reason, final)))
+
+
+class _LateSink:
+    """Audio hand-off for a bridge created before the call's sink is attached (silence, nothing kept)."""
+
+    def __init__(self, call: BotCall) -> None:
+        self._call = call
+
+    def post_audio(self, pcm: bytes) -> None:
+        if self._call.sink is not None:
+            self._call.sink.post_audio(pcm)
+
+    def post_dtmf(self, digit: str) -> None:  # pragma: no cover - never called on a bridge
+        pass
+
+    def post_transfer(self, status: int, reason: str, final: bool) -> None:  # pragma: no cover
+        pass
+
+    def post_disconnected(self, status: int, reason: str) -> None:  # pragma: no cover
+        pass
+
+    def take_audio(self, size: int) -> bytes:
+        sink = self._call.sink
+        return sink.take_audio(size) if sink is not None else b"\x00" * size

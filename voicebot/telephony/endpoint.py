@@ -1,0 +1,374 @@
+"""The pjsua2 endpoint in its one dedicated thread, driven by a command queue.
+
+pjsua2 runs with no worker threads of its own (``threadCnt = 0``, ``mainThreadOnly``): this thread polls
+``libHandleEvents`` and, between polls, executes the commands other threads queued (answer, hang up,
+transfer, shut down). SIP callbacks therefore arrive on this thread; they only hand values over.
+Every pjsua2 object is referenced from Python until its call is over, and all references are dropped
+(plus ``gc.collect()``) before ``libDestroy``, or pjsua2 aborts the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+import pjsua2 as pj
+
+from voicebot.config import Settings
+from voicebot.errors import TelephonyError
+from voicebot.telephony.call import BotCall, CallSink
+
+_LOGGER: Final = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+POLL_MS: Final = 10
+"""Longest wait inside ``libHandleEvents`` before queued commands run (milliseconds)."""
+PJSUA_MAX_CALLS: Final = 32
+"""pjsua's compiled-in limit of simultaneous calls (PJSUA_MAX_CALLS in the wheel)."""
+CODEC_IDS: Final = {"PCMA": "PCMA/8000/1", "PCMU": "PCMU/8000/1", "G722": "G722/16000/1"}
+"""Configured codec name -> pjmedia codec id."""
+
+
+@dataclass(frozen=True)
+class IncomingCall:
+    """An INVITE that passed the peer check, waiting for the loop to accept or reject it."""
+
+    key: int
+    """The endpoint's handle of the call (the pjsua2 object itself stays on the endpoint thread)."""
+    call_id: str
+    """SIP Call-ID."""
+    remote: str
+    """Caller's SIP URI as sent (unmasked)."""
+    source: str
+    """``ip:port`` the INVITE came from."""
+
+
+class _Account(pj.Account):  # type: ignore[misc]
+    def __init__(self, endpoint: SipEndpoint) -> None:
+        super().__init__()
+        self._endpoint = endpoint
+
+    def onIncomingCall(self, prm: Any) -> None:
+        try:
+            self._endpoint._incoming(self, prm)
+        except Exception:
+            _LOGGER.exception("error while handling an incoming INVITE")
+
+    def onRegState(self, prm: Any) -> None:
+        code, reason = int(prm.code), str(prm.reason)
+        if 200 <= code < 300 and prm.expiration > 0:
+            _LOGGER.info("registered at %s (%s %s, expires in %s s)", self._endpoint.registrar, code, reason, prm.expiration)
+        elif 200 <= code < 300:
+            _LOGGER.info("unregistered from %s", self._endpoint.registrar)
+        else:
+            _LOGGER.error(
+                "registration at %s FAILED: %s %s - check [sip] registrar, auth_user and password; retrying",
+                self._endpoint.registrar,
+                code,
+                reason,
+            )
+
+
+class SipEndpoint:
+    """Owns the pjsua2 library, its transport and the bot's account, all on one thread."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        loop: asyncio.AbstractEventLoop,
+        on_incoming: Callable[[IncomingCall], None],
+        pj_log_level: int = 1,
+    ) -> None:
+        self._settings = settings
+        self._sip = settings.sip
+        self._loop = loop
+        self._on_incoming = on_incoming
+        self._log_level = pj_log_level
+        self._commands: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._calls: dict[int, BotCall] = {}
+        self._gone: list[BotCall] = []
+        self._keys = itertools.count(1)
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self.accepting = True
+        """False once shutting down: new INVITEs get 503."""
+        self.registrar = self._sip.registrar
+
+    # --- life cycle (any thread) -----------------------------------------------------------------
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Start the pjsua2 thread and wait until it listens; raises TelephonyError when it cannot."""
+        self._thread = threading.Thread(target=self._main, name="pjsua", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TelephonyError(f"the SIP stack did not start within {timeout:.0f} s")
+        if self._error is not None:
+            raise TelephonyError(f"the SIP stack did not start: {self._error}") from self._error
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Hang up what is left, destroy the library, join the thread (idempotent)."""
+        if self._thread is None:
+            return
+        self._commands.put(None)
+        self._thread.join(timeout)
+        self._thread = None
+
+    @property
+    def live_calls(self) -> int:
+        """pjsua2 calls still referenced (accepted, ringing or being torn down)."""
+        return len(self._calls)
+
+    def submit(self, command: Callable[[], None]) -> None:
+        """Run ``command`` on the pjsua2 thread (soon; errors are logged)."""
+        self._commands.put(command)
+
+    async def execute(self, command: Callable[[], _T]) -> _T:
+        """Run ``command`` on the pjsua2 thread and await its result (pj.Error -> TelephonyError)."""
+        future: asyncio.Future[_T] = self._loop.create_future()
+
+        def run() -> None:
+            try:
+                result = command()
+            except pj.Error as error:
+                failure = TelephonyError(f"{error.title}: {error.reason} (status {error.status})")
+                self._loop.call_soon_threadsafe(_settle, future, None, failure)
+            except Exception as error:
+                self._loop.call_soon_threadsafe(_settle, future, None, error)
+            else:
+                self._loop.call_soon_threadsafe(_settle, future, result, None)
+
+        self.submit(run)
+        return await future
+
+    # --- commands for one call (loop thread; executed on the pjsua2 thread) ----------------------
+
+    def answer(self, key: int, sink: CallSink) -> None:
+        """Attach the call's channel and answer 200 OK."""
+
+        def run() -> None:
+            call = self._calls.get(key)
+            if call is not None:
+                call.attach(sink)
+                if not call.disconnected:
+                    _answer(call, 200)
+            else:
+                sink.post_disconnected(487, "gone before it was answered")
+
+        self.submit(run)
+
+    def reject(self, key: int, status: int) -> None:
+        """Answer with an error status (486, 503 …)."""
+
+        def run() -> None:
+            call = self._calls.get(key)
+            if call is not None and not call.disconnected:
+                _answer(call, status)
+
+        self.submit(run)
+
+    def hangup(self, key: int) -> None:
+        """End the call from the bot's side (nothing happens if it is already over)."""
+
+        def run() -> None:
+            call = self._calls.get(key)
+            if call is not None and not call.disconnected:
+                call.hangup(pj.CallOpParam(True))
+
+        self.submit(run)
+
+    async def transfer(self, key: int, target: str) -> None:
+        """Send a REFER to ``target``; raises TelephonyError when it cannot be sent."""
+
+        def run() -> None:
+            call = self._calls.get(key)
+            if call is None or call.disconnected:
+                raise TelephonyError("the call is already over")
+            call.xfer(target, pj.CallOpParam(True))
+
+        await self.execute(run)
+
+    # --- the pjsua2 thread ---------------------------------------------------------------------
+
+    def _main(self) -> None:
+        endpoint = pj.Endpoint()
+        account: _Account | None = None
+        try:
+            endpoint.libCreate()
+            endpoint.libInit(self._ep_config())
+            transport = pj.TransportConfig()
+            transport.port = self._sip.port
+            transport.boundAddress = self._sip.bind_host
+            if self._sip.public_host:
+                transport.publicAddress = self._sip.public_host
+            endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
+            endpoint.libStart()
+            endpoint.audDevManager().setNullDev()
+            self._set_codecs(endpoint)
+            account = _Account(self)
+            account.create(self._account_config())
+        except (pj.Error, TelephonyError) as error:
+            reason = error if isinstance(error, TelephonyError) else f"{error.title}: {error.reason}"
+            self._error = TelephonyError(f"{reason} (bind {self._sip.bind_host}:{self._sip.port})")
+            self._ready.set()
+            account = None
+            endpoint.libDestroy()
+            return
+        _LOGGER.info(
+            "SIP listening on %s:%s/udp (%s mode, codecs %s, line rate %s Hz)",
+            self._sip.bind_host,
+            self._sip.port,
+            self._sip.mode,
+            ",".join(self._sip.codecs),
+            self._settings.audio.line_rate,
+        )
+        self._ready.set()
+        try:
+            self._poll(endpoint)
+        finally:
+            self._shutdown(endpoint, account)
+
+    def _poll(self, endpoint: pj.Endpoint) -> None:
+        while True:
+            endpoint.libHandleEvents(POLL_MS)
+            if self._gone:
+                for call in self._gone:
+                    self._calls.pop(call.key, None)
+                    call.bridge = None
+                self._gone.clear()
+            while True:
+                try:
+                    command = self._commands.get_nowait()
+                except queue.Empty:
+                    break
+                if command is None:
+                    return
+                try:
+                    command()
+                except pj.Error as error:
+                    _LOGGER.warning("SIP command failed: %s: %s", error.title, error.reason)
+                except Exception:
+                    _LOGGER.exception("SIP command failed")
+
+    def _shutdown(self, endpoint: pj.Endpoint, account: _Account | None) -> None:
+        self.accepting = False
+        try:
+            endpoint.hangupAllCalls()
+            for _ in range(50):  # let the BYEs go out and the calls end (bounded: 50 x 10 ms)
+                endpoint.libHandleEvents(POLL_MS)
+                if all(call.disconnected for call in self._calls.values()):
+                    break
+            for call in self._calls.values():
+                call.sink = None
+                call.bridge = None
+            self._calls.clear()
+            self._gone.clear()
+            if account is not None:
+                account.shutdown()
+            del account
+            gc.collect()
+            endpoint.libDestroy()
+        except pj.Error as error:
+            _LOGGER.warning("SIP shutdown: %s: %s", error.title, error.reason)
+        _LOGGER.info("SIP stack stopped")
+
+    def _incoming(self, account: _Account, prm: Any) -> None:
+        call = BotCall(account, prm.callId, next(self._keys), self._settings.audio.line_rate, self._forget)
+        self._calls[call.key] = call
+        source = str(prm.rdata.srcAddress)
+        host = source.rsplit(":", 1)[0].strip("[]")
+        info = call.getInfo()
+        if self._sip.mode == "direct" and host not in self._sip.allowed_peers:
+            _LOGGER.warning("rejected INVITE from %s (%s): not in [sip] allowed_peers -> 403", source, info.remoteUri)
+            _answer(call, 403)
+            return
+        if not self.accepting:
+            _LOGGER.info("rejected INVITE from %s: shutting down -> 503", source)
+            _answer(call, 503)
+            return
+        _answer(call, 180)
+        incoming = IncomingCall(call.key, str(info.callIdString), str(info.remoteUri), source)
+        self._loop.call_soon_threadsafe(self._on_incoming, incoming)
+
+    def _forget(self, call: BotCall) -> None:
+        """The call is disconnected: drop our reference on the next poll (not inside its callback)."""
+        self._gone.append(call)
+
+    def _ep_config(self) -> pj.EpConfig:
+        config = pj.EpConfig()
+        config.uaConfig.threadCnt = 0
+        config.uaConfig.mainThreadOnly = True
+        config.uaConfig.maxCalls = min(PJSUA_MAX_CALLS, self._sip.max_calls + 8)
+        config.uaConfig.userAgent = "voicebot"
+        config.logConfig.level = self._log_level
+        config.logConfig.consoleLevel = self._log_level
+        rate = self._settings.audio.line_rate
+        config.medConfig.clockRate = rate
+        config.medConfig.sndClockRate = rate
+        config.medConfig.audioFramePtime = 20
+        config.medConfig.ptime = 20
+        config.medConfig.noVad = True
+        config.medConfig.ecTailLen = 0
+        config.medConfig.threadCnt = 1
+        return config
+
+    def _set_codecs(self, endpoint: pj.Endpoint) -> None:
+        wanted = {CODEC_IDS[name]: 250 - index for index, name in enumerate(self._sip.codecs)}
+        for codec in endpoint.codecEnum2():
+            codec_id = str(codec.codecId)
+            endpoint.codecSetPriority(codec_id, wanted.get(codec_id, 0))
+
+    def _account_config(self) -> pj.AccountConfig:
+        sip = self._sip
+        host = sip.public_host or sip.bind_host
+        config = pj.AccountConfig()
+        media = config.mediaConfig.transportConfig
+        media.port = sip.rtp_port
+        media.portRange = 2 * PJSUA_MAX_CALLS + 8
+        media.boundAddress = sip.bind_host
+        if sip.public_host:
+            media.publicAddress = sip.public_host
+        if sip.mode == "register":
+            registrar_host = sip.registrar.split(":", 1)[1] if ":" in sip.registrar else sip.registrar
+            config.idUri = f"sip:{sip.user}@{registrar_host.split(';')[0]}"
+            config.regConfig.registrarUri = sip.registrar
+            config.regConfig.timeoutSec = sip.register_seconds
+            config.regConfig.retryIntervalSec = 30
+            config.sipConfig.authCreds.append(
+                pj.AuthCredInfo("digest", "*", sip.auth_user or sip.user, 0, self._password())
+            )
+        else:
+            config.idUri = f"sip:{sip.user}@{host}:{sip.port}"
+        return config
+
+    def _password(self) -> str:
+        sip = self._sip
+        if sip.password_file:
+            path = self._settings.resolve(sip.password_file)
+            try:
+                return path.read_text(encoding="utf-8").splitlines()[0].strip()
+            except (OSError, IndexError) as error:
+                raise TelephonyError(f"{path}: cannot read the SIP password ([sip] password_file): {error}") from error
+        return sip.password
+
+
+def _answer(call: BotCall, status: int) -> None:
+    prm = pj.CallOpParam()
+    prm.statusCode = status
+    call.answer(prm)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
