@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from voicebot.calllog import CallOutcome, CallRecorder
+from voicebot.calllog import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
 from voicebot.config import Settings
 from voicebot.ports import CallChannel
 from voicebot.telephony.channel import PjsuaChannel
@@ -68,6 +68,10 @@ class Switch:
         endpoint = SipEndpoint(self._settings, loop, self._incoming, pj_log_level)
         self._endpoint = endpoint
         await asyncio.to_thread(endpoint.start)
+        sip = self._settings.sip
+        host = sip.public_host or sip.bind_host
+        where = f"registered as {sip.user} at {sip.registrar}" if sip.mode == "register" else "direct mode"
+        _LOGGER.info("listening on sip:%s@%s:%s (%s)", sip.user, host, sip.port, where)
         try:
             await stop.wait()
             await self._drain(grace_seconds)
@@ -79,7 +83,9 @@ class Switch:
         self._stopping = True
         assert self._endpoint is not None
         self._endpoint.accepting = False
-        _LOGGER.info("stopping: no new calls; %d call(s) in progress get %.0f s to finish", self.live_calls, grace_seconds)
+        _LOGGER.info(
+            "stopping: no new calls; %d call(s) in progress get %.0f s to finish", self.live_calls, grace_seconds
+        )
         tasks = set(self._sessions) | self._overflow
         if tasks:
             await asyncio.wait(tasks, timeout=grace_seconds)
@@ -118,7 +124,9 @@ class Switch:
             and self.switchboard_target
             and len(self._overflow) < self._settings.sip.max_calls
         ):
-            _LOGGER.warning("all %d lines busy: call %s goes to the switchboard", self._settings.sip.max_calls, incoming.call_id)
+            _LOGGER.warning(
+                "all %d lines busy: call %s goes to the switchboard", self._settings.sip.max_calls, incoming.call_id
+            )
             task = loop.create_task(self._overflow_call(channel), name=f"overflow {incoming.call_id}")
             self._overflow.add(task)
             task.add_done_callback(self._finished)
@@ -203,13 +211,17 @@ async def serve(
     prompt_audio: PromptAudio | None = None,
     grace_seconds: float = 30.0,
     pj_log_level: int = 1,
+    instance: str = "",
 ) -> None:
     """Answer calls until ``stop`` is set; each call runs ``CallSession(bot, channel, recorder, clock)``.
 
     ``run_session`` and ``prompt_audio`` replace the bot's session and prompts (tests drive the line
     with a scripted session this way); ``grace_seconds`` is how long running calls may continue after
-    ``stop`` before they are handed to the switchboard.
+    ``stop`` before they are handed to the switchboard; ``instance`` names this bot instance in the
+    call records (several instances behind a dispatcher share one database).
     """
+    if instance:
+        recorder = InstanceRecorder(recorder, instance)
     zone = ZoneInfo(settings.timezone)
     if run_session is None:
         from voicebot.session import CallSession
@@ -222,16 +234,36 @@ async def serve(
 
         run_session = session_of_bot
     if prompt_audio is None:
-        prompt_audio = _bot_prompts(bot)
+        prompt_audio = bot_prompts(bot)
     switch = Switch(settings, recorder, run_session, prompt_audio)
     await switch.serve(stop, grace_seconds, pj_log_level)
 
 
-def _bot_prompts(bot: Any) -> PromptAudio:
+class InstanceRecorder:
+    """A CallRecorder that stamps every started call with this instance's name."""
+
+    def __init__(self, inner: CallRecorder, instance: str) -> None:
+        self._inner = inner
+        self.instance = instance
+
+    def call_started(self, call_id: str, caller: str, at: dt.datetime, instance: str = "") -> None:
+        self._inner.call_started(call_id, caller, at, instance or self.instance)
+
+    def turn(self, call_id: str, turn: TurnRecord) -> None:
+        self._inner.turn(call_id, turn)
+
+    def callback(self, request: CallbackRequest) -> None:
+        self._inner.callback(request)
+
+    def call_ended(self, call_id: str, outcome: CallOutcome) -> None:
+        self._inner.call_ended(call_id, outcome)
+
+
+def bot_prompts(bot: Any) -> PromptAudio:
     """Fixed prompts rendered through the bot's speech cache (empty audio when it cannot)."""
 
     def render(prompt_id: str) -> bytes:
-        from voicebot.content import render_text  # type: ignore[attr-defined]
+        from voicebot.dialogue_replies import render as render_text
 
         content = bot.content
         template = content.prompts.get(prompt_id, "")

@@ -14,6 +14,7 @@ import collections
 import struct
 import time
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -117,8 +118,8 @@ class RtpEndpoint(asyncio.DatagramProtocol):
     # --- asyncio protocol ---
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self._transport = transport
+        # Python 3.11's selector datagram transport does not subclass asyncio.DatagramTransport
+        self._transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         now = time.monotonic_ns()

@@ -15,6 +15,7 @@ import contextlib
 import random
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 from voicebot.bench import sipwire
 from voicebot.bench.rtpstream import AUDIBLE_RMS, RtpEndpoint, RtpQuality, rtp_quality
@@ -99,8 +100,8 @@ class _SipSocket(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        # Python 3.11's selector datagram transport does not subclass asyncio.DatagramTransport
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         message = sipwire.parse(data)

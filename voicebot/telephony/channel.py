@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import time
 from typing import Final, Protocol
@@ -157,10 +158,8 @@ class PjsuaChannel:
         return self._out.take(size)
 
     def _post(self, handler: object, *args: object) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the process is shutting down
             self._loop.call_soon_threadsafe(handler, *args)  # type: ignore[arg-type]
-        except RuntimeError:  # the loop is closed: the process is shutting down
-            pass
 
     # --- handlers (loop thread) --------------------------------------------------------------------
 

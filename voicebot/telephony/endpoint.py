@@ -64,7 +64,9 @@ class _Account(pj.Account):  # type: ignore[misc]
     def onRegState(self, prm: Any) -> None:
         code, reason = int(prm.code), str(prm.reason)
         if 200 <= code < 300 and prm.expiration > 0:
-            _LOGGER.info("registered at %s (%s %s, expires in %s s)", self._endpoint.registrar, code, reason, prm.expiration)
+            _LOGGER.info(
+                "registered at %s (%s %s, expires in %s s)", self._endpoint.registrar, code, reason, prm.expiration
+            )
         elif 200 <= code < 300:
             _LOGGER.info("unregistered from %s", self._endpoint.registrar)
         else:

@@ -1,0 +1,155 @@
+"""``voicebot run``: answer SIP calls (and serve the web app with ``--web``) until SIGINT/SIGTERM.
+
+Start-up: load the configuration, load the speech engines and content (``Bot.from_settings``), open the
+call record store, pre-render the fixed prompts, then listen. On SIGTERM/SIGINT no new calls are taken
+(503), calls in progress get ``--grace`` seconds to finish and are then handed to the switchboard.
+``--line-test`` answers with tones and an echo instead of the speech pipeline (no models needed):
+the installer's check that SIP, audio, DTMF and transfers work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import signal
+import socket
+from typing import Any, Final
+
+from voicebot.calllog import CallRecorder
+from voicebot.config import Settings, load_settings
+
+_LOGGER: Final = logging.getLogger("voicebot.run")
+
+FIXED_PROMPTS: Final = ("greeting", "overflow", "apology", "transfer_switchboard", "max_duration", "goodbye")
+"""Prompts the line needs at once (rendered before the first call is taken)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``voicebot run``."""
+    parser.add_argument("--web", action="store_true", help="also serve the switchboard/admin web app")
+    parser.add_argument("--bind", default=None, help="SIP/RTP address (overrides [sip] bind_host)")
+    parser.add_argument("--port", type=int, default=None, help="SIP UDP port (overrides [sip] port)")
+    parser.add_argument("--rtp-port", type=int, default=None, help="first RTP port (overrides [sip] rtp_port)")
+    parser.add_argument("--web-port", type=int, default=None, help="web app TCP port (overrides [web] port)")
+    parser.add_argument(
+        "--instance", default=None, help="name of this instance in the call records (default: host:port)"
+    )
+    parser.add_argument("--grace", type=float, default=30.0, help="seconds running calls may finish after SIGTERM")
+    parser.add_argument(
+        "--line-test", action="store_true", help="answer with tones and an echo instead of speech (no models needed)"
+    )
+    parser.add_argument("--pj-log", type=int, default=1, help="pjsua2 log level 0..6 (default 1: errors)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until a signal arrives; 0 after a clean stop."""
+    settings = override(load_settings(args.config), args)
+    asyncio.run(_main(settings, args))
+    return 0
+
+
+def override(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The settings with the command-line overrides applied."""
+    sip_changes: dict[str, Any] = {}
+    if args.bind is not None:
+        sip_changes["bind_host"] = args.bind
+    if args.port is not None:
+        sip_changes["port"] = args.port
+    if args.rtp_port is not None:
+        sip_changes["rtp_port"] = args.rtp_port
+    settings = dataclasses.replace(settings, sip=dataclasses.replace(settings.sip, **sip_changes))
+    if args.web_port is not None:
+        settings = dataclasses.replace(settings, web=dataclasses.replace(settings.web, port=args.web_port))
+    return settings
+
+
+async def _main(settings: Settings, args: argparse.Namespace) -> None:
+    from voicebot.app import serve
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _on_signal, stop, signum)
+    instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
+    recorder = open_recorder(settings)
+    bot: Any = None
+    run_session = None
+    prompt_audio = None
+    if args.line_test:
+        from voicebot.telephony.linetest import line_test_prompt, line_test_runner
+
+        run_session = line_test_runner(settings, recorder, instance)
+        rate = settings.audio.line_rate
+        prompt_audio = lambda _prompt_id: line_test_prompt(rate)  # noqa: E731
+        _LOGGER.info("line test mode: tones and echo instead of speech")
+    else:
+        from voicebot.bot import Bot
+
+        bot = await asyncio.to_thread(Bot.from_settings, settings)
+        await asyncio.to_thread(prerender, bot)
+    web_task: asyncio.Task[None] | None = None
+    if args.web:
+        from voicebot.web.server import serve as serve_web
+
+        web_task = loop.create_task(serve_web(settings, stop, bot=bot), name="web")
+    try:
+        await serve(
+            settings,
+            bot,
+            recorder,
+            stop,
+            run_session=run_session,
+            prompt_audio=prompt_audio,
+            grace_seconds=args.grace,
+            pj_log_level=args.pj_log,
+            instance=instance,
+        )
+    finally:
+        stop.set()
+        if web_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await web_task
+        close = getattr(recorder, "close", None)
+        if callable(close):
+            close()
+    _LOGGER.info("voicebot stopped")
+
+
+def _on_signal(stop: asyncio.Event, signum: int) -> None:
+    _LOGGER.info("%s received: stopping", signal.Signals(signum).name)
+    stop.set()
+
+
+def open_recorder(settings: Settings) -> CallRecorder:
+    """The SQLite record store of the configuration (in-memory records if the store is not installed)."""
+    try:
+        from voicebot.records.store import RecordStore
+    except ImportError as error:
+        from voicebot.calllog import MemoryRecorder
+
+        _LOGGER.warning("call records are kept in memory only: the record store is not available (%s)", error)
+        return MemoryRecorder()
+    path = settings.resolve(settings.records.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store: CallRecorder = RecordStore(path)
+    _LOGGER.info("call records go to %s", path)
+    return store
+
+
+def prerender(bot: Any) -> None:
+    """Render the fixed prompts (and whatever the bot pre-renders itself) into the speech cache."""
+    own = getattr(bot, "prerender", None)
+    if callable(own):
+        own()
+        return
+    from voicebot.app import bot_prompts
+
+    render = bot_prompts(bot)
+    for prompt_id in FIXED_PROMPTS:
+        try:
+            render(prompt_id)
+        except Exception as error:  # a missing prompt must not stop the line; it is logged
+            _LOGGER.warning("prompt %s could not be pre-rendered: %s", prompt_id, error)
