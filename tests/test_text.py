@@ -1,0 +1,91 @@
+"""German normalisation and Kölner Phonetik (pure, table-driven)."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicebot.text import cologne_phonetic, fold, normalize, parse_number, parse_ordinal, split_compound, tokens
+
+NORMALIZE_CASES = [
+    ("Führerschein", "fuehrerschein"),
+    ("Fuehrerschein", "fuehrerschein"),
+    ("Straße", "strasse"),
+    ("Kfz-Zulassung", "kfz zulassung"),
+    ("Äh, ich möchte also die Kfz-Zulassung, bitte!", "ich moechte die kfz zulassung"),
+    ("Guten Tag, ja hallo, ähm, Wohngeld", "wohngeld"),
+    ("ka ef zett zulassung", "kfz zulassung"),
+    ("pe ka we anmelden", "pkw anmelden"),
+    ("es ist er", "es ist er"),
+    ("einundzwanzig", "21"),
+    ("zweitausendsechsundzwanzig", "2026"),
+    ("hundertelf", "111"),
+    ("das erste", "das 1"),
+    ("der zweite Termin", "der 2 termin"),
+    ("eine Frage zu einem Auto", "eine frage zu einem auto"),
+    ("kfzzulassung", "kfz zulassung"),
+    ("Autoanmeldung", "auto anmeldung"),
+    ("Wohngeldantrag", "wohngeld antrag"),
+    ("Sperrmüllanmeldung", "sperrmuell anmeldung"),
+    ("Wohn geld", "wohngeld"),
+    ("Sperr Müll", "sperrmuell"),
+    ("führer schein", "fuehrerschein"),
+    ("Café", "cafe"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NORMALIZE_CASES)
+def test_normalize(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+def test_fold_keeps_every_word() -> None:
+    assert fold("Ja, äh – nein!") == "ja aeh nein"
+
+
+def test_tokens() -> None:
+    assert tokens("Ähm, Kfz-Zulassung bitte") == ["kfz", "zulassung"]
+
+
+def test_vocabulary_drives_compounds() -> None:
+    vocab = {"hunde", "steuer", "hundesteuer"}
+    assert normalize("hunde steuer", vocab) == "hundesteuer"
+    assert split_compound("hundesteuerbescheid", vocab | {"bescheid"}) == ["hundesteuer", "bescheid"]
+    assert split_compound("einbuergerungsantrag", {"einbuergerung", "antrag"}) == ["einbuergerung", "antrag"]
+    assert split_compound("unbekannt", vocab) == ["unbekannt"]
+
+
+@pytest.mark.parametrize(
+    ("word", "value"),
+    [("null", 0), ("eins", 1), ("zwoelf", 12), ("siebzehn", 17), ("neunundneunzig", 99), ("tausend", 1000)],
+)
+def test_parse_number(word: str, value: int) -> None:
+    assert parse_number(word) == value
+
+
+@pytest.mark.parametrize("word", ["tausendfuessler", "und", "heute", "einkauf"])
+def test_not_a_number(word: str) -> None:
+    assert parse_number(word) is None
+    assert parse_ordinal(word) is None
+
+
+@pytest.mark.parametrize(
+    ("word", "value"), [("erste", 1), ("dritten", 3), ("siebte", 7), ("sechste", 6), ("zwanzigsten", 20)]
+)
+def test_parse_ordinal(word: str, value: int) -> None:
+    assert parse_ordinal(word) == value
+
+
+@pytest.mark.parametrize(
+    ("word", "code"),
+    [
+        ("Müller-Lüdenscheidt", "65752682"),
+        ("Wikipedia", "3412"),
+        ("Breschnew", "17863"),
+        ("Führerschein", "37786"),
+        ("Fuhrerschein", "37786"),
+        ("Fuehrerschein", "37786"),
+        ("", ""),
+    ],
+)
+def test_cologne_phonetic(word: str, code: str) -> None:
+    assert cologne_phonetic(word) == code

@@ -1,0 +1,401 @@
+"""German text normalisation shared by matching and grammar building. Pure.
+
+Two levels:
+
+- ``fold(text)``: lowercase, ``ß`` → ``ss``, umlauts → ``ae``/``oe``/``ue``, accents dropped, punctuation and
+  hyphens → spaces. Keeps every word; the matcher detects yes/no and other signals on this form.
+- ``normalize(text, vocabulary)``: ``fold`` plus filler words removed, spelled-out letters joined
+  ("ka ef zett" → "kfz"), number words → digits ("einundzwanzig" → "21", "erste" → "1") and compounds
+  brought into the form the vocabulary knows (split words joined: "wohn geld" → "wohngeld"; unknown long
+  words split into known parts: "kfzzulassung" → "kfz zulassung").
+
+Umlauts fold to ``ae``/``oe``/``ue``; a recogniser that drops them ("Fuhrerschein") still meets the
+FAQ word through ``cologne_phonetic`` (Kölner Phonetik ignores vowels after the first letter).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+FILLER_WORDS = _words(
+    "aeh aehm aem oeh oehm eh ehm hm hmm hmmm mh mhm oh ah also halt mal ja jaja bitte gerne gern eigentlich quasi "
+    "sozusagen hallo moin servus tach naja na nun okay ok irgendwie einfach"
+)
+"""Single words that carry no topic (removed by ``normalize``; ``fold`` keeps them for signals)."""
+
+FILLER_PHRASES = (
+    ("guten", "tag"),
+    ("guten", "morgen"),
+    ("guten", "abend"),
+    ("gruess", "gott"),
+    ("gruss", "gott"),
+    ("schoenen", "guten", "tag"),
+    ("schoenen", "tag"),
+)
+"""Multi-word greetings removed by ``normalize`` (in folded form)."""
+
+_UNITS = {
+    "null": 0,
+    "eins": 1,
+    "ein": 1,
+    "eine": 1,
+    "zwei": 2,
+    "zwo": 2,
+    "drei": 3,
+    "vier": 4,
+    "fuenf": 5,
+    "sechs": 6,
+    "sieben": 7,
+    "acht": 8,
+    "neun": 9,
+}
+_TEENS = {
+    "zehn": 10,
+    "elf": 11,
+    "zwoelf": 12,
+    "dreizehn": 13,
+    "vierzehn": 14,
+    "fuenfzehn": 15,
+    "sechzehn": 16,
+    "siebzehn": 17,
+    "achtzehn": 18,
+    "neunzehn": 19,
+}
+_TENS = {
+    "zwanzig": 20,
+    "dreissig": 30,
+    "vierzig": 40,
+    "fuenfzig": 50,
+    "sechzig": 60,
+    "siebzig": 70,
+    "achtzig": 80,
+    "neunzig": 90,
+}
+_ARTICLES = frozenset({"ein", "eine", "einen", "einem", "einer", "eines"})
+"""Standalone articles are not the number one."""
+
+_ORDINAL_SPECIAL = {"erst": 1, "dritt": 3, "siebt": 7, "acht": 8}
+_ORDINAL_ENDINGS = ("en", "er", "es", "em", "e")
+
+LETTER_NAMES = {
+    "a": "a",
+    "be": "b",
+    "ce": "c",
+    "de": "d",
+    "e": "e",
+    "ef": "f",
+    "eff": "f",
+    "ge": "g",
+    "ha": "h",
+    "i": "i",
+    "jot": "j",
+    "ka": "k",
+    "el": "l",
+    "em": "m",
+    "en": "n",
+    "o": "o",
+    "pe": "p",
+    "ku": "q",
+    "er": "r",
+    "es": "s",
+    "te": "t",
+    "u": "u",
+    "vau": "v",
+    "we": "w",
+    "ix": "x",
+    "ypsilon": "y",
+    "zett": "z",
+    "zet": "z",
+}
+"""German spoken letter names → letter (for spelled abbreviations: "pe ka we" → "pkw")."""
+_COMMON_LETTER_WORDS = frozenset({"a", "e", "i", "o", "u", "de", "en", "er", "es", "we", "el", "em"})
+"""Letter names that are also ordinary words or ASR noise; a spelled run needs other letters too."""
+
+DOMAIN_WORDS = _words(
+    "kfz auto fahrzeug wagen pkw motorrad anhaenger zulassung zulassungsstelle anmeldung anmelden abmeldung abmelden "
+    "ummeldung ummelden umschreibung halter halterwechsel kennzeichen wunsch kurzzeit nummernschild schild "
+    "fuehrerschein fuehrer schein antrag umtausch ersatz verlust verloren international reise pass "
+    "wohngeld wohn geld eltern elterngeld kind kinder kita platz betreuung tages mutter pflege unterhalt vorschuss "
+    "sperrmuell sperr muell tonne abfall abfuhr kalender wertstoff hof gruen gut schrott elektro bau schutt "
+    "grundsicherung sozial hilfe amt stelle behoerde bafoeg schueler ausbildung foerderung "
+    "gesundheit zeugnis belehrung masern schutz impfung impf beratung sprechstunde "
+    "bauantrag genehmigung stand "
+    "tier haltung seuche waffe waffen besitz karte schein fischerei jagd schule bus fahrkarte weg "
+    "zahlung rechnung gebuehr mahnung bank verbindung kasse kreis "
+    "personal ausweis wohnsitz melde bescheinigung geburt urkunde heirat sterbe hund steuer schwerbehinderten "
+    "aufenthalt titel erlaubnis einbuergerung auslaender jugend veterinaer ordnung termin oeffnungs zeiten "
+    "anfahrt adresse parken landratsamt mitarbeiter zentrale vermittlung"
+)
+"""Default vocabulary for compound handling when no FAQ vocabulary is given."""
+
+_LINKS = ("", "s", "es", "n", "en")
+"""German linking elements (Fugenelemente) allowed between compound parts."""
+_MIN_PART = 3
+
+
+def fold(text: str) -> str:
+    """Lowercase, fold ß/umlauts/accents, turn punctuation and hyphens into single spaces."""
+    lowered = text.lower().translate(_UMLAUTS)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", plain).split())
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``normalize(text)``."""
+    return normalize(text).split()
+
+
+def normalize(text: str, vocabulary: Collection[str] | None = None) -> str:
+    """Match form of an utterance or phrasing (see module docstring).
+
+    ``vocabulary`` holds the folded words the FAQ base knows; compounds are joined or split towards it
+    (default: ``DOMAIN_WORDS``).
+    """
+    vocab = DOMAIN_WORDS if vocabulary is None else vocabulary
+    words = _drop_fillers(fold(text).split())
+    words = _join_letters(words)
+    words = _numbers(words)
+    words = _compounds(words, vocab)
+    return " ".join(words)
+
+
+def _drop_fillers(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase in FILLER_PHRASES:
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                i += len(phrase)
+                break
+        else:
+            if words[i] not in FILLER_WORDS:
+                out.append(words[i])
+            i += 1
+    return out
+
+
+def _join_letters(words: list[str]) -> list[str]:
+    """Join runs of spelled letter names into one word ("ka ef zett" → "kfz")."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and words[j] in LETTER_NAMES:
+            j += 1
+        run = words[i:j]
+        distinctive = sum(1 for w in run if w not in _COMMON_LETTER_WORDS)
+        if len(run) >= 2 and distinctive * 2 >= len(run) and distinctive >= 1:
+            out.append("".join(LETTER_NAMES[w] for w in run))
+            i = j
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def parse_number(word: str) -> int | None:
+    """The value of one folded German number word ("zweitausendsechsundzwanzig" → 2026), else None."""
+    if word.isdigit():
+        return int(word)
+    return _parse_below_million(word)
+
+
+def _parse_below_million(word: str) -> int | None:
+    if "tausend" in word:
+        head, _, tail = word.partition("tausend")
+        thousands = 1 if head in ("", "ein", "eins") else _parse_below_thousand(head)
+        rest = 0 if tail == "" else _parse_below_thousand(tail)
+        if thousands is None or rest is None:
+            return None
+        return thousands * 1000 + rest
+    return _parse_below_thousand(word)
+
+
+def _parse_below_thousand(word: str) -> int | None:
+    if "hundert" in word:
+        head, _, tail = word.partition("hundert")
+        hundreds = 1 if head in ("", "ein", "eins") else _UNITS.get(head)
+        rest = 0 if tail == "" else _parse_below_hundred(tail)
+        if hundreds is None or hundreds == 0 or rest is None:
+            return None
+        return hundreds * 100 + rest
+    return _parse_below_hundred(word)
+
+
+def _parse_below_hundred(word: str) -> int | None:
+    if word in _UNITS:
+        return _UNITS[word]
+    if word in _TEENS:
+        return _TEENS[word]
+    if word in _TENS:
+        return _TENS[word]
+    if "und" in word:
+        unit, _, tens = word.partition("und")
+        if unit in _UNITS and tens in _TENS and _UNITS[unit] > 0:
+            return _UNITS[unit] + _TENS[tens]
+    return None
+
+
+def parse_ordinal(word: str) -> int | None:
+    """The value of a folded German ordinal ("erste" → 1, "zwanzigsten" → 20), else None."""
+    for ending in _ORDINAL_ENDINGS:
+        if not word.endswith(ending):
+            continue
+        stem = word[: -len(ending)]
+        if stem in _ORDINAL_SPECIAL:
+            return _ORDINAL_SPECIAL[stem]
+        if stem.endswith("st"):
+            value = parse_number(stem[:-2])
+            if value is not None and value >= 20:
+                return value
+        if stem.endswith("t"):
+            value = parse_number(stem[:-1])
+            if value is not None and 2 <= value < 20 and stem[:-1] not in ("sieben", "acht"):
+                return value
+    return None
+
+
+def _numbers(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for word in words:
+        value = None if word in _ARTICLES else parse_number(word)
+        if value is None and not word.isdigit():
+            value = parse_ordinal(word)
+        out.append(word if value is None else str(value))
+    return out
+
+
+def _compounds(words: list[str], vocab: Collection[str]) -> list[str]:
+    """Join split words the vocabulary knows as one; split unknown long words into known parts."""
+    joined: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in (3, 2):
+            if i + size <= len(words):
+                candidate = "".join(words[i : i + size])
+                if candidate in vocab and not candidate.isdigit():
+                    joined.append(candidate)
+                    i += size
+                    break
+        else:
+            joined.append(words[i])
+            i += 1
+    out: list[str] = []
+    for word in joined:
+        out.extend(split_compound(word, vocab))
+    return out
+
+
+def split_compound(word: str, vocab: Collection[str]) -> list[str]:
+    """``word`` as known parts ("kfzzulassung" → ["kfz", "zulassung"]) or ``[word]`` if known or unsplittable."""
+    if word in vocab or len(word) < 2 * _MIN_PART or word.isdigit():
+        return [word]
+    for max_parts in (2, 3):
+        parts = _split(word, vocab, max_parts)
+        if parts is not None:
+            return parts
+    return [word]
+
+
+def _split(word: str, vocab: Collection[str], max_parts: int) -> list[str] | None:
+    """Fewest parts, then longest head first; parts are vocabulary words, linking elements dropped."""
+    if word in vocab:
+        return [word]
+    if max_parts <= 1:
+        return None
+    for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
+        head = word[:cut]
+        if head not in vocab:
+            continue
+        for link in _LINKS:
+            rest = word[cut:]
+            if not rest.startswith(link):
+                continue
+            tail = rest[len(link) :]
+            if len(tail) < _MIN_PART:
+                continue
+            parts = _split(tail, vocab, max_parts - 1)
+            if parts is not None:
+                return [head, *parts]
+    return None
+
+
+def vocabulary_of(texts: Iterable[str]) -> set[str]:
+    """Folded words of ``texts`` (the vocabulary compound handling aims at)."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(fold(text).split())
+    return words
+
+
+_COLOGNE_SIMPLE = {
+    **dict.fromkeys("aeijouy", "0"),
+    "b": "1",
+    **dict.fromkeys("fvw", "3"),
+    **dict.fromkeys("gkq", "4"),
+    "l": "5",
+    **dict.fromkeys("mn", "6"),
+    "r": "7",
+    **dict.fromkeys("sz", "8"),
+}
+
+
+def cologne_phonetic(word: str) -> str:
+    """Kölner Phonetik code of ``word`` (or of several words written together), e.g. "Wikipedia" → "3412"."""
+    letters = [ch for ch in fold(word) if ch.isalpha()]
+    codes: list[str] = []
+    for i, ch in enumerate(letters):
+        prev = letters[i - 1] if i > 0 else ""
+        nxt = letters[i + 1] if i + 1 < len(letters) else ""
+        codes.append(_cologne_code(ch, prev, nxt, i == 0))
+    collapsed: list[str] = []
+    for digit in "".join(codes):
+        if not collapsed or collapsed[-1] != digit:
+            collapsed.append(digit)
+    if not collapsed:
+        return ""
+    head, rest = collapsed[0], "".join(collapsed[1:])
+    return head + rest.replace("0", "")
+
+
+def _cologne_code(ch: str, prev: str, nxt: str, initial: bool) -> str:
+    if ch == "h":
+        return ""
+    if ch == "p":
+        return "3" if nxt == "h" else "1"
+    if ch in "dt":
+        return "8" if nxt in ("c", "s", "z") and nxt else "2"
+    if ch == "c":
+        if initial:
+            return "4" if nxt in tuple("ahkloqrux") and nxt else "8"
+        if prev in ("s", "z"):
+            return "8"
+        return "4" if nxt in tuple("ahkoqux") and nxt else "8"
+    if ch == "x":
+        return "8" if prev in ("c", "k", "q") and prev else "48"
+    return _COLOGNE_SIMPLE.get(ch, "")
+
+
+__all__ = [
+    "DOMAIN_WORDS",
+    "FILLER_WORDS",
+    "cologne_phonetic",
+    "fold",
+    "normalize",
+    "parse_number",
+    "parse_ordinal",
+    "split_compound",
+    "tokens",
+    "vocabulary_of",
+]
