@@ -1,0 +1,270 @@
+"""``RecordStore``: the SQLite call-record store (the real ``CallRecorder``).
+
+Design:
+- One SQLite file in WAL mode with a busy timeout, shared by every bot instance on the host and by the
+  web app (the ``instance`` column tells instances apart). The schema is created and migrated on open.
+- The ``CallRecorder`` methods only put a write on a queue and return at once: one worker thread owns the
+  write connection and commits each record, so the asyncio loop never waits for the disk. ``flush()``
+  waits until everything queued is written; ``close()`` flushes and stops the thread.
+- Everything else (the web app's queries, logins, feedback) goes through a second connection guarded by a
+  lock: ``with store.connection() as conn`` in a thread, or ``await store.run(fn, *args)`` from the loop.
+- Personal data is masked before it is written (``voicebot.records.masking``); the caller's number is
+  kept only masked and as a salted hash (to count repeat callers). Callback numbers are stored as given,
+  because staff have to call back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import json
+import logging
+import queue
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Final, TypeVar
+
+from voicebot.calllog import CallbackRequest, CallOutcome, TurnRecord
+from voicebot.errors import RecordsError
+from voicebot.records import schema
+from voicebot.records.masking import canonical_number, mask, mask_number
+from voicebot.records.queries import to_db
+
+_LOGGER: Final = logging.getLogger(__name__)
+BUSY_TIMEOUT_MS: Final = 10_000
+"""How long a connection waits for another writer (another instance, the web app) before failing."""
+
+_T = TypeVar("_T")
+_Write = tuple[str, tuple[object, ...]]
+"""One queued write: SQL and its parameters."""
+
+
+def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """A connection in autocommit mode with WAL, busy timeout and foreign-key checks off (records outlive)."""
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=check_same_thread
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            _LOGGER.warning("SQLite file %s is not in WAL mode (%s): concurrent writers will wait more", path, mode)
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error as error:
+        raise RecordsError(f"cannot open the record database {path}: {error}") from error
+    return conn
+
+
+class RecordStore:
+    """Call records, callbacks, feedback, accounts and sessions in one SQLite file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        setup = connect(self.path)
+        try:
+            schema.migrate(setup)
+            self._salt = self._ensure_salt(setup)
+        except sqlite3.Error as error:
+            raise RecordsError(f"cannot prepare the record database {self.path}: {error}") from error
+        finally:
+            setup.close()
+        self._lock = threading.Lock()
+        self._reader = connect(self.path, check_same_thread=False)
+        self._queue: queue.Queue[_Write | None] = queue.Queue()
+        self._closed = False
+        self.write_errors = 0
+        """Records that could not be written (each is logged)."""
+        self._writer = threading.Thread(target=self._write_loop, name="records-writer", daemon=True)
+        self._writer.start()
+
+    # --- CallRecorder --------------------------------------------------------------------------------
+
+    def call_started(self, call_id: str, caller: str, at: dt.datetime, instance: str = "") -> None:
+        """Record an answered call (the number only masked and hashed)."""
+        masked = mask_number(caller)
+        number = canonical_number(caller)
+        digest = hmac.new(self._salt, number.encode(), hashlib.sha256).hexdigest()[:32] if number else ""
+        self._put(
+            "INSERT OR IGNORE INTO calls (id, instance, started_at, caller_masked, caller_hash) VALUES (?, ?, ?, ?, ?)",
+            (call_id, instance, to_db(at), masked, digest),
+        )
+
+    def turn(self, call_id: str, turn: TurnRecord) -> None:
+        """Record one turn (transcript, reply and reason masked)."""
+        values = (
+            call_id,
+            turn.index,
+            to_db(turn.at),
+            mask(turn.transcript),
+            mask(turn.dtmf) if len(turn.dtmf) >= 6 else turn.dtmf,
+            turn.engine,
+            turn.asr_confidence,
+            json.dumps([[topic, round(score, 4)] for topic, score in turn.candidates[:5]]),
+            turn.action,
+            turn.topic,
+            turn.department,
+            mask(turn.reply),
+            mask(turn.reason),
+            json.dumps({key: round(value, 1) for key, value in turn.timings_ms.items()}),
+        )
+        self._put(
+            "INSERT OR REPLACE INTO turns (call_id, idx, at, transcript, dtmf, engine, asr_confidence,"
+            " candidates, action, topic, department, reply, reason, timings)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            values,
+        )
+
+    def callback(self, request: CallbackRequest) -> None:
+        """Record a callback request (number kept: staff call back)."""
+        at = request.at or dt.datetime.now(dt.UTC)
+        values = (
+            request.call_id,
+            to_db(at),
+            request.name.strip(),
+            request.number.strip(),
+            request.department,
+            request.topic,
+            mask(request.note),
+        )
+        self._put(
+            "INSERT INTO callbacks (call_id, at, name, number, department, topic, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            values,
+        )
+
+    def call_ended(self, call_id: str, outcome: CallOutcome) -> None:
+        """Record how the call ended."""
+        ended = outcome.ended_at or dt.datetime.now(dt.UTC)
+        values = (to_db(ended), outcome.outcome, outcome.department, outcome.topic, mask(outcome.reason), call_id)
+        self._put(
+            "UPDATE calls SET ended_at = ?, outcome = ?, department = ?, topic = ?, reason = ? WHERE id = ?",
+            values,
+        )
+
+    # --- writer thread --------------------------------------------------------------------------------
+
+    def _put(self, sql: str, values: tuple[object, ...]) -> None:
+        write: _Write = (sql, values)
+        if self._closed:
+            _LOGGER.error("record store %s is closed: a record was dropped", self.path)
+            self.write_errors += 1
+            return
+        self._queue.put(write)
+
+    def _write_loop(self) -> None:
+        conn = connect(self.path)
+        try:
+            while True:
+                item = self._queue.get()
+                try:
+                    if item is None:
+                        return
+                    self._write_one(conn, item)
+                finally:
+                    self._queue.task_done()
+        finally:
+            conn.close()
+
+    def _write_one(self, conn: sqlite3.Connection, write: _Write) -> None:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(*write)
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            self.write_errors += 1
+            _LOGGER.exception("a call record could not be written to %s", self.path)
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+
+    def flush(self) -> None:
+        """Wait until every queued record is written."""
+        self._queue.join()
+
+    def close(self) -> None:
+        """Write what is queued, stop the writer thread, close the connections (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        self._writer.join()
+        with self._lock:
+            self._reader.close()
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reads and the web app's writes ------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The query connection, locked, in one transaction (committed on success, rolled back on error)."""
+        with self._lock:
+            if self._closed:
+                raise RecordsError(f"the record store {self.path} is closed")
+            conn = self._reader
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def query(self, function: Callable[..., _T], *args: object, **kwargs: object) -> _T:
+        """``function(conn, *args, **kwargs)`` on the query connection (blocking)."""
+        with self.connection() as conn:
+            return function(conn, *args, **kwargs)
+
+    async def run(self, function: Callable[..., _T], *args: object, **kwargs: object) -> _T:
+        """``function(conn, *args, **kwargs)`` in a worker thread, so the event loop is not blocked."""
+        return await asyncio.to_thread(functools.partial(self.query, function, *args, **kwargs))
+
+    # --- retention ---------------------------------------------------------------------------------------
+
+    def purge(self, now: dt.datetime, retention_days: int) -> int:
+        """Delete calls (with turns, feedback, callbacks) started more than ``retention_days`` before ``now``.
+
+        Returns the number of calls deleted. Waits for queued writes first.
+        """
+        if retention_days < 1:
+            raise RecordsError(f"retention_days must be at least 1, not {retention_days}")
+        self.flush()
+        cutoff = to_db(now - dt.timedelta(days=retention_days))
+        with self.connection() as conn:
+            old = "SELECT id FROM calls WHERE started_at < ?"
+            conn.execute(f"DELETE FROM turns WHERE call_id IN ({old})", (cutoff,))  # noqa: S608
+            conn.execute(f"DELETE FROM feedback WHERE call_id IN ({old})", (cutoff,))  # noqa: S608
+            conn.execute("DELETE FROM callbacks WHERE at < ?", (cutoff,))
+            deleted = conn.execute("DELETE FROM calls WHERE started_at < ?", (cutoff,)).rowcount
+        if deleted:
+            _LOGGER.info("deleted %d call records older than %d days", deleted, retention_days)
+        return int(deleted)
+
+    @staticmethod
+    def _ensure_salt(conn: sqlite3.Connection) -> bytes:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchone()
+            if row is None:
+                salt = secrets.token_hex(16)
+                conn.execute("INSERT INTO meta (key, value) VALUES ('caller_salt', ?)", (salt,))
+            else:
+                salt = str(row[0])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return bytes.fromhex(salt)
+
+
+__all__ = ["BUSY_TIMEOUT_MS", "RecordStore", "connect"]
