@@ -46,7 +46,9 @@ def first_decision(understanding: Understanding, content: Content, settings: Dia
     score = best.score if best else 0.0
     alternatives = tuple((c.topic, c.score) for c in understanding.candidates[1:5])
     topic_ids = {topic.id for topic in content.topics}
-    if Signal.HUMAN in understanding.signals or (best and best.topic == HUMAN_TOPIC and score >= settings.confirm_threshold):
+    if Signal.HUMAN in understanding.signals or (
+        best and best.topic == HUMAN_TOPIC and score >= settings.confirm_threshold
+    ):
         human = HUMAN_TOPIC if HUMAN_TOPIC in topic_ids else None
         return Decision("transfer", human, SWITCHBOARD, score, alternatives, reason="Anrufer verlangte Mitarbeiter")
     named = understanding.department

@@ -108,11 +108,11 @@ def transfer_to(
     if department_open(ctx, department_id):
         state = replace(state, phase="transferring")
         announce = (
-            say(ctx, "transfer_switchboard")
-            if department_id == SWITCHBOARD
-            else say(ctx, "transfer", department=name)
+            say(ctx, "transfer_switchboard") if department_id == SWITCHBOARD else say(ctx, "transfer", department=name)
         )
-        return speak(state, Note("transfer", topic_id, department_id, reason), announce, Transfer(department_id, reason))
+        return speak(
+            state, Note("transfer", topic_id, department_id, reason), announce, Transfer(department_id, reason)
+        )
     opening = next_opening_text(ctx, department_id)
     closed = (
         say(ctx, "switchboard_closed", next_opening=opening)
@@ -142,13 +142,23 @@ def failed(state: DialogueState, ctx: DialogueContext, reason: str, prompt: str 
     """One more failed attempt: ask again (with the keypad menu the first time), or hand over to the switchboard."""
     failures = state.failures + 1
     if failures >= ctx.settings.max_failures:
-        return switchboard(state, ctx, f"{failures} Fehlversuche in Folge ({reason})")
+        return switchboard(state, ctx, failures_reason(failures, reason))
     state = replace(state, phase="listening", failures=failures, pending_topic=None, pending_department=None)
     menu = None if state.menu_offered else dtmf_menu(ctx)
     note = Note("reprompt" if menu is None else "menu", None, None, reason)
     if menu is None:
         return speak(state, note, say(ctx, prompt))
     return speak(replace(state, menu_offered=True), note, say(ctx, prompt), menu)
+
+
+_COUNT_WORDS = ("null", "ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn")
+
+
+def failures_reason(failures: int, reason: str) -> str:
+    """Transfer reason after too many failed attempts: "zwei Fehlversuche in Folge (nicht verstanden)"."""
+    count = _COUNT_WORDS[failures] if failures < len(_COUNT_WORDS) else str(failures)
+    word = "Fehlversuch" if failures == 1 else "Fehlversuche"
+    return f"{count} {word} in Folge ({reason})"
 
 
 def goodbye(state: DialogueState, ctx: DialogueContext, reason: str) -> Reply:
@@ -160,7 +170,10 @@ def goodbye(state: DialogueState, ctx: DialogueContext, reason: str) -> Reply:
 def repeat(state: DialogueState, ctx: DialogueContext) -> Reply:
     """Say again what was said last (the counters stay as they are)."""
     said = state.last_said or (say(ctx, "nothing_to_repeat"),)
-    return replace(state, no_inputs=0), [Note("repeat", state.pending_topic, state.pending_department, "Anrufer bat um Wiederholung"), *said]
+    return replace(state, no_inputs=0), [
+        Note("repeat", state.pending_topic, state.pending_department, "Anrufer bat um Wiederholung"),
+        *said,
+    ]
 
 
 def ask_callback_name(state: DialogueState, ctx: DialogueContext) -> Reply:
