@@ -1,0 +1,67 @@
+"""Turn detection on scripted voice decisions (media time, 20 ms frames)."""
+
+from __future__ import annotations
+
+from voicebot.config import VadSettings
+from voicebot.endpointing import BargeIn, NoInput, SpeechEnded, SpeechStarted, TurnEvent, TurnState, advance
+
+VAD = VadSettings(
+    start_ms=120, end_silence_ms=700, preroll_ms=300, max_utterance_ms=3000, no_input_ms=2000, barge_in_ms=400
+)
+FRAME = 20
+
+
+def run(pattern: str, bot_speaking: str = "", start_ms: int = 0) -> list[TurnEvent]:
+    """Feed frames: ``pattern`` has one char per frame, ``#`` voiced, ``.`` silent; ``bot_speaking`` ``b`` per frame."""
+    state = TurnState(quiet_since_ms=start_ms)
+    events: list[TurnEvent] = []
+    for index, char in enumerate(pattern):
+        speaking = index < len(bot_speaking) and bot_speaking[index] == "b"
+        state, new = advance(state, char == "#", start_ms + index * FRAME, FRAME, speaking, VAD)
+        events.extend(new)
+    return events
+
+
+def test_start_needs_start_ms_and_keeps_preroll() -> None:
+    events = run("." * 30 + "#" * 10)
+    started = [e for e in events if isinstance(e, SpeechStarted)]
+    assert started == [SpeechStarted(at_ms=600 + 120, audio_from_ms=600 - 300)]
+
+
+def test_short_click_is_not_speech() -> None:
+    assert run("." * 10 + "#####" + "." * 50) == []
+
+
+def test_trailing_silence_ends_the_turn() -> None:
+    events = run("#" * 20 + "." * 40)
+    ended = [e for e in events if isinstance(e, SpeechEnded)]
+    assert ended == [SpeechEnded(at_ms=400 + 700, speech_end_ms=400, cut=False)]
+
+
+def test_pause_shorter_than_end_silence_does_not_end() -> None:
+    events = run("#" * 20 + "." * 30 + "#" * 20 + "." * 40)
+    assert [type(e) for e in events] == [SpeechStarted, SpeechEnded]
+    assert events[-1] == SpeechEnded(at_ms=1400 + 700, speech_end_ms=1400)
+
+
+def test_max_utterance_cuts() -> None:
+    events = run("#" * 200)
+    ended = [e for e in events if isinstance(e, SpeechEnded)]
+    assert ended[0].cut and ended[0].at_ms == 3000
+
+
+def test_barge_in_only_after_barge_in_ms() -> None:
+    short = run("." * 5 + "#" * 15 + "." * 20, bot_speaking="b" * 40)
+    assert short == []  # 300 ms over the bot: ignored
+    long = run("." * 5 + "#" * 25, bot_speaking="b" * 30)
+    assert [type(e) for e in long] == [BargeIn, SpeechStarted]
+    assert long[0] == BargeIn(at_ms=100 + 400)
+
+
+def test_no_input_while_idle_only() -> None:
+    idle = run("." * 220)
+    assert [e for e in idle if isinstance(e, NoInput)] == [NoInput(2000), NoInput(4000)]
+    speaking = run("." * 120, bot_speaking="b" * 120)
+    assert speaking == []
+    after = run("." * 150, bot_speaking="b" * 50)
+    assert after == [NoInput(1000 + 2000)]
