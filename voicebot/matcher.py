@@ -1,0 +1,351 @@
+"""What did the caller mean? Layered matching of one utterance against the FAQ base. Pure.
+
+Layers, each scoring every topic 0..1; a topic's score is the best layer plus a small bonus when layers agree:
+
+- ``exact``: the normalised utterance is a normalised phrasing.
+- ``fuzzy``: a soft, weighted word overlap between the utterance and each phrasing. Words count by how
+  specific they are to one topic (inverse topic frequency); two words are alike when equal, equal after
+  stripping German endings ("anmelden"/"anmeldung"), close by rapidfuzz's ratio, or equal in Kölner
+  Phonetik ("fuhrerschein"/"fuehrerschein", "wohngelt"/"wohngeld"). The score mixes how much of the phrasing
+  was said (coverage) with how much of the utterance the phrasing explains (precision); whole-string
+  rapidfuzz (token_sort) on the content words is a second opinion.
+- ``keyword``: a topic keyword heard (also inside a compound or split in two) reaches the confirm threshold on
+  its own and the answer threshold when no other topic shares it.
+
+Department names and synonyms are matched the same way; signals come from ``voicebot.matcher_signals``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from voicebot.content import Content
+from voicebot.matcher_signals import detect_signals
+from voicebot.text import DOMAIN_WORDS, cologne_phonetic, fold, normalize, vocabulary_of
+from voicebot.understanding import Candidate, Signal, Understanding
+
+STOPWORDS = frozenset(
+    str.split(
+        "ich du sie er es wir ihr man mich mir mein meine meinen meinem meiner meines dich dir sich uns unser "
+        "unsere ihre ihren ihrem ihrer der die das den dem des ein eine einen einem einer eines ne nen "
+        "und oder aber wie was wo wann wer warum wieso weshalb welche welcher welches welchen wohin woher "
+        "ist sind bin bist war waren wird werden wurde hat habe haben hab hast hatte haette kann koennen "
+        "koennte koennten kannst muss muessen musste will wollte wollen moechte moechten moecht wuerde wuerden "
+        "soll sollte sollen darf duerfen zu zum zur von vom mit bei beim fuer auf an am im in ins aus nach "
+        "ueber um da dort hier so noch schon auch nur denn doch wegen gibt geht gehts dass ob wenn weil "
+        "jetzt dann nicht kein keine keinen sagen fragen frage wissen gerne bitte sie ihnen danke "
+        "mal ja nein genau information informationen infos info thema anliegen bzw etwas was sowas "
+        "brauche brauchen benoetige benoetigen suche erfahren erkundigen"
+    )
+)
+"""Words that say nothing about the topic (ignored by the fuzzy and keyword layers)."""
+
+KEYWORD_UNIQUE = 0.86
+"""Score of a topic whose own keyword was heard and no other topic has it."""
+KEYWORD_SHARED_STEP = 0.1
+"""Each further topic sharing the keyword lowers that score by this much (never below KEYWORD_FLOOR)."""
+KEYWORD_FLOOR = 0.56
+UNKNOWN_WEIGHT = 1.6
+"""Weight of an utterance word the FAQ base does not know ("Pizza"): lowers precision."""
+FUZZY_CUTOFF = 78.0
+"""rapidfuzz ratio (0..100) from which two words count as alike."""
+PHONETIC_SIM = 0.85
+STEM_SIM = 0.9
+AGREEMENT_BONUS = 0.3
+"""Share of the remaining gap to 1.0 closed when a second layer also supports the topic."""
+MAX_CANDIDATES = 5
+WEAK_HUMAN_TOPIC_SCORE = 0.7
+"""A topic this sure makes a bare "Mitarbeiter"/"Sachbearbeiter" a topic request, not a switchboard request."""
+
+_ENDINGS = ("ungen", "ung", "ern", "en", "er", "es", "em", "e", "n", "s", "t")
+
+
+def stem(word: str) -> str:
+    """Crude German stem: the word without one inflection ending, when at least four letters remain."""
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    topic: str
+    words: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A keyword or a department name: words that all have to be heard."""
+
+    key: str
+    words: tuple[str, ...]
+    compact: str
+
+
+def content_words(normalized: str) -> tuple[str, ...]:
+    """The words of a normalised text that are not stopwords, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in normalized.split():
+        if word not in STOPWORDS:
+            seen.setdefault(word, None)
+    return tuple(seen)
+
+
+class Matcher:
+    """Matches utterances against one loaded ``Content`` (build once, reuse for every call)."""
+
+    def __init__(self, content: Content) -> None:
+        texts: list[str] = []
+        for topic in content.topics:
+            texts += [*topic.phrasings, topic.title, *topic.keywords]
+        for department in content.departments:
+            texts += [department.name, *department.synonyms]
+        self.vocabulary: frozenset[str] = frozenset(vocabulary_of(texts) | DOMAIN_WORDS)
+        self._exact: dict[str, str] = {}
+        self._phrases: list[_Phrase] = []
+        topics_of: dict[str, set[str]] = defaultdict(set)
+        for topic in content.topics:
+            for text in (*topic.phrasings, topic.title):
+                norm = self.normalize(text)
+                self._exact.setdefault(norm, topic.id)
+                words = content_words(norm)
+                if words:
+                    self._phrases.append(_Phrase(topic.id, words, " ".join(words)))
+                    for word in words:
+                        topics_of[word].add(topic.id)
+        self._keywords: list[tuple[_Named, frozenset[str]]] = []
+        keyword_topics: dict[str, set[str]] = defaultdict(set)
+        named: dict[str, _Named] = {}
+        for topic in content.topics:
+            for keyword in topic.keywords:
+                item = self._named(keyword, keyword)
+                if item.words:
+                    named[item.compact] = item
+                    keyword_topics[item.compact].add(topic.id)
+                    for word in item.words:
+                        topics_of[word].add(topic.id)
+        self._keywords = [(named[key], frozenset(ids)) for key, ids in keyword_topics.items()]
+        self._departments = [
+            self._named(department.id, text)
+            for department in content.departments
+            for text in (department.name, *department.synonyms)
+        ]
+        self._departments = [item for item in self._departments if item.words]
+        total = max(1, len(content.topics))
+        self._weights = {word: math.log(1.0 + total / len(ids)) for word, ids in topics_of.items()}
+        self._known = sorted(set(self._weights) | {w for d in self._departments for w in d.words})
+        self._stems: dict[str, list[str]] = defaultdict(list)
+        self._codes: dict[str, list[str]] = defaultdict(list)
+        for word in self._known:
+            self._stems[stem(word)].append(word)
+            code = cologne_phonetic(word)
+            if len(code) >= 3:
+                self._codes[code].append(word)
+
+    def normalize(self, text: str) -> str:
+        """``voicebot.text.normalize`` with this FAQ base's vocabulary."""
+        return normalize(text, self.vocabulary)
+
+    def _named(self, key: str, text: str) -> _Named:
+        words = content_words(self.normalize(text))
+        return _Named(key, words, "".join(words))
+
+    def weight(self, word: str) -> float:
+        """How specific a word is to one topic (unknown words: UNKNOWN_WEIGHT)."""
+        return self._weights.get(word, UNKNOWN_WEIGHT)
+
+    def similar(self, word: str) -> dict[str, float]:
+        """Known words alike to ``word`` with a similarity 0..1 (see module docstring)."""
+        found: dict[str, float] = {}
+        if word in self._weights or word in self._known:
+            found[word] = 1.0
+        if word.isdigit():
+            return found
+        for other in self._stems.get(stem(word), ()):
+            found[other] = max(found.get(other, 0.0), STEM_SIM if other != word else 1.0)
+        if len(word) >= 4:
+            for other, ratio, _index in process.extract(
+                word, self._known, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=8
+            ):
+                sim = 1.0 if other == word else max(0.0, (ratio / 100.0 - 0.5) * 2.0)
+                found[other] = max(found.get(other, 0.0), sim)
+        code = cologne_phonetic(word)
+        if len(code) >= 3:
+            for other in self._codes.get(code, ()):
+                found[other] = max(found.get(other, 0.0), PHONETIC_SIM)
+        return found
+
+    def understand(self, text: str) -> Understanding:
+        """Candidates, named department and signals for one utterance."""
+        light = fold(text).split()
+        norm = self.normalize(text)
+        signals, weak_human = detect_signals(light)
+        words = content_words(norm)
+        sims = {word: self.similar(word) for word in words}
+        # split words the recogniser broke apart ("fuhrer schein"): a pair may stand for one known word
+        pairs: dict[tuple[str, str], dict[str, float]] = {}
+        for first, second in itertools.pairwise(words):
+            joined = self.similar(first + second)
+            if joined:
+                pairs[(first, second)] = joined
+        scores = self._topic_scores(norm, words, sims, pairs)
+        department, dept_words = self._department(norm, words, sims)
+        if department is not None:
+            rest = [word for word in words if word not in dept_words]
+            if not rest:
+                signals |= {Signal.CONNECT}
+                scores = {topic: (score * 0.75, method) for topic, (score, method) in scores.items()}
+        ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:MAX_CANDIDATES]
+        candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
+        if weak_human and (
+            department is not None
+            or (candidates and candidates[0].topic != "mitarbeiter" and candidates[0].score >= WEAK_HUMAN_TOPIC_SCORE)
+        ):
+            signals -= {Signal.HUMAN}
+        return Understanding(text, norm, candidates, department, frozenset(signals))
+
+    def _word_sim(
+        self,
+        target: str,
+        words: tuple[str, ...],
+        sims: dict[str, dict[str, float]],
+        pairs: dict[tuple[str, str], dict[str, float]],
+    ) -> float:
+        best = 0.0
+        for word in words:
+            best = max(best, sims[word].get(target, 0.0))
+        for pair_sims in pairs.values():
+            best = max(best, pair_sims.get(target, 0.0))
+        return best
+
+    def _topic_scores(
+        self,
+        norm: str,
+        words: tuple[str, ...],
+        sims: dict[str, dict[str, float]],
+        pairs: dict[tuple[str, str], dict[str, float]],
+    ) -> dict[str, tuple[float, str]]:
+        scores: dict[str, tuple[float, str]] = {}
+        if norm in self._exact:
+            scores[self._exact[norm]] = (1.0, "exact")
+        if not words:
+            return scores
+        u_weights = {word: self.weight(word) for word in words}
+        u_total = sum(u_weights.values())
+        fuzzy: dict[str, tuple[float, str]] = {}
+        u_text = " ".join(words)
+        for phrase in self._phrases:
+            covered = 0.0
+            total = 0.0
+            phonetic = False
+            for target in phrase.words:
+                w = self.weight(target)
+                sim = self._word_sim(target, words, sims, pairs)
+                covered += w * sim
+                total += w
+                phonetic = phonetic or 0 < sim < 1
+            coverage = covered / total if total else 0.0
+            if coverage <= 0:
+                continue
+            explained = 0.0
+            for word in words:
+                sim = max((sims[word].get(target, 0.0) for target in phrase.words), default=0.0)
+                for pair, pair_sims in pairs.items():
+                    if word in pair:
+                        sim = max(sim, max((pair_sims.get(t, 0.0) for t in phrase.words), default=0.0))
+                explained += u_weights[word] * sim
+            precision = explained / u_total if u_total else 0.0
+            score = coverage * (0.5 + 0.5 * precision)
+            whole = fuzz.token_sort_ratio(u_text, phrase.text) / 100.0
+            score = max(score, whole * 0.95 if whole >= 0.85 else 0.0)
+            method = "phonetic" if phonetic and score < 0.999 else "fuzzy"
+            if score > fuzzy.get(phrase.topic, (0.0, ""))[0]:
+                fuzzy[phrase.topic] = (score, method)
+        keyword = self._keyword_scores(norm, words, sims, pairs)
+        for topic in set(fuzzy) | set(keyword):
+            a, method_a = fuzzy.get(topic, (0.0, "fuzzy"))
+            b = keyword.get(topic, 0.0)
+            high, low = max(a, b), min(a, b)
+            combined = high + (1.0 - high) * AGREEMENT_BONUS * low
+            method = method_a if a >= b else "keyword"
+            if combined > scores.get(topic, (0.0, ""))[0]:
+                scores[topic] = (min(1.0, combined), method)
+        return scores
+
+    def _heard(
+        self,
+        item: _Named,
+        norm: str,
+        words: tuple[str, ...],
+        sims: dict[str, dict[str, float]],
+        pairs: dict[tuple[str, str], dict[str, float]],
+    ) -> float:
+        """How well every word of a keyword/department name was heard (0..1)."""
+        if len(item.compact) >= 6 and item.compact in norm.replace(" ", ""):
+            return 1.0
+        worst = 1.0
+        for target in item.words:
+            worst = min(worst, self._word_sim(target, words, sims, pairs))
+            if worst < 0.8:
+                return 0.0
+        return worst
+
+    def _keyword_scores(
+        self,
+        norm: str,
+        words: tuple[str, ...],
+        sims: dict[str, dict[str, float]],
+        pairs: dict[tuple[str, str], dict[str, float]],
+    ) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        for item, topics in self._keywords:
+            heard = self._heard(item, norm, words, sims, pairs)
+            if heard <= 0:
+                continue
+            base = max(KEYWORD_FLOOR, KEYWORD_UNIQUE - KEYWORD_SHARED_STEP * (len(topics) - 1))
+            for topic in topics:
+                scores[topic] = max(scores.get(topic, 0.0), base * heard)
+        return scores
+
+    def _department(
+        self, norm: str, words: tuple[str, ...], sims: dict[str, dict[str, float]]
+    ) -> tuple[str | None, set[str]]:
+        """The department named, and the utterance words that named it."""
+        best: tuple[int, str] | None = None
+        used: set[str] = set()
+        for item in self._departments:
+            if self._heard(item, norm, words, sims, {}) <= 0:
+                continue
+            size = len(item.compact)
+            if best is None or size > best[0]:
+                best = (size, item.key)
+                used = {w for w in words if any(sims[w].get(t, 0.0) >= 0.8 for t in item.words)}
+                used |= {w for w in words if w in item.compact}
+        return (best[1] if best else None), used
+
+
+def baseline_understand(content: Content, text: str) -> Understanding:
+    """Plain rapidfuzz (WRatio of the lowercased utterance against each raw phrasing), no normalisation.
+
+    The reference the benchmark compares the matcher against.
+    """
+    query = text.lower()
+    scores: dict[str, float] = {}
+    for topic in content.topics:
+        for phrasing in topic.phrasings:
+            score = fuzz.WRatio(query, phrasing.lower()) / 100.0
+            if score > scores.get(topic.id, 0.0):
+                scores[topic.id] = score
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:MAX_CANDIDATES]
+    candidates = tuple(Candidate(topic, round(score, 4), "fuzzy") for topic, score in ranked if score > 0)
+    return Understanding(text, query, candidates)
+
+
+__all__ = ["STOPWORDS", "Matcher", "baseline_understand", "content_words", "stem"]
