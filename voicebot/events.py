@@ -35,8 +35,17 @@ class CallHungUp:
     reason: str = ""
 
 
-LineEvent = AudioReceived | DtmfReceived | CallHungUp
-"""Anything a call channel delivers."""
+@dataclass(frozen=True)
+class TypedText:
+    """A caller turn given as text instead of audio (``voicebot simulate --say``): skips VAD and ASR."""
+
+    text: str
+    at_ms: int
+    """Media time of the turn (milliseconds since the call started)."""
+
+
+LineEvent = AudioReceived | DtmfReceived | CallHungUp | TypedText
+"""Anything a call channel delivers (a phone line never delivers TypedText)."""
 
 URGENT = (DtmfReceived, CallHungUp)
 """Event types that overtake queued audio."""
