@@ -70,7 +70,9 @@ class SipMessage:
 
 def split_list(value: str) -> list[str]:
     """Split a comma-separated header value, keeping commas inside <...> and quotes."""
-    parts, depth, quoted, current = [], 0, False, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
     for char in value:
         if char == '"':
             quoted = not quoted
