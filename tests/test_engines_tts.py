@@ -1,0 +1,131 @@
+"""TTS adapters with the real engines: piper (the English PyPI voice) and espeak-ng (German)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from voicebot.audio import AudioFrame, join_frames
+from voicebot.config import Settings
+from voicebot.engines import load_synthesizer
+from voicebot.engines.espeak_tts import EspeakSynthesizer
+from voicebot.engines.piper_tts import PiperSynthesizer, resolve_piper_voice, voice_language
+from voicebot.errors import ModelError
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+ENGLISH = "Hello, this is the district office. How can I help you today?"
+GERMAN = "Guten Tag, hier ist das Landratsamt Lindenberg. Wie kann ich Ihnen helfen?"
+
+
+@pytest.fixture(scope="session")
+def joe() -> PiperSynthesizer:
+    return PiperSynthesizer(resolve_piper_voice("pypi:joe-us"))
+
+
+@pytest.fixture(scope="session")
+def espeak() -> EspeakSynthesizer:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    return EspeakSynthesizer("de", 150)
+
+
+def _check_speech(frames: list[AudioFrame], rate: int, text: str) -> float:
+    assert frames and all(f.rate == rate for f in frames)
+    pcm = join_frames(frames)
+    seconds = len(pcm) / 2 / rate
+    assert len(text) / 30 < seconds < len(text) / 6, seconds  # 6..30 characters per second
+    assert max(f.rms() for f in frames) > 500
+    stamps = [f.timestamp_ms for f in frames]
+    assert stamps == sorted(stamps) and stamps[0] == 0
+    return seconds
+
+
+@pytest.mark.model
+def test_piper_speaks_non_silent_audio_of_plausible_length(joe: PiperSynthesizer) -> None:
+    assert joe.name == "piper" and joe.sample_rate == 22050
+    assert joe.language == "en_US"
+    frames = list(joe.synthesize(ENGLISH))
+    _check_speech(frames, 22050, ENGLISH)
+    assert len(frames) == 2  # one chunk per sentence
+
+
+@pytest.mark.model
+def test_piper_length_scale_slows_down(joe: PiperSynthesizer) -> None:
+    slow = PiperSynthesizer(joe.onnx, length_scale=1.5)
+    normal = len(join_frames(joe.synthesize("Thank you for calling.")))
+    slower = len(join_frames(slow.synthesize("Thank you for calling.")))
+    assert slower > normal * 1.25
+    assert slow.voice_id != joe.voice_id
+
+
+@pytest.mark.model
+def test_piper_empty_text_gives_nothing(joe: PiperSynthesizer) -> None:
+    assert list(joe.synthesize("   ")) == []
+
+
+def test_piper_missing_voice_says_how_to_get_it(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"thorsten.*voicebot models fetch de_DE-thorsten-medium"):
+        PiperSynthesizer(tmp_path / "de_DE-thorsten-medium.onnx")
+    (tmp_path / "lonely.onnx").write_bytes(b"onnx")
+    with pytest.raises(ModelError, match=r"lonely\.onnx\.json missing"):
+        PiperSynthesizer(tmp_path / "lonely.onnx")
+    (tmp_path / "lonely.onnx.json").write_text('{"audio": {"sample_rate": 22050}}', encoding="utf-8")
+    with pytest.raises(ModelError, match="cannot load the voice"):
+        PiperSynthesizer(tmp_path / "lonely.onnx")
+    with pytest.raises(ModelError, match="pypi:joe-us"):
+        resolve_piper_voice("pypi:nobody")
+    assert voice_language(tmp_path / "lonely.onnx") == ""
+
+
+@needs_espeak
+def test_espeak_speaks_german(espeak: EspeakSynthesizer) -> None:
+    assert espeak.name == "espeak" and espeak.sample_rate == 22050
+    frames = list(espeak.synthesize(GERMAN))
+    _check_speech(frames, 22050, GERMAN)
+    assert len(frames) > 3  # streamed in chunks
+
+
+@needs_espeak
+def test_espeak_takes_text_literally_never_through_a_shell(espeak: EspeakSynthesizer, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    hostile = f'-v en "; touch {marker}; $(touch {marker}) `touch {marker}` | cat'
+    frames = list(espeak.synthesize(hostile))
+    assert frames and not marker.exists()
+    assert all(hostile not in part for part in espeak.command())
+
+
+@needs_espeak
+def test_espeak_speed_and_empty_text(espeak: EspeakSynthesizer) -> None:
+    fast = EspeakSynthesizer("de", 300)
+    assert len(join_frames(fast.synthesize(GERMAN))) < 0.7 * len(join_frames(espeak.synthesize(GERMAN)))
+    assert list(espeak.synthesize("")) == []
+
+
+@needs_espeak
+def test_espeak_bad_voice_or_program_is_a_model_error() -> None:
+    with pytest.raises(ModelError, match="voice 'xx-nowhere' is not available"):
+        EspeakSynthesizer("xx-nowhere")
+    with pytest.raises(ModelError, match="invalid voice name"):
+        EspeakSynthesizer("--stdout")
+    with pytest.raises(ModelError, match="apt-get install espeak-ng"):
+        EspeakSynthesizer("de", binary="espeak-ng-nowhere")
+
+
+@needs_espeak
+def test_default_config_falls_back_from_piper_to_espeak(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="voicebot.engines"):
+        synth = load_synthesizer(settings)
+    assert synth.name == "espeak"
+    assert any("piper" in r.getMessage() and "de_DE-thorsten-medium" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.model
+def test_piper_from_pypi_loads_when_configured(settings: Settings, joe: PiperSynthesizer) -> None:
+    english = replace(settings, tts=replace(settings.tts, piper_voice="pypi:joe-us"))
+    assert load_synthesizer(english).name == "piper"
+    with pytest.raises(ModelError, match="unknown TTS engine 'festival'"):
+        load_synthesizer(settings, ["festival"])
