@@ -30,6 +30,9 @@ MAX_DURATION_SLACK_S: Final = 20.0
 PROMPT_WAIT_S: Final = 30.0
 """Longest wait for a prompt to finish playing before a transfer or hang-up (seconds)."""
 
+HANDOVER_WAIT_S: Final = 20.0
+"""Longest wait at shutdown for the hand-overs to the switchboard (seconds)."""
+
 SessionRunner = Callable[[CallChannel], Awaitable[object]]
 """Runs one answered call to its end (``CallSession(...).run`` in production)."""
 PromptAudio = Callable[[str], bytes]
@@ -90,15 +93,13 @@ class Switch:
         if tasks:
             await asyncio.wait(tasks, timeout=grace_seconds)
         left = [task for task in self._sessions if not task.done()]
+        if left:
+            _LOGGER.info("stopping: handing %d call(s) to the switchboard", len(left))
         for task in left:
-            task.cancel()
-        handovers = [self._hand_over(self._sessions[task], "shutdown") for task in left]
-        if handovers:
-            _LOGGER.info("stopping: handing %d call(s) to the switchboard", len(handovers))
-            await asyncio.gather(*handovers, return_exceptions=True)
+            task.cancel()  # the session task announces and transfers the call itself (see _session)
         rest = set(self._sessions) | self._overflow
         if rest:
-            await asyncio.wait(rest, timeout=5.0)
+            await asyncio.wait(rest, timeout=HANDOVER_WAIT_S)
         _LOGGER.info("stopped taking calls")
 
     # --- admission --------------------------------------------------------------------------------
@@ -150,6 +151,8 @@ class Switch:
             _LOGGER.warning("call %s: longer than %d s, handing it to the switchboard", channel.call_id, limit)
             await self._hand_over(channel, "max_duration")
         except asyncio.CancelledError:
+            if self._stopping:
+                await self._hand_over(channel, "shutdown")
             raise
         except Exception:
             _LOGGER.exception("call %s: the session failed; apologising and hanging up", channel.call_id)

@@ -267,14 +267,12 @@ class SipEndpoint:
                 endpoint.libHandleEvents(POLL_MS)
                 if all(call.disconnected for call in self._calls.values()):
                     break
-            for call in self._calls.values():
-                call.sink = None
-                call.bridge = None
+            _detach_all([*self._calls.values(), *self._gone])
             self._calls.clear()
             self._gone.clear()
             if account is not None:
                 account.shutdown()
-            del account
+            account = None
             gc.collect()
             endpoint.libDestroy()
         except pj.Error as error:
@@ -359,6 +357,15 @@ class SipEndpoint:
             except (OSError, IndexError) as error:
                 raise TelephonyError(f"{path}: cannot read the SIP password ([sip] password_file): {error}") from error
         return sip.password
+
+
+def _detach_all(calls: list[BotCall]) -> None:
+    """Break every call's links to its channel and bridge (in a function of its own: no loop variable
+    of the caller's frame may keep a pj.Call alive past ``libDestroy``, or the process aborts)."""
+    for call in calls:
+        call.sink = None
+        call.bridge = None
+    calls.clear()
 
 
 def _answer(call: BotCall, status: int) -> None:

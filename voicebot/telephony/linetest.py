@@ -2,9 +2,9 @@
 
 It proves the SIP connection, the audio path both ways, DTMF and transfers without any speech model:
 the bot answers with a two-tone greeting, repeats whatever the caller says (an echo after the caller
-has finished speaking), beeps once per keypad digit, and transfers on ``0`` (switchboard) or on the
+has finished speaking; cut at ``[vad] max_utterance_ms``), beeps once per keypad digit, and transfers on ``0`` (switchboard) or on the
 digit of a department (``[departments.*]`` in the order of the configuration, ``1`` = the first after
-the switchboard). ``#`` hangs up. Tests of the telephony layer use it with real SIP peers.
+the switchboard). ``#`` hangs up; after ``[vad] no_input_ms`` without anything from the caller it hangs up. Tests of the telephony layer use it with real SIP peers.
 """
 
 from __future__ import annotations
@@ -30,10 +30,6 @@ VOICED_RMS: Final = 300.0
 """RMS level (of 32768) from which a caller frame counts as voiced."""
 END_SILENCE_MS: Final = 600
 """Silence that ends the caller's utterance before it is echoed (milliseconds)."""
-MAX_ECHO_MS: Final = 8000
-"""The echo is cut off after this long (the caller who never stops; milliseconds)."""
-NO_INPUT_MS: Final = 15000
-"""A call where nothing happens this long gets a low tone and is hung up (milliseconds)."""
 
 
 def tone(rate: int, freq: float, ms: int, level: float = 8000.0) -> bytes:
@@ -67,8 +63,12 @@ def dtmf_targets(departments: Mapping[str, str], switchboard: str) -> dict[str, 
 class LineTestSession:
     """One line-test call on a channel; ``run`` returns a short outcome word."""
 
-    def __init__(self, channel: CallChannel, targets: Mapping[str, str]) -> None:
+    def __init__(
+        self, channel: CallChannel, targets: Mapping[str, str], no_input_ms: int = 7000, max_utterance_ms: int = 15000
+    ) -> None:
         self._channel = channel
+        self._no_input_ms = no_input_ms
+        self._max_utterance_ms = max_utterance_ms
         self._targets = dict(targets)
         self._frame_bytes = channel.rate * 20 // 1000 * SAMPLE_WIDTH
 
@@ -100,13 +100,13 @@ class LineTestSession:
                 silence_ms += 20
             else:
                 idle_ms += 20
-            too_long = len(heard) >= channel.rate * SAMPLE_WIDTH * MAX_ECHO_MS // 1000
+            too_long = len(heard) >= channel.rate * SAMPLE_WIDTH * self._max_utterance_ms // 1000
             if heard and (silence_ms >= END_SILENCE_MS or too_long):
                 _LOGGER.info("line test: echoing %d ms of caller audio", len(heard) * 1000 // (channel.rate * 2))
                 channel.play(bytes(heard))
                 heard.clear()
                 silence_ms = 0
-            if idle_ms >= NO_INPUT_MS and channel.playback_pending_ms() <= 0:
+            if idle_ms >= self._no_input_ms and channel.playback_pending_ms() <= 0:
                 channel.play(tone(channel.rate, 330, 500))
                 await _drain(channel)
                 await channel.hangup()
@@ -145,13 +145,14 @@ def line_test_runner(
     """A session runner for ``serve``: one ``LineTestSession`` per call, recorded as a "Leitungstest"."""
     zone = ZoneInfo(settings.timezone)
     switchboard = "zentrale"
+    vad = settings.vad
     targets = dtmf_targets({name: dept.target for name, dept in settings.departments.items()}, switchboard)
 
     async def run(channel: CallChannel) -> object:
         recorder.call_started(channel.call_id, channel.remote, dt.datetime.now(zone), instance)
         outcome = "failed"
         try:
-            outcome = await LineTestSession(channel, targets).run()
+            outcome = await LineTestSession(channel, targets, vad.no_input_ms, vad.max_utterance_ms).run()
             return outcome
         finally:
             kind = {"transferred": "transferred", "hung_up": "hung_up"}.get(outcome, "answered")
