@@ -7,11 +7,15 @@ can import it without touching files.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 EXTERN = "extern"
 """Pseudo department id of topics another authority is responsible for (municipality, state office)."""
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+"""A ``{name}`` placeholder in an answer or prompt."""
 
 TOPIC_KINDS = ("answer", "transfer")
 """``answer``: the bot speaks the answer; ``transfer``: the caller is put through to the department."""
@@ -69,6 +73,8 @@ class Content:
     """Prompt id -> German text with ``{placeholders}``."""
     facts: Mapping[str, str] = field(default_factory=dict)
     """District facts from the configuration, for ``{placeholders}``."""
+    prompt_lines: Mapping[str, int] = field(default_factory=dict)
+    """Line of each prompt in its file (for problem reports); empty when not loaded from a file."""
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id (KeyError if unknown)."""
@@ -83,3 +89,12 @@ class Content:
             if department.id == department_id:
                 return department
         raise KeyError(department_id)
+
+
+def render_text(template: str, values: Mapping[str, str]) -> str:
+    """Fill ``{name}`` placeholders from ``values`` (no attribute access or formatting).
+
+    Same semantics as ``voicebot.dialogue_replies.render``: an unknown name raises KeyError; text
+    without placeholders and braces that are not a placeholder (``{ }``) are left as they are.
+    """
+    return PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), template)
