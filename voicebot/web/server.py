@@ -1,0 +1,131 @@
+"""The web app for switchboard staff and admins: ``make_app`` and ``serve``.
+
+How to add routes and pages (note for the admin part, ``voicebot/web/admin.py``):
+
+- Write ``def setup(app: web.Application) -> None`` in your module and register routes there with
+  ``app.router.add_get/add_post``. ``make_app`` calls ``staff.setup(app)`` and then, if the module
+  imports, ``admin.setup(app)``; the admin entries of the navigation (``common.ADMIN_NAV``: /admin/content,
+  /admin/try, /admin/proposals, /admin/stats) appear only when ``voicebot.web.admin`` exists.
+- Put admin routes under ``/admin/…``: the auth middleware answers 403 there for non-admins (defence in
+  depth; decorate handlers with ``auth.admin_only`` too). Every route except /login and /static/ requires
+  a login; every POST must carry the CSRF token: in forms ``<input type="hidden" name="csrf"
+  value="{{ csrf }}">``, from scripts the header ``X-CSRF-Token``.
+- Shared things are in ``voicebot.web.common``: app keys ``SETTINGS``, ``STORE`` (``RecordStore``: use
+  ``await store.run(fn, *args)`` with a function ``fn(conn, *args)``; tables ``content_history`` and
+  ``proposals`` are yours), ``CLOCK`` (always take time from it: ``common.now(request)``), ``BOT`` (the
+  running bot or None), ``CONTENT`` (``ContentSource``: names of topics and departments); ``render(request,
+  "admin/page.html", {...})`` and ``session_of(request).user`` (name, role).
+- Templates: ``voicebot/web/templates/`` (put yours in ``templates/admin/``), extend ``base.html`` and fill
+  ``{% block title %}`` and ``{% block main %}``; autoescaping is on. CSS: ``static/style.css``
+  (classes ``card``, ``badge``, ``btn``, ``table-wrap``, ``errors``, ``field-error``, ``muted``); your own
+  static files under ``static/admin/``. No inline scripts or styles (Content-Security-Policy).
+- Tests: ``tests/web_helpers.py`` starts the app on a free port, creates users and logs in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import importlib
+import logging
+from typing import Final
+
+from aiohttp import web
+
+from voicebot.config import Settings
+from voicebot.records.store import RecordStore
+from voicebot.web import auth, staff
+from voicebot.web.auth import Handler, wants_json
+from voicebot.web.common import (
+    ADMIN_NAV,
+    BOT,
+    CLOCK,
+    CONTENT,
+    JINJA,
+    NAV,
+    SETTINGS,
+    STAFF_NAV,
+    STATIC,
+    STORE,
+    Clock,
+    ContentSource,
+    make_jinja,
+    render,
+)
+
+_LOGGER: Final = logging.getLogger(__name__)
+MAX_BODY: Final = 2 * 1024 * 1024
+"""Largest request body accepted (bytes)."""
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """German HTML error pages for browsers (JSON clients keep plain errors)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400 or wants_json(request):
+            raise
+        message = error.text if error.text and not error.text.startswith(f"{error.status}:") else ""
+        return render(request, "error.html", {"status": error.status, "message": message}, status=error.status)
+
+
+def make_app(
+    settings: Settings, store: RecordStore, bot: object | None = None, *, clock: Clock | None = None
+) -> web.Application:
+    """The web application on ``store``; ``clock`` (default: the real UTC time) is for tests."""
+    app = web.Application(middlewares=[error_pages], client_max_size=MAX_BODY)
+    app[SETTINGS] = settings
+    app[STORE] = store
+    app[CLOCK] = clock or _utc_now
+    app[BOT] = bot
+    app[CONTENT] = ContentSource(settings, bot)
+    app[JINJA] = make_jinja(settings)
+    app[NAV] = list(STAFF_NAV)
+    auth.setup(app)
+    app.router.add_static("/static/", STATIC, name="static", append_version=False)
+    staff.setup(app)
+    try:
+        admin = importlib.import_module("voicebot.web.admin")
+    except ModuleNotFoundError as error:
+        if error.name != "voicebot.web.admin":
+            raise
+        _LOGGER.debug("admin pages not available")
+    else:
+        app[NAV].extend(ADMIN_NAV)
+        admin.setup(app)
+    return app
+
+
+async def serve(
+    settings: Settings,
+    stop: asyncio.Event,
+    bot: object | None = None,
+    *,
+    store: RecordStore | None = None,
+    port: int | None = None,
+) -> None:
+    """Serve the web app on ``[web] host``/``port`` until ``stop`` is set.
+
+    Opens (and closes) the configured record store unless one is given.
+    """
+    own_store = store is None
+    records = store or RecordStore(settings.resolve(settings.records.database))
+    runner = web.AppRunner(make_app(settings, records, bot), access_log=None)
+    try:
+        await runner.setup()
+        site = web.TCPSite(runner, settings.web.host, settings.web.port if port is None else port)
+        await site.start()
+        _LOGGER.info("web app on http://%s:%s/", settings.web.host, settings.web.port if port is None else port)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        if own_store:
+            records.close()
+
+
+__all__ = ["make_app", "serve"]
