@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TypeVar
 
 from voicebot.config import Settings
 from voicebot.errors import ModelError
+from voicebot.models import models_dir
 from voicebot.ports import SpeechDetector, Synthesizer, Transcriber
 
 log = logging.getLogger(__name__)
@@ -26,11 +26,6 @@ TTS_ENGINES = ("piper", "espeak")
 """TTS engine names known to ``load_synthesizer``."""
 
 _T = TypeVar("_T")
-
-
-def models_dir(settings: Settings) -> Path:
-    """Where fetched and assembled models live (``var/models`` beside the configuration file)."""
-    return settings.resolve("var/models")
 
 
 def make_transcriber(settings: Settings, engine: str) -> Transcriber:
