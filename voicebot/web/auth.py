@@ -102,6 +102,7 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     """``on_response_prepare``: security headers on every response; pages are not cached."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Server"] = "voicebot"
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
 
