@@ -29,19 +29,27 @@ from voicebot.matcher_signals import detect_signals
 from voicebot.text import DOMAIN_WORDS, cologne_phonetic, fold, normalize, vocabulary_of
 from voicebot.understanding import Candidate, Signal, Understanding
 
-STOPWORDS = frozenset(
-    str.split(
-        "ich du sie er es wir ihr man mich mir mein meine meinen meinem meiner meines dich dir sich uns unser "
-        "unsere ihre ihren ihrem ihrer der die das den dem des ein eine einen einem einer eines ne nen "
-        "und oder aber wie was wo wann wer warum wieso weshalb welche welcher welches welchen wohin woher "
-        "ist sind bin bist war waren wird werden wurde hat habe haben hab hast hatte haette kann koennen "
-        "koennte koennten kannst muss muessen musste will wollte wollen moechte moechten moecht wuerde wuerden "
-        "soll sollte sollen darf duerfen zu zum zur von vom mit bei beim fuer auf an am im in ins aus nach "
-        "ueber um da dort hier so noch schon auch nur denn doch wegen gibt geht gehts dass ob wenn weil "
-        "jetzt dann nicht kein keine keinen sagen fragen frage wissen gerne bitte sie ihnen danke "
-        "mal ja nein genau information informationen infos info thema anliegen bzw etwas was sowas "
-        "brauche brauchen benoetige benoetigen suche erfahren erkundigen"
+LIGHT_WORDS = frozenset({"wann", "wo", "wohin", "auf", "heute", "morgen", "lange", "viel", "kostet", "neu", "neue"})
+"""Question words and the like: they help a little (at most LIGHT_WEIGHT) but never decide."""
+LIGHT_WEIGHT = 0.6
+
+STOPWORDS = (
+    frozenset(
+        str.split(
+            "ich du sie er es wir ihr man mich mir mein meine meinen meinem meiner meines dich dir sich uns unser "
+            "unsere ihre ihren ihrem ihrer der die das den dem des ein eine einen einem einer eines ne nen "
+            "und oder aber wie was wo wann wer warum wieso weshalb welche welcher welches welchen wohin woher "
+            "ist sind bin bist war waren wird werden wurde hat habe haben hab hast hatte haette kann koennen "
+            "koennte koennten kannst muss muessen musste will wollte wollen moechte moechten moecht wuerde wuerden "
+            "soll sollte sollen darf duerfen zu zum zur von vom mit bei beim fuer auf an am im in ins aus nach "
+            "ueber um da dort hier so noch schon auch nur denn doch wegen gibt geht gehts dass ob wenn weil "
+            "jetzt dann nicht kein keine keinen sagen fragen frage wissen gerne bitte sie ihnen danke "
+            "mal ja nein genau information informationen infos info thema anliegen bzw etwas was sowas "
+            "brauche brauchen benoetige benoetigen suche erfahren erkundigen brauch braucht brauchst braeuchte "
+            "kriege krieg kriegt kriegen bekomme bekommt bekommen gern einfach bisschen denn dran da"
+        )
     )
+    - LIGHT_WORDS
 )
 """Words that say nothing about the topic (ignored by the fuzzy and keyword layers)."""
 
@@ -50,6 +58,10 @@ KEYWORD_UNIQUE = 0.86
 KEYWORD_SHARED_STEP = 0.1
 """Each further topic sharing the keyword lowers that score by this much (never below KEYWORD_FLOOR)."""
 KEYWORD_FLOOR = 0.56
+KEYWORD_CONFLICT = 0.05
+"""Lowered per other topic whose keyword was heard in the same utterance."""
+KEYWORD_EXTRA = 0.03
+"""Raised per further keyword of the same topic heard."""
 UNKNOWN_WEIGHT = 1.6
 """Weight of an utterance word the FAQ base does not know ("Pizza"): lowers precision."""
 FUZZY_CUTOFF = 78.0
@@ -59,14 +71,32 @@ STEM_SIM = 0.9
 AGREEMENT_BONUS = 0.3
 """Share of the remaining gap to 1.0 closed when a second layer also supports the topic."""
 MAX_CANDIDATES = 5
+NAMED_ONLY_DAMPING = 0.7
+"""Topic scores are scaled by this when the utterance only names a department (or asks to be put through)."""
+NAMED_DEPARTMENT_DAMPING = 0.9
+TOPIC_OVER_DEPARTMENT = 0.55
+"""A topic of the named department this sure wins over the department (no transfer asked for)."""
+HUMAN_TOPIC = "mitarbeiter"
+SWITCHBOARD = "zentrale"
 WEAK_HUMAN_TOPIC_SCORE = 0.7
 """A topic this sure makes a bare "Mitarbeiter"/"Sachbearbeiter" a topic request, not a switchboard request."""
 
-_ENDINGS = ("ungen", "ung", "ern", "en", "er", "es", "em", "e", "n", "s", "t")
+
+_ENDINGS = ("ungen", "ung", "ern", "est", "en", "er", "es", "em", "et", "e", "n", "s", "t")
+_PREFIXES = ("an", "ab", "auf", "aus", "ein", "um", "zu", "vor", "nach", "mit", "weg", "still", "")
+_UMLAUT_PAIRS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 
 
 def stem(word: str) -> str:
-    """Crude German stem: the word without one inflection ending, when at least four letters remain."""
+    """Crude German stem: umlauts merged with their base vowel ("parkplaetze"/"parkplatz"), the participle "ge"
+    after a separable prefix dropped ("angemeldet"/"anmelden"), one inflection ending stripped when at
+    least four letters remain."""
+    for first, second in _UMLAUT_PAIRS:
+        word = word.replace(first, second)
+    for prefix in _PREFIXES:
+        if word.startswith(prefix + "ge") and len(word) - len(prefix) >= 6:
+            word = prefix + word[len(prefix) + 2 :]
+            break
     for ending in _ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 4:
             return word[: -len(ending)]
@@ -131,6 +161,17 @@ class Matcher:
                     keyword_topics[item.compact].add(topic.id)
                     for word in item.words:
                         topics_of[word].add(topic.id)
+        self._topic_words: dict[str, frozenset[str]] = {
+            topic: frozenset(word for word, ids in topics_of.items() if topic in ids)
+            for topic in {topic.id for topic in content.topics}
+        }
+        phrase_topics: dict[str, set[str]] = defaultdict(set)
+        for phrase in self._phrases:
+            for word in phrase.words:
+                phrase_topics[word].add(phrase.topic)
+        for key, ids in keyword_topics.items():
+            sharing = [phrase_topics.get(word, set()) for word in named[key].words]
+            ids.update(set.intersection(*sharing) if sharing else set())
         self._keywords = [(named[key], frozenset(ids)) for key, ids in keyword_topics.items()]
         self._departments = [
             self._named(department.id, text)
@@ -138,6 +179,8 @@ class Matcher:
             for text in (department.name, *department.synonyms)
         ]
         self._departments = [item for item in self._departments if item.words]
+        self._topic_department = {topic.id: topic.department for topic in content.topics}
+        self._switchboard = SWITCHBOARD
         total = max(1, len(content.topics))
         self._weights = {word: math.log(1.0 + total / len(ids)) for word, ids in topics_of.items()}
         self._known = sorted(set(self._weights) | {w for d in self._departments for w in d.words})
@@ -158,11 +201,15 @@ class Matcher:
         return _Named(key, words, "".join(words))
 
     def weight(self, word: str) -> float:
-        """How specific a word is to one topic (unknown words: UNKNOWN_WEIGHT)."""
-        return self._weights.get(word, UNKNOWN_WEIGHT)
+        """How specific a word is to one topic (unknown words: UNKNOWN_WEIGHT; LIGHT_WORDS at most LIGHT_WEIGHT)."""
+        value = self._weights.get(word, UNKNOWN_WEIGHT)
+        return min(value, LIGHT_WEIGHT) if word in LIGHT_WORDS else value
 
-    def similar(self, word: str) -> dict[str, float]:
-        """Known words alike to ``word`` with a similarity 0..1 (see module docstring)."""
+    def similar(self, word: str, fuzzy: bool = True) -> dict[str, float]:
+        """Known words alike to ``word`` with a similarity 0..1 (see module docstring).
+
+        ``fuzzy=False`` leaves out mere spelling closeness (for two words joined on trial).
+        """
         found: dict[str, float] = {}
         if word in self._weights or word in self._known:
             found[word] = 1.0
@@ -170,7 +217,7 @@ class Matcher:
             return found
         for other in self._stems.get(stem(word), ()):
             found[other] = max(found.get(other, 0.0), STEM_SIM if other != word else 1.0)
-        if len(word) >= 4:
+        if fuzzy and len(word) >= 4:
             for other, ratio, _index in process.extract(
                 word, self._known, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=8
             ):
@@ -192,21 +239,36 @@ class Matcher:
         # split words the recogniser broke apart ("fuhrer schein"): a pair may stand for one known word
         pairs: dict[tuple[str, str], dict[str, float]] = {}
         for first, second in itertools.pairwise(words):
-            joined = self.similar(first + second)
+            joined = self.similar(first + second, fuzzy=False)
             if joined:
                 pairs[(first, second)] = joined
         scores = self._topic_scores(norm, words, sims, pairs)
         department, dept_words = self._department(norm, words, sims)
         if department is not None:
             rest = [word for word in words if word not in dept_words]
-            if not rest:
-                signals |= {Signal.CONNECT}
-                scores = {topic: (score * 0.75, method) for topic, (score, method) in scores.items()}
+            if not rest and department != self._switchboard:
+                signals |= {Signal.CONNECT}  # a bare department name asks to be put through
+            if not rest or Signal.CONNECT in signals:
+                scores = {
+                    topic: (score * (NAMED_DEPARTMENT_DAMPING if rest else NAMED_ONLY_DAMPING), method)
+                    for topic, (score, method) in scores.items()
+                }
+            if department != self._switchboard and HUMAN_TOPIC in scores:
+                score, method = scores[HUMAN_TOPIC]
+                scores[HUMAN_TOPIC] = (score * NAMED_ONLY_DAMPING, method)
+            best_topic = max(scores.items(), key=lambda item: item[1][0], default=None)
+            if (
+                Signal.CONNECT not in signals
+                and best_topic is not None
+                and best_topic[1][0] >= TOPIC_OVER_DEPARTMENT
+                and self._topic_department.get(best_topic[0]) == department
+            ):
+                department = None  # "wann kommt die Müllabfuhr": a question to that office, not a request for it
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:MAX_CANDIDATES]
         candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
         if weak_human and (
             department is not None
-            or (candidates and candidates[0].topic != "mitarbeiter" and candidates[0].score >= WEAK_HUMAN_TOPIC_SCORE)
+            or (candidates and candidates[0].topic != HUMAN_TOPIC and candidates[0].score >= WEAK_HUMAN_TOPIC_SCORE)
         ):
             signals -= {Signal.HUMAN}
         return Understanding(text, norm, candidates, department, frozenset(signals))
@@ -239,6 +301,7 @@ class Matcher:
             return scores
         u_weights = {word: self.weight(word) for word in words}
         u_total = sum(u_weights.values())
+        explained = self._explained(words, sims, pairs, u_weights, u_total)
         fuzzy: dict[str, tuple[float, str]] = {}
         u_text = " ".join(words)
         for phrase in self._phrases:
@@ -254,15 +317,7 @@ class Matcher:
             coverage = covered / total if total else 0.0
             if coverage <= 0:
                 continue
-            explained = 0.0
-            for word in words:
-                sim = max((sims[word].get(target, 0.0) for target in phrase.words), default=0.0)
-                for pair, pair_sims in pairs.items():
-                    if word in pair:
-                        sim = max(sim, max((pair_sims.get(t, 0.0) for t in phrase.words), default=0.0))
-                explained += u_weights[word] * sim
-            precision = explained / u_total if u_total else 0.0
-            score = coverage * (0.5 + 0.5 * precision)
+            score = coverage * (0.5 + 0.5 * explained.get(phrase.topic, 0.0))
             whole = fuzz.token_sort_ratio(u_text, phrase.text) / 100.0
             score = max(score, whole * 0.95 if whole >= 0.85 else 0.0)
             method = "phonetic" if phonetic and score < 0.999 else "fuzzy"
@@ -279,6 +334,30 @@ class Matcher:
                 scores[topic] = (min(1.0, combined), method)
         return scores
 
+    def _explained(
+        self,
+        words: tuple[str, ...],
+        sims: dict[str, dict[str, float]],
+        pairs: dict[tuple[str, str], dict[str, float]],
+        u_weights: dict[str, float],
+        u_total: float,
+    ) -> dict[str, float]:
+        """Per topic: the weighted share of the utterance its vocabulary explains (0..1)."""
+        result: dict[str, float] = {}
+        if u_total <= 0:
+            return result
+        for topic, vocab in self._topic_words.items():
+            explained = 0.0
+            for word in words:
+                sim = max((value for other, value in sims[word].items() if other in vocab), default=0.0)
+                for pair, pair_sims in pairs.items():
+                    if word in pair:
+                        sim = max(sim, max((v for other, v in pair_sims.items() if other in vocab), default=0.0))
+                explained += u_weights[word] * sim
+            if explained > 0:
+                result[topic] = explained / u_total
+        return result
+
     def _heard(
         self,
         item: _Named,
@@ -288,8 +367,6 @@ class Matcher:
         pairs: dict[tuple[str, str], dict[str, float]],
     ) -> float:
         """How well every word of a keyword/department name was heard (0..1)."""
-        if len(item.compact) >= 6 and item.compact in norm.replace(" ", ""):
-            return 1.0
         worst = 1.0
         for target in item.words:
             worst = min(worst, self._word_sim(target, words, sims, pairs))
@@ -305,6 +382,7 @@ class Matcher:
         pairs: dict[tuple[str, str], dict[str, float]],
     ) -> dict[str, float]:
         scores: dict[str, float] = {}
+        hits: dict[str, int] = defaultdict(int)
         for item, topics in self._keywords:
             heard = self._heard(item, norm, words, sims, pairs)
             if heard <= 0:
@@ -312,6 +390,13 @@ class Matcher:
             base = max(KEYWORD_FLOOR, KEYWORD_UNIQUE - KEYWORD_SHARED_STEP * (len(topics) - 1))
             for topic in topics:
                 scores[topic] = max(scores.get(topic, 0.0), base * heard)
+                hits[topic] += 1
+        # keywords of several topics heard at once: each counts less, a topic with more hits a little more
+        if len(scores) > 1:
+            scores = {
+                topic: score - KEYWORD_CONFLICT * (len(scores) - 1) + KEYWORD_EXTRA * (hits[topic] - 1)
+                for topic, score in scores.items()
+            }
         return scores
 
     def _department(

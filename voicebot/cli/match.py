@@ -1,0 +1,72 @@
+"""``voicebot match``: what the bot would do with a typed sentence as the caller's first words.
+
+Prints the decision of ``voicebot.dialogue_decide.first_decision`` (opening hours aside). With ``--json``
+exactly ``{"text", "topic", "department", "action", "score", "alternatives"}``, ``alternatives`` a list of
+``{"topic", "score"}``, scores rounded to three decimals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from voicebot.config import load_settings
+from voicebot.dialogue_decide import Decision, first_decision
+from voicebot.matcher import Matcher
+from voicebot.understanding import Understanding
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``voicebot match``."""
+    parser.add_argument("--json", action="store_true", help="print one JSON object (for scripts and tests)")
+    parser.add_argument("--explain", action="store_true", help="also print the normalised text and signals")
+    parser.add_argument("text", nargs="+", help="the caller's sentence (several words are joined)")
+
+
+def as_json(text: str, decision: Decision) -> dict[str, Any]:
+    """The machine-readable result: text, topic, department, action, score, alternatives."""
+    return {
+        "text": text,
+        "topic": decision.topic,
+        "department": decision.department,
+        "action": decision.action,
+        "score": round(decision.score, 3),
+        "alternatives": [{"topic": topic, "score": round(score, 3)} for topic, score in decision.alternatives],
+    }
+
+
+def describe(text: str, decision: Decision, understanding: Understanding) -> str:
+    """One readable line (German reason, English field names)."""
+    target = decision.topic or "-"
+    if decision.department:
+        target += f" → {decision.department}"
+    others = ", ".join(f"{topic} {score:.2f}" for topic, score in decision.alternatives) or "-"
+    method = understanding.best.method if understanding.best else "-"
+    return (
+        f"{decision.action:<9} {target}  score {decision.score:.2f} ({method})  "
+        f"[{decision.reason}]  alternatives: {others}  «{text}»"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Match the sentence and print the decision; 0 on success."""
+    from voicebot.content_load import load_content
+
+    settings = load_settings(args.config)
+    content = load_content(settings)
+    matcher = Matcher(content)
+    text = " ".join(args.text)
+    understanding = matcher.understand(text)
+    decision = first_decision(understanding, content, settings.dialogue)
+    if args.json:
+        print(json.dumps(as_json(text, decision), ensure_ascii=False))
+    else:
+        print(describe(text, decision, understanding))
+    if args.explain:
+        signals = ", ".join(sorted(signal.value for signal in understanding.signals)) or "-"
+        print(f"normalised: {understanding.normalized}")
+        print(f"department: {understanding.department or '-'}  signals: {signals}")
+        for candidate in understanding.candidates:
+            print(f"  {candidate.topic:<28} {candidate.score:.3f} {candidate.method}")
+    return 0
