@@ -1,0 +1,261 @@
+"""The call session end to end over a FileChannel, with the honest fakes (no models): audio, DTMF, transfers."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.sample_content import CLOSED_NOW, OPEN_NOW, sample_content
+from voicebot.bot import Bot
+from voicebot.calllog import MemoryRecorder
+from voicebot.config import ContentPaths, Settings
+from voicebot.content import Content
+from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber, noise_burst
+from voicebot.errors import ContentError, Problem
+from voicebot.events import TransferResult
+from voicebot.simulate import SimulatedCall, Turn, simulate_call
+from voicebot.tts_cache import SpeechCache
+from voicebot.understanding import Candidate, Signal, Understanding
+
+RATE = 16000
+
+
+class ScriptedMatcher:
+    """A test double for the matcher: a fixed reading per exact text (nothing matched otherwise)."""
+
+    def __init__(self, readings: Mapping[str, Understanding]) -> None:
+        self.readings = readings
+
+    def understand(self, text: str) -> Understanding:
+        return self.readings.get(text, Understanding(text, text.lower()))
+
+
+def reading(text: str, *candidates: tuple[str, float], signals: tuple[Signal, ...] = ()) -> Understanding:
+    ranked = tuple(Candidate(topic, score, "fuzzy") for topic, score in candidates)
+    return Understanding(text, text.lower(), ranked, None, frozenset(signals))
+
+
+READINGS = {
+    "auto anmelden": reading("auto anmelden", ("kfz-anmeldung", 0.95)),
+    "auto": reading("auto", ("kfz-anmeldung", 0.65)),
+    "ja": reading("ja", signals=(Signal.YES,)),
+    "bauantrag": reading("bauantrag", ("bauantrag", 0.9)),
+    "rückruf bitte": reading("rückruf bitte"),
+    "Erika Muster": reading("Erika Muster"),
+    "null acht drei acht eins": reading("null acht drei acht eins"),
+}
+
+
+def make_bot(
+    settings: Settings, tmp_path: Path, answers: list[str] | None = None, fail_on: list[int] | None = None
+) -> Bot:
+    content = sample_content()
+    return Bot(
+        settings,
+        content,
+        FakeTranscriber(answers or [], RATE, fail_on=fail_on),
+        SpeechCache(FakeSynthesizer(RATE), tmp_path / "tts", RATE),
+        EnergySpeechDetector,
+        matcher_factory=lambda _content: ScriptedMatcher(READINGS),
+        content_loader=lambda _settings: content,
+    )
+
+
+def speech(ms: int = 800) -> Turn:
+    return Turn("audio", pcm=noise_burst(RATE, ms), label="noise")
+
+
+async def call(
+    bot: Bot, *turns: Turn, now: dt.datetime = OPEN_NOW, results: tuple[TransferResult, ...] = ()
+) -> SimulatedCall:
+    return await simulate_call(bot, turns, start=now, transfer_results=results)
+
+
+def actions(result: SimulatedCall) -> list[str]:
+    return [turn.action for turn in result.turns]
+
+
+async def test_greeting_first_then_caller_hangs_up(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    result = await call(bot)
+    assert actions(result) == ["greeting"]
+    assert result.turns[0].reply.startswith("Willkommen beim Landratsamt Lindenberg")
+    assert result.channel.played and result.channel.played[0].at_ms == 0
+    assert result.outcome.outcome == "hung_up"
+    assert result.recorder is not None and result.recorder.calls["sim-1"].outcome == result.outcome
+
+
+async def test_spoken_question_is_answered(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path, ["auto anmelden"])
+    result = await call(bot, speech())
+    assert actions(result) == ["greeting", "answer"]
+    answer = result.turns[1]
+    assert answer.transcript == "auto anmelden" and answer.topic == "kfz-anmeldung"
+    assert answer.candidates == (("kfz-anmeldung", 0.95),)
+    assert "Ausweis" in answer.reply and "sonst noch" in answer.reply
+    assert {"asr_ms", "match_ms", "tts_ms", "gap_ms"} <= set(answer.timings_ms)
+    assert answer.timings_ms["gap_ms"] >= settings.vad.end_silence_ms
+    assert result.outcome.outcome == "answered" and result.outcome.topic == "kfz-anmeldung"
+    assert len(result.reply_audio()) > 0
+    # the utterance reached the recogniser with its pre-roll: at least the 800 ms burst
+    assert len(bot.transcriber.heard[0]) >= 2 * RATE * 800 // 1000  # type: ignore[attr-defined]
+
+
+async def test_8khz_line(settings: Settings, tmp_path: Path) -> None:
+    narrow = dataclasses.replace(settings, audio=dataclasses.replace(settings.audio, line_rate=8000))
+    bot = make_bot(narrow, tmp_path, ["auto anmelden"])
+    turn = Turn("audio", pcm=noise_burst(8000, 800))
+    result = await call(bot, turn)
+    assert actions(result) == ["greeting", "answer"]
+    assert bot.transcriber.sample_rate == RATE
+
+
+async def test_confirm_then_yes(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path, ["auto", "ja"])
+    result = await call(bot, speech(), speech(400))
+    assert actions(result) == ["greeting", "confirm", "answer"]
+    assert "Fahrzeug anmelden" in result.turns[1].reply
+
+
+async def test_typed_turns_skip_asr(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    result = await call(bot, Turn.say("auto"), Turn.say("ja"))
+    assert actions(result) == ["greeting", "confirm", "answer"]
+    assert bot.transcriber.sessions == 0  # type: ignore[attr-defined]
+    assert result.turns[1].engine == "typed"
+
+
+async def test_barge_in_stops_playback(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path, ["auto anmelden", "ja"])
+    interrupt = Turn("audio", pcm=noise_burst(RATE, 1000, seed=1), barge_in_ms=500)
+    result = await call(bot, speech(), interrupt)
+    assert result.channel.stopped >= 1
+    assert bot.transcriber.sessions == 2  # type: ignore[attr-defined]
+    assert actions(result)[:2] == ["greeting", "answer"]
+
+
+async def test_short_noise_during_prompt_does_not_interrupt(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path, ["auto anmelden"])
+    cough = Turn("audio", pcm=noise_burst(RATE, 200, seed=2), barge_in_ms=500)
+    result = await call(bot, cough)
+    assert result.channel.stopped == 0
+    assert bot.transcriber.sessions == 0  # type: ignore[attr-defined]
+
+
+async def test_dtmf_zero_transfers_to_switchboard(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    result = await call(bot, Turn.keys("0"))
+    assert result.channel.transfers == [settings.departments["zentrale"].target]
+    assert actions(result) == ["greeting", "transfer", "transferred"]
+    assert result.outcome.outcome == "transferred" and result.outcome.department == "zentrale"
+
+
+async def test_hang_up_mid_prompt_leaves_no_tasks(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    before = asyncio.all_tasks()
+    task = asyncio.create_task(call(bot, Turn.hang_up()))
+    result = await task
+    assert result.outcome.outcome == "hung_up"
+    assert result.channel.playback_pending_ms() == 0
+    assert asyncio.all_tasks() == before
+
+
+async def test_failed_transfer_then_callback(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    busy = (TransferResult(False, 486, "Busy Here"),)
+    turns = (
+        Turn.say("bauantrag"),
+        Turn.say("rückruf bitte"),
+        Turn.say("Erika Muster"),
+        Turn.say("null acht drei acht eins"),
+    )
+    result = await call(bot, *turns, results=busy)
+    assert result.channel.transfers == [settings.departments["bauamt"].target]
+    assert actions(result) == ["greeting", "transfer", "transfer_failed", "callback", "callback", "callback"]
+    assert result.recorder is not None
+    [request] = result.recorder.callbacks
+    assert (request.name, request.number, request.department) == ("Erika Muster", "08381", "bauamt")
+    assert result.outcome.outcome == "callback"
+
+
+async def test_closed_department_callback_by_keypad(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    turns = (Turn.say("bauantrag"), Turn.say("ja"), Turn.say("Erika Muster"), Turn.keys("0838192#"))
+    result = await call(bot, *turns, now=CLOSED_NOW)
+    assert result.channel.transfers == []
+    assert "geschlossen" in result.turns[1].reason and "nicht besetzt" in result.turns[1].reply
+    assert result.recorder is not None
+    [request] = result.recorder.callbacks
+    assert (request.number, request.department, request.topic) == ("0838192", "bauamt", "bauantrag")
+    assert result.outcome.outcome == "callback"
+
+
+async def test_recogniser_error_apologises_and_continues(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path, ["", "auto anmelden"], fail_on=[0])
+    result = await call(bot, speech(), speech())
+    assert actions(result) == ["greeting", "apology", "answer"]
+    assert result.outcome.outcome == "answered"
+
+
+async def test_silence_twice_says_goodbye(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    result = await call(bot, Turn.pause(2 * settings.vad.no_input_ms + 2000))
+    assert actions(result) == ["greeting", "no_input", "goodbye"]
+    assert result.channel.bot_hung_up
+
+
+async def test_max_duration_hands_over(settings: Settings, tmp_path: Path) -> None:
+    short = dataclasses.replace(settings, sip=dataclasses.replace(settings.sip, max_call_seconds=3))
+    bot = make_bot(short, tmp_path)
+    result = await call(bot, Turn.pause(5000))
+    assert actions(result)[-2:] == ["transfer", "transferred"]
+    assert "Gesprächsdauer" in result.turns[-2].reason
+
+
+async def test_content_reload_takes_effect_and_broken_edit_is_kept_out(settings: Settings, tmp_path: Path) -> None:
+    faq = tmp_path / "faq.yaml"
+    faq.write_text("Willkommen, Version eins.", encoding="utf-8")
+    paths = ContentPaths(faq=str(faq), departments=str(faq), prompts=str(faq))
+    local = dataclasses.replace(settings, content=paths)
+
+    def loader(current: Settings) -> Content:
+        text = Path(current.content.faq).read_text(encoding="utf-8")
+        if "KAPUTT" in text:
+            raise ContentError([Problem(str(faq), 1, "prompts.greeting", "kaputt")])
+        base = sample_content()
+        return dataclasses.replace(base, prompts={**base.prompts, "greeting": text})
+
+    bot = Bot(
+        local,
+        loader(local),
+        FakeTranscriber(),
+        SpeechCache(FakeSynthesizer(RATE), tmp_path / "tts", RATE),
+        EnergySpeechDetector,
+        matcher_factory=lambda _content: ScriptedMatcher(READINGS),
+        content_loader=loader,
+    )
+    assert not bot.maybe_reload()
+    faq.write_text("Willkommen, Version zwei.", encoding="utf-8")
+    assert bot.maybe_reload()
+    assert bot.prompt_text("greeting") == "Willkommen, Version zwei."
+    faq.write_text("KAPUTT", encoding="utf-8")
+    assert not bot.maybe_reload()
+    assert bot.prompt_text("greeting") == "Willkommen, Version zwei."
+    assert bot.reload_problems and "kaputt" in bot.reload_problems[0]
+    result = await call(bot)
+    assert result.turns[0].reply == "Willkommen, Version zwei."
+
+
+@pytest.mark.parametrize("texts", [["auto anmelden"], ["bauantrag"]])
+async def test_every_turn_is_recorded_with_a_reason(settings: Settings, tmp_path: Path, texts: list[str]) -> None:
+    bot = make_bot(settings, tmp_path)
+    recorder = MemoryRecorder()
+    await simulate_call(bot, [Turn.say(text) for text in texts], start=OPEN_NOW, recorder=recorder)
+    turns = recorder.calls["sim-1"].turns
+    assert [t.index for t in turns] == list(range(len(turns)))
+    assert all(t.reason for t in turns)

@@ -1,0 +1,375 @@
+"""One phone call, start to end: greeting, listening, understanding, answering, transferring, recording.
+
+``CallSession(bot, channel, recorder, clock).run()`` is one asyncio task per call. It reads the line's
+events (``channel.receive``), turns caller audio into utterances (``voicebot.session_listen``), asks the
+pure policy what to do (``voicebot.dialogue.step``) and carries out its commands: speech through the bot's
+speech cache into ``channel.play``, transfers, hang-up, callback requests, and one call-record entry per
+turn with its timings. Recogniser, matcher and synthesiser run in the thread executor. A failure in one
+turn is logged and apologised for; the call goes on or ends cleanly, never the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+from voicebot.bot import Bot
+from voicebot.calllog import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
+from voicebot.dialogue import step
+from voicebot.dialogue_types import (
+    CallStarted,
+    Command,
+    DialogueState,
+    DtmfDigit,
+    Event,
+    Hangup,
+    Heard,
+    Note,
+    RecordCallback,
+    Say,
+    Silence,
+    TimeUp,
+    Transfer,
+    TransferDone,
+)
+from voicebot.endpointing import BargeIn, NoInput
+from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, LineEvent, TransferResult, TypedText
+from voicebot.ports import CallChannel
+from voicebot.session_listen import Listener, Utterance
+from voicebot.understanding import Understanding
+
+_LOGGER: Final = logging.getLogger(__name__)
+
+PROMPT_WAIT_S: Final = 60.0
+"""Longest wait for queued speech to be played before a transfer or hang-up (seconds)."""
+MAX_ERRORS: Final = 3
+"""Failed turns (recogniser or synthesiser errors) after which the call is ended with an apology."""
+
+Clock = Callable[[], dt.datetime]
+"""The current local time (timezone-aware)."""
+
+
+@dataclass
+class TurnInput:
+    """What came in for one turn (caller side), for the call record."""
+
+    transcript: str = ""
+    dtmf: str = ""
+    engine: str = ""
+    confidence: float = 1.0
+    understanding: Understanding | None = None
+    detected_at: float | None = None
+    """``perf_counter`` when the caller's turn was over."""
+    endpoint_ms: float = 0.0
+    """Media time from the end of speech to its detection (milliseconds)."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class CallSession:
+    """Runs one call to its end; ``run`` returns how it ended."""
+
+    def __init__(self, bot: Bot, channel: CallChannel, recorder: CallRecorder, clock: Clock) -> None:
+        self.bot = bot
+        self.channel = channel
+        self.recorder = recorder
+        self.clock = clock
+        self.state = DialogueState()
+        self.turns: list[TurnRecord] = []
+        """Every turn recorded so far (also handed to the recorder)."""
+        self.heard: list[tuple[str, Understanding]] = []
+        """Every caller utterance (transcript, understanding), in order."""
+        self.media_ms = 0
+        """Media time of the line (end of the newest caller frame, milliseconds)."""
+        self._listener = Listener(bot.transcriber, bot.detector_factory(), bot.settings.vad, _phrases(bot))
+        self._caller_hung_up = False
+        self._bot_hung_up = False
+        self._time_up_sent = False
+        self._errors = 0
+        self._failure = ""
+
+    @property
+    def over(self) -> bool:
+        """True once either side ended the call."""
+        return self._caller_hung_up or self._bot_hung_up
+
+    async def run(self) -> CallOutcome:
+        """Greet, then handle the line's events until the call is over; records start, turns and outcome."""
+        channel = self.channel
+        self.recorder.call_started(channel.call_id, channel.remote, self.clock())
+        try:
+            await self._dispatch(CallStarted(), TurnInput())
+            while not self.over:
+                await self._on_line(await channel.receive())
+        except asyncio.CancelledError:
+            self._failure = self._failure or "Anruf abgebrochen (Dienst wird beendet)"
+            self._end_record()
+            raise
+        except Exception as error:
+            _LOGGER.exception("call %s: the session failed", channel.call_id)
+            self._failure = f"interner Fehler: {type(error).__name__}"
+            await self._apologise_and_hang_up()
+        return self._end_record()
+
+    # --- line events ------------------------------------------------------------------------------
+
+    async def _on_line(self, event: LineEvent) -> None:
+        if isinstance(event, AudioReceived):
+            await self._on_audio(event)
+        elif isinstance(event, DtmfReceived):
+            self.channel.stop_playback()
+            self._listener.restart(max(self.media_ms, event.at_ms))
+            await self._dispatch(DtmfDigit(event.digit), TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
+        elif isinstance(event, TypedText):
+            await self._on_text(event)
+        elif isinstance(event, CallHungUp):
+            self._caller_hung_up = True
+            _LOGGER.info("call %s: caller hung up (%s)", self.channel.call_id, event.reason)
+
+    async def _on_audio(self, event: AudioReceived) -> None:
+        frame = event.frame
+        self.media_ms = max(self.media_ms, frame.timestamp_ms + round(frame.duration_ms))
+        if not self._time_up_sent and self.media_ms >= 1000 * self.bot.settings.sip.max_call_seconds:
+            self._time_up_sent = True
+            self.channel.stop_playback()
+            await self._dispatch(TimeUp(), TurnInput())
+            return
+        speaking = self.channel.playback_pending_ms() > 0
+        events, utterance = await self._listener.frame(frame, speaking)
+        for turn_event in events:
+            if isinstance(turn_event, BargeIn) and speaking:
+                _LOGGER.debug("call %s: barge-in at %d ms", self.channel.call_id, turn_event.at_ms)
+                self.channel.stop_playback()
+            elif isinstance(turn_event, NoInput):
+                await self._dispatch(Silence(), TurnInput(detected_at=time.perf_counter()))
+        if utterance is not None:
+            await self._on_utterance(utterance)
+
+    async def _on_utterance(self, utterance: Utterance) -> None:
+        transcript = utterance.transcript
+        ended = utterance.ended
+        turn = TurnInput(
+            transcript=transcript.text,
+            engine=transcript.engine,
+            confidence=transcript.confidence,
+            detected_at=utterance.detected_at,
+            endpoint_ms=float(ended.at_ms - ended.speech_end_ms),
+            timings={"asr_ms": round(utterance.asr_ms, 1)},
+        )
+        if utterance.error:
+            self._errors += 1
+            _LOGGER.warning("call %s: recognition failed (%s)", self.channel.call_id, utterance.error)
+            await self._apology(turn, f"Spracherkennung fehlgeschlagen: {utterance.error}")
+            return
+        await self._understood(turn)
+
+    async def _on_text(self, event: TypedText) -> None:
+        self.channel.stop_playback()
+        turn = TurnInput(transcript=event.text, engine="typed", detected_at=time.perf_counter())
+        self._listener.restart(max(self.media_ms, event.at_ms))
+        await self._understood(turn)
+
+    async def _understood(self, turn: TurnInput) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.bot.maybe_reload)
+        started = time.perf_counter()
+        understanding = await loop.run_in_executor(None, self.bot.matcher.understand, turn.transcript)
+        turn.timings["match_ms"] = round(1000 * (time.perf_counter() - started), 1)
+        turn.understanding = understanding
+        self.heard.append((turn.transcript, understanding))
+        await self._dispatch(Heard(understanding), turn)
+
+    # --- policy and commands -----------------------------------------------------------------------
+
+    async def _dispatch(self, event: Event, turn: TurnInput) -> None:
+        if self.over:
+            return
+        context = self.bot.context(self.clock())
+        self.state, commands = step(self.state, event, context)
+        result = await self._execute(commands, turn)
+        if self._errors >= MAX_ERRORS and not self.over:
+            self._failure = f"{self._errors} Fehler in diesem Anruf"
+            await self._apologise_and_hang_up()
+            return
+        if result is not None and not self._caller_hung_up:
+            await self._dispatch(TransferDone(result), TurnInput(detected_at=time.perf_counter()))
+
+    async def _execute(self, commands: list[Command], turn: TurnInput) -> TransferResult | None:
+        """Carry out one turn's commands; records the turn; returns a transfer's result if one was made."""
+        note = commands[0] if commands and isinstance(commands[0], Note) else Note("unknown")
+        spoken: list[str] = []
+        result: TransferResult | None = None
+        for command in commands:
+            if self._caller_hung_up:
+                break
+            if isinstance(command, Say):
+                if await self._say(command.text, turn):
+                    spoken.append(command.text)
+            elif isinstance(command, Transfer):
+                result = await self._transfer(command)
+            elif isinstance(command, Hangup):
+                await self._drain()
+                await self.channel.hangup()
+                self._bot_hung_up = True
+            elif isinstance(command, RecordCallback):
+                self._record_callback(command)
+        self._record_turn(note, turn, spoken)
+        return result
+
+    async def _say(self, text: str, turn: TurnInput) -> bool:
+        started = time.perf_counter()
+        try:
+            pcm = await asyncio.get_running_loop().run_in_executor(None, self.bot.speech.render, text)
+        except Exception:
+            self._errors += 1
+            _LOGGER.exception("call %s: speech synthesis failed for %r", self.channel.call_id, text[:60])
+            return False
+        if self._caller_hung_up:
+            return False
+        now = time.perf_counter()
+        if "tts_ms" not in turn.timings:
+            turn.timings["tts_ms"] = round(1000 * (now - started), 1)
+            if turn.detected_at is not None:
+                turn.timings["gap_ms"] = round(turn.endpoint_ms + 1000 * (now - turn.detected_at), 1)
+        self.channel.play(pcm)
+        return True
+
+    async def _transfer(self, command: Transfer) -> TransferResult:
+        await self._drain()
+        if self._caller_hung_up:
+            return TransferResult(False, 0, "der Anrufer hat aufgelegt")
+        department = self.bot.settings.departments.get(command.department)
+        if department is None or not department.target:
+            _LOGGER.error("call %s: no SIP target for department %s", self.channel.call_id, command.department)
+            return TransferResult(False, 404, f"kein SIP-Ziel für {command.department} konfiguriert")
+        try:
+            result = await self.channel.transfer(department.target)
+        except Exception as error:
+            _LOGGER.exception("call %s: transfer to %s failed", self.channel.call_id, department.target)
+            result = TransferResult(False, 0, f"{type(error).__name__}: {error}")
+        self._listener.restart(self.media_ms)
+        return result
+
+    async def _drain(self) -> None:
+        """Wait until queued speech has been played, still noticing a hang-up (caller audio is dropped)."""
+        deadline = time.monotonic() + PROMPT_WAIT_S
+        while self.channel.playback_pending_ms() > 0 and not self._caller_hung_up and time.monotonic() < deadline:
+            try:
+                event = await asyncio.wait_for(self.channel.receive(), 0.1)
+            except TimeoutError:
+                continue
+            if isinstance(event, CallHungUp):
+                self._caller_hung_up = True
+            elif isinstance(event, AudioReceived):
+                frame = event.frame
+                self.media_ms = max(self.media_ms, frame.timestamp_ms + round(frame.duration_ms))
+
+    async def _apology(self, turn: TurnInput, reason: str) -> None:
+        text = self._prompt("apology")
+        spoken = [text] if text and await self._say(text, turn) else []
+        self._record_turn(Note("apology", reason=reason), turn, spoken)
+
+    async def _apologise_and_hang_up(self) -> None:
+        try:
+            if not self.over:
+                self.channel.stop_playback()
+                text = self._prompt("apology")
+                if text:
+                    await self._say(text, TurnInput())
+                await self._drain()
+            await self.channel.hangup()
+        except Exception:
+            _LOGGER.exception("call %s: could not end the call cleanly", self.channel.call_id)
+        self._bot_hung_up = True
+
+    def _prompt(self, prompt_id: str) -> str:
+        try:
+            return self.bot.prompt_text(prompt_id)
+        except KeyError:
+            return ""
+
+    # --- records -------------------------------------------------------------------------------------
+
+    def _record_turn(self, note: Note, turn: TurnInput, spoken: list[str]) -> None:
+        understanding = turn.understanding
+        candidates = tuple((c.topic, round(c.score, 3)) for c in understanding.candidates[:5]) if understanding else ()
+        record = TurnRecord(
+            index=len(self.turns),
+            at=self.clock(),
+            transcript=turn.transcript,
+            dtmf=turn.dtmf,
+            engine=turn.engine,
+            asr_confidence=turn.confidence,
+            candidates=candidates,
+            action=note.action,
+            topic=note.topic,
+            department=note.department,
+            reply=" ".join(spoken),
+            reason=note.reason,
+            timings_ms=dict(turn.timings),
+        )
+        self.turns.append(record)
+        try:
+            self.recorder.turn(self.channel.call_id, record)
+        except Exception:
+            _LOGGER.exception("call %s: the turn could not be recorded", self.channel.call_id)
+
+    def _record_callback(self, command: RecordCallback) -> None:
+        number = command.number or self.channel.remote
+        note = "" if command.number else "Rufnummer des Anrufers"
+        request = CallbackRequest(
+            self.channel.call_id, command.name, number, command.department, command.topic, note, self.clock()
+        )
+        try:
+            self.recorder.callback(request)
+        except Exception:
+            self._errors += 1
+            _LOGGER.exception("call %s: the callback request could not be stored", self.channel.call_id)
+
+    def _end_record(self) -> CallOutcome:
+        outcome = self.outcome()
+        try:
+            self.recorder.call_ended(self.channel.call_id, outcome)
+        except Exception:
+            _LOGGER.exception("call %s: the outcome could not be recorded", self.channel.call_id)
+        return outcome
+
+    def outcome(self) -> CallOutcome:
+        """How the call ended, from the dialogue state and the line."""
+        state = self.state
+        now = self.clock()
+        last_topic = state.answered[-1] if state.answered else state.pending_topic
+        if state.transferred_to is not None:
+            return CallOutcome("transferred", state.transferred_to, state.pending_topic, state.ended_reason, now)
+        if state.callback_recorded:
+            return CallOutcome("callback", state.pending_department, state.pending_topic, state.ended_reason, now)
+        if self._failure:
+            return CallOutcome("failed", state.pending_department, last_topic, self._failure, now)
+        if state.answered:
+            reason = state.ended_reason or "Anrufer legte nach der Antwort auf"
+            return CallOutcome("answered", None, last_topic, reason, now)
+        if self._caller_hung_up:
+            return CallOutcome(
+                "hung_up", state.pending_department, last_topic, f"Anrufer legte auf ({state.phase})", now
+            )
+        return CallOutcome(
+            "hung_up", state.pending_department, last_topic, state.ended_reason or "Bot beendete den Anruf", now
+        )
+
+
+def _phrases(bot: Bot) -> list[str] | None:
+    """The phrase list for a grammar-restricted recogniser, when the configuration asks for one."""
+    if not (bot.settings.asr.vosk_grammar and bot.transcriber.name == "vosk"):
+        return None
+    try:
+        from voicebot.grammar import phrases
+    except ImportError:
+        return None
+    return list(phrases(bot.content))
+
+
+__all__ = ["MAX_ERRORS", "PROMPT_WAIT_S", "CallSession", "Clock", "TurnInput"]
