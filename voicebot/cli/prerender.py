@@ -1,0 +1,43 @@
+"""``voicebot prerender``: synthesise every fixed prompt and FAQ answer into the TTS cache, with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+
+from voicebot.config import Settings, load_settings
+from voicebot.engines import TTS_ENGINES, load_synthesizer
+from voicebot.ports import Synthesizer
+from voicebot.tts_cache import SpeechCache
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Engine choice, ad-hoc texts, quiet mode."""
+    parser.add_argument("--engine", choices=TTS_ENGINES, help="use this engine instead of the [tts] engines list")
+    parser.add_argument("--text", action="append", default=[], help="render only this text (repeatable)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Render what is missing; print how many texts were rendered and how many were cached already."""
+    settings = load_settings(args.config)
+    synth = load_synthesizer(settings, [args.engine] if args.engine else None)
+    cache = SpeechCache(synth, settings.resolve(settings.tts.cache_dir), settings.audio.line_rate)
+    texts = list(args.text) if args.text else speech_texts(settings, synth)
+    result = cache.prerender(texts, progress=not args.quiet)
+    print(
+        f"{result.texts} texts: {result.rendered} rendered, {result.cached} already cached; "
+        f"{result.audio_seconds:.0f} s of audio at {cache.line_rate} Hz by {synth.name} "
+        f"in {result.seconds:.1f} s -> {cache.cache_dir}"
+    )
+    return 0
+
+
+def speech_texts(settings: Settings, synth: Synthesizer) -> list[str]:
+    """Every fixed text the bot may say (prompts with their department/topic variants, FAQ answers).
+
+    The list comes from ``voicebot.bot.Bot.speech_texts`` so that the pre-rendered texts are exactly the ones
+    a call asks for (a cache hit needs the same text). Loading the bot also loads the ASR engine.
+    """
+    from voicebot.bot import Bot
+
+    return Bot.from_settings(settings, synthesizer=synth).speech_texts()
