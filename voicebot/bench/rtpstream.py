@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import struct
 import time
 from dataclasses import dataclass
@@ -77,7 +78,7 @@ def rtp_quality(arrivals: list[Arrival], audible: float = AUDIBLE_RMS) -> RtpQua
     audio = [a for a in arrivals if a.payload_type in (0, 8)]
     missing = late = 0
     max_gap = jitter = max_jitter = 0.0
-    for before, after in zip(audio, audio[1:], strict=False):
+    for before, after in itertools.pairwise(audio):
         step = (after.seq - before.seq) & 0xFFFF
         if 1 < step < 1000:
             missing += step - 1

@@ -10,7 +10,15 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact", "l": "content-length", "c": "content-type"}
+COMPACT = {
+    "v": "via",
+    "f": "from",
+    "t": "to",
+    "i": "call-id",
+    "m": "contact",
+    "l": "content-length",
+    "c": "content-type",
+}
 """Compact header names and their full (lower-case) forms."""
 
 CODECS = {8: "PCMA", 0: "PCMU"}
@@ -120,13 +128,25 @@ def serialize(start: str, headers: list[tuple[str, str]], body: bytes = b"") -> 
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
 
 
-def response_to(request: SipMessage, status: int, reason: str, to_tag: str = "", extra: list[tuple[str, str]] | None = None, body: bytes = b"") -> bytes:
+def response_to(
+    request: SipMessage,
+    status: int,
+    reason: str,
+    to_tag: str = "",
+    extra: list[tuple[str, str]] | None = None,
+    body: bytes = b"",
+) -> bytes:
     """A response to ``request`` (Via, From, To, Call-ID, CSeq copied; our tag added to To)."""
     headers = [("Via", via) for via in request.get_all("via")]
     to = request.get("to")
     if to_tag and ";tag=" not in to:
         to = f"{to};tag={to_tag}"
-    headers += [("From", request.get("from")), ("To", to), ("Call-ID", request.get("call-id")), ("CSeq", request.get("cseq"))]
+    headers += [
+        ("From", request.get("from")),
+        ("To", to),
+        ("Call-ID", request.get("call-id")),
+        ("CSeq", request.get("cseq")),
+    ]
     headers += extra or []
     return serialize(f"SIP/2.0 {status} {reason}", headers, body)
 

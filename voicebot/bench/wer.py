@@ -119,10 +119,7 @@ def align(reference: Sequence[str], hypothesis: Sequence[str]) -> WordErrors:
         current = [(i, 0, i, 0)]
         for j, hyp_word in enumerate(hypothesis, start=1):
             diagonal = previous[j - 1]
-            if ref_word == hyp_word:
-                best = diagonal
-            else:
-                best = (diagonal[0] + 1, diagonal[1] + 1, diagonal[2], diagonal[3])
+            best = diagonal if ref_word == hyp_word else (diagonal[0] + 1, diagonal[1] + 1, diagonal[2], diagonal[3])
             up = previous[j]
             best = min(best, (up[0] + 1, up[1], up[2] + 1, up[3]))
             left = current[j - 1]
