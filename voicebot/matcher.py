@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 
 from voicebot.content import Content
 from voicebot.matcher_signals import detect_signals
-from voicebot.text import DOMAIN_WORDS, cologne_phonetic, fold, normalize, vocabulary_of
+from voicebot.text import DOMAIN_WORDS, cologne_phonetic, fold, normalize, split_compound, vocabulary_of
 from voicebot.understanding import Candidate, Signal, Understanding
 
 LIGHT_WORDS = frozenset({"wann", "wo", "wohin", "auf", "heute", "morgen", "lange", "viel", "kostet", "neu", "neue"})
@@ -43,7 +43,7 @@ STOPWORDS = (
             "koennte koennten kannst muss muessen musste will wollte wollen moechte moechten moecht wuerde wuerden "
             "soll sollte sollen darf duerfen zu zum zur von vom mit bei beim fuer auf an am im in ins aus nach "
             "ueber um da dort hier so noch schon auch nur denn doch wegen gibt geht gehts dass ob wenn weil "
-            "jetzt dann nicht kein keine keinen sagen fragen frage wissen gerne bitte sie ihnen danke "
+            "bis jetzt dann nicht kein keine keinen sagen fragen frage wissen gerne bitte sie ihnen danke "
             "mal ja nein genau information informationen infos info thema anliegen bzw etwas was sowas "
             "brauche brauchen benoetige benoetigen suche erfahren erkundigen brauch braucht brauchst braeuchte "
             "kriege krieg kriegt kriegen bekomme bekommt bekommen gern einfach bisschen denn dran da"
@@ -58,6 +58,9 @@ KEYWORD_UNIQUE = 0.86
 KEYWORD_SHARED_STEP = 0.1
 """Each further topic sharing the keyword lowers that score by this much (never below KEYWORD_FLOOR)."""
 KEYWORD_FLOOR = 0.56
+KEYWORD_ALONE = 0.7
+"""Share of a keyword's score kept when the rest of the utterance is foreign to the topic (all of it when
+the topic's vocabulary explains the whole utterance)."""
 KEYWORD_CONFLICT = 0.05
 """Lowered per other topic whose keyword was heard in the same utterance."""
 KEYWORD_EXTRA = 0.03
@@ -67,6 +70,22 @@ UNKNOWN_WEIGHT = 1.6
 FUZZY_CUTOFF = 78.0
 """rapidfuzz ratio (0..100) from which two words count as alike."""
 PHONETIC_SIM = 0.85
+PHONETIC_MIN_RATIO = 70.0
+"""Equal Kölner Phonetik counts only for words at least this alike in spelling ("suchen" is not "ziegen")."""
+PART_SIM = 0.6
+PAIR_FACTOR = 0.9
+COMPOUND_FACTOR = 0.9
+"""A known compound whose parts were all heard, apart ("Platz ... Kita" for "Kitaplatz"), counts this much."""
+"""Two words heard as one known word ("fuhrer schein") count a little less than the word itself."""
+"""Similarity of a compound to one of its parts ("tonne"/"papiertonne")."""
+SPARSE_FACTOR = 0.6
+"""Weight factor of a word found in only one phrasing of its topics and in no keyword or title."""
+MARGIN_SPAN = 0.25
+"""A lead over the runner-up this large closes MARGIN_GAIN of the gap to 1.0 (calibration: clear winners are
+more often right)."""
+MARGIN_GAIN = 0.6
+MARGIN_FROM = 0.6
+"""Only scores at least this high get the margin calibration."""
 STEM_SIM = 0.9
 AGREEMENT_BONUS = 0.3
 """Share of the remaining gap to 1.0 closed when a second layer also supports the topic."""
@@ -76,6 +95,10 @@ NAMED_ONLY_DAMPING = 0.7
 NAMED_DEPARTMENT_DAMPING = 0.9
 TOPIC_OVER_DEPARTMENT = 0.55
 """A topic of the named department this sure wins over the department (no transfer asked for)."""
+NAME_MIN_SIM = 0.85
+"""Every word of a keyword or department name must be heard at least this well."""
+TOPIC_AS_NAME = 0.85
+"""A bare name that is also this good a topic match ("Kfz-Zulassung") is the topic, not the office."""
 HUMAN_TOPIC = "mitarbeiter"
 SWITCHBOARD = "zentrale"
 WEAK_HUMAN_TOPIC_SCORE = 0.7
@@ -139,6 +162,9 @@ class Matcher:
             texts += [department.name, *department.synonyms]
         self.vocabulary: frozenset[str] = frozenset(vocabulary_of(texts) | DOMAIN_WORDS)
         self._exact: dict[str, str] = {}
+        strong: dict[str, bool] = defaultdict(bool)
+        """Words in a keyword or title, or in more than one phrasing of a topic."""
+        phrasing_count: dict[tuple[str, str], int] = defaultdict(int)
         self._phrases: list[_Phrase] = []
         topics_of: dict[str, set[str]] = defaultdict(set)
         for topic in content.topics:
@@ -150,6 +176,9 @@ class Matcher:
                     self._phrases.append(_Phrase(topic.id, words, " ".join(words)))
                     for word in words:
                         topics_of[word].add(topic.id)
+                        phrasing_count[(topic.id, word)] += 1
+                        if text == topic.title or phrasing_count[(topic.id, word)] > 1:
+                            strong[word] = True
         self._keywords: list[tuple[_Named, frozenset[str]]] = []
         keyword_topics: dict[str, set[str]] = defaultdict(set)
         named: dict[str, _Named] = {}
@@ -161,6 +190,7 @@ class Matcher:
                     keyword_topics[item.compact].add(topic.id)
                     for word in item.words:
                         topics_of[word].add(topic.id)
+                        strong[word] = True
         self._topic_words: dict[str, frozenset[str]] = {
             topic: frozenset(word for word, ids in topics_of.items() if topic in ids)
             for topic in {topic.id for topic in content.topics}
@@ -182,10 +212,22 @@ class Matcher:
         self._topic_department = {topic.id: topic.department for topic in content.topics}
         self._switchboard = SWITCHBOARD
         total = max(1, len(content.topics))
-        self._weights = {word: math.log(1.0 + total / len(ids)) for word, ids in topics_of.items()}
+        self._weights = {
+            word: math.log(1.0 + total / len(ids)) * (1.0 if strong[word] else SPARSE_FACTOR)
+            for word, ids in topics_of.items()
+        }
         self._known = sorted(set(self._weights) | {w for d in self._departments for w in d.words})
         self._stems: dict[str, list[str]] = defaultdict(list)
         self._codes: dict[str, list[str]] = defaultdict(list)
+        self._parts: dict[str, tuple[str, ...]] = {}
+        self._compounds_of: dict[str, list[str]] = defaultdict(list)
+        known = set(self._known)
+        for word in self._known:
+            parts = split_compound(word, known - {word})
+            if len(parts) > 1:
+                self._parts[word] = tuple(parts)
+                for part in parts:
+                    self._compounds_of[part].append(word)
         for word in self._known:
             self._stems[stem(word)].append(word)
             code = cologne_phonetic(word)
@@ -226,7 +268,13 @@ class Matcher:
         code = cologne_phonetic(word)
         if len(code) >= 3:
             for other in self._codes.get(code, ()):
-                found[other] = max(found.get(other, 0.0), PHONETIC_SIM)
+                if fuzz.ratio(word, other) >= PHONETIC_MIN_RATIO:
+                    found[other] = max(found.get(other, 0.0), PHONETIC_SIM)
+        for compound in self._compounds_of.get(word, ()):
+            found[compound] = max(found.get(compound, 0.0), PART_SIM)
+        head = self._parts.get(word, ())[-1:]
+        for part in head:
+            found[part] = max(found.get(part, 0.0), PART_SIM)
         return found
 
     def understand(self, text: str) -> Understanding:
@@ -241,30 +289,16 @@ class Matcher:
         for first, second in itertools.pairwise(words):
             joined = self.similar(first + second, fuzzy=False)
             if joined:
-                pairs[(first, second)] = joined
+                pairs[(first, second)] = {word: sim * PAIR_FACTOR for word, sim in joined.items()}
         scores = self._topic_scores(norm, words, sims, pairs)
         department, dept_words = self._department(norm, words, sims)
         if department is not None:
-            rest = [word for word in words if word not in dept_words]
-            if not rest and department != self._switchboard:
-                signals |= {Signal.CONNECT}  # a bare department name asks to be put through
-            if not rest or Signal.CONNECT in signals:
-                scores = {
-                    topic: (score * (NAMED_DEPARTMENT_DAMPING if rest else NAMED_ONLY_DAMPING), method)
-                    for topic, (score, method) in scores.items()
-                }
-            if department != self._switchboard and HUMAN_TOPIC in scores:
-                score, method = scores[HUMAN_TOPIC]
-                scores[HUMAN_TOPIC] = (score * NAMED_ONLY_DAMPING, method)
-            best_topic = max(scores.items(), key=lambda item: item[1][0], default=None)
-            if (
-                Signal.CONNECT not in signals
-                and best_topic is not None
-                and best_topic[1][0] >= TOPIC_OVER_DEPARTMENT
-                and self._topic_department.get(best_topic[0]) == department
-            ):
-                department = None  # "wann kommt die Müllabfuhr": a question to that office, not a request for it
+            department, scores, signals = self._weigh_department(department, dept_words, words, scores, signals)
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:MAX_CANDIDATES]
+        if ranked and ranked[0][1][0] >= MARGIN_FROM:
+            top, (score, method) = ranked[0]
+            lead = score - (ranked[1][1][0] if len(ranked) > 1 else 0.0)
+            ranked[0] = (top, (score + (1.0 - score) * MARGIN_GAIN * min(1.0, lead / MARGIN_SPAN), method))
         candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
         if weak_human and (
             department is not None
@@ -272,6 +306,33 @@ class Matcher:
         ):
             signals -= {Signal.HUMAN}
         return Understanding(text, norm, candidates, department, frozenset(signals))
+
+    def _weigh_department(
+        self,
+        department: str,
+        dept_words: set[str],
+        words: tuple[str, ...],
+        scores: dict[str, tuple[float, str]],
+        signals: frozenset[Signal],
+    ) -> tuple[str | None, dict[str, tuple[float, str]], frozenset[Signal]]:
+        """Department request or topic question? Returns the department (or None), topic scores and signals."""
+        rest = [word for word in words if word not in dept_words]
+        own = max(
+            (score for topic, (score, _m) in scores.items() if self._topic_department.get(topic) == department),
+            default=0.0,
+        )
+        if Signal.CONNECT not in signals and own >= (TOPIC_AS_NAME if not rest else TOPIC_OVER_DEPARTMENT):
+            # "Kfz-Zulassung", "wann kommt die Müllabfuhr": a question to that office, not a request for it
+            return None, scores, signals
+        if not rest and department != self._switchboard:
+            signals = signals | {Signal.CONNECT}  # a bare department name asks to be put through
+        if Signal.CONNECT in signals:
+            damping = NAMED_DEPARTMENT_DAMPING if rest else NAMED_ONLY_DAMPING
+            scores = {topic: (score * damping, method) for topic, (score, method) in scores.items()}
+        if department != self._switchboard and HUMAN_TOPIC in scores:
+            score, method = scores[HUMAN_TOPIC]
+            scores = {**scores, HUMAN_TOPIC: (score * NAMED_ONLY_DAMPING, method)}
+        return department, scores, signals
 
     def _word_sim(
         self,
@@ -285,6 +346,11 @@ class Matcher:
             best = max(best, sims[word].get(target, 0.0))
         for pair_sims in pairs.values():
             best = max(best, pair_sims.get(target, 0.0))
+        parts = self._parts.get(target)
+        if parts and best < STEM_SIM:
+            heard = min(max((sims[word].get(part, 0.0) for word in words), default=0.0) for part in parts)
+            if heard >= 0.8:
+                best = max(best, heard * COMPOUND_FACTOR)
         return best
 
     def _topic_scores(
@@ -323,7 +389,7 @@ class Matcher:
             method = "phonetic" if phonetic and score < 0.999 else "fuzzy"
             if score > fuzzy.get(phrase.topic, (0.0, ""))[0]:
                 fuzzy[phrase.topic] = (score, method)
-        keyword = self._keyword_scores(norm, words, sims, pairs)
+        keyword = self._keyword_scores(norm, words, sims, pairs, explained)
         for topic in set(fuzzy) | set(keyword):
             a, method_a = fuzzy.get(topic, (0.0, "fuzzy"))
             b = keyword.get(topic, 0.0)
@@ -370,7 +436,7 @@ class Matcher:
         worst = 1.0
         for target in item.words:
             worst = min(worst, self._word_sim(target, words, sims, pairs))
-            if worst < 0.8:
+            if worst < NAME_MIN_SIM:
                 return 0.0
         return worst
 
@@ -380,6 +446,7 @@ class Matcher:
         words: tuple[str, ...],
         sims: dict[str, dict[str, float]],
         pairs: dict[tuple[str, str], dict[str, float]],
+        explained: dict[str, float],
     ) -> dict[str, float]:
         scores: dict[str, float] = {}
         hits: dict[str, int] = defaultdict(int)
@@ -389,7 +456,8 @@ class Matcher:
                 continue
             base = max(KEYWORD_FLOOR, KEYWORD_UNIQUE - KEYWORD_SHARED_STEP * (len(topics) - 1))
             for topic in topics:
-                scores[topic] = max(scores.get(topic, 0.0), base * heard)
+                share = KEYWORD_ALONE + (1.0 - KEYWORD_ALONE) * explained.get(topic, 0.0)
+                scores[topic] = max(scores.get(topic, 0.0), base * heard * share)
                 hits[topic] += 1
         # keywords of several topics heard at once: each counts less, a topic with more hits a little more
         if len(scores) > 1:

@@ -1,0 +1,302 @@
+"""The matcher over the shipped FAQ base: realistic caller sentences, departments, humans, out-of-scope, signals.
+
+The sentences are not copied from the phrasings: colloquial, with recogniser-like errors (missing umlauts,
+split or joined words, wrong endings). Each row names what ``first_decision`` must do with it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from voicebot.config import Settings
+from voicebot.content import Content
+from voicebot.dialogue_decide import Decision, first_decision
+from voicebot.matcher import Matcher, baseline_understand
+from voicebot.understanding import Signal
+
+A, T = "answer", "transfer"
+
+# (sentence, action, topic, department)
+TOPIC_CASES: list[tuple[str, str, str | None, str | None]] = [
+    ("Ja guten Tag, bis wie viel Uhr ist das Landratsamt heute noch auf?", A, "oeffnungszeiten", None),
+    ("wann habt ihr denn morgen früh offen", A, "oeffnungszeiten", None),
+    ("Oeffnungszeiten vom Amt bitte", A, "oeffnungszeiten", None),
+    ("wo genau finde ich das Landratsamt, welche Strasse", A, "anfahrt", None),
+    ("gibt es bei Ihnen Parkplaetze fürs Auto", A, "anfahrt", None),
+    ("welche Bushaltestelle ist am nächsten", A, "anfahrt", None),
+    ("ich bräuchte mal einen Termin bei euch", A, "termin", None),
+    ("kann ich da einfach ohne Termin vorbei kommen", A, "termin", None),
+    ("ich hab mir ein neues Auto gekauft das muss angemeldet werden", A, "kfz-anmeldung", None),
+    ("Ka Ef Zett Zulassung was brauch ich da", A, "kfz-anmeldung", None),
+    ("ich will meinen Wagen zu lassen", A, "kfz-anmeldung", None),
+    ("Motorrad neu zulassen", A, "kfz-anmeldung", None),
+    ("ich muss mein altes Auto abmelden, das ist kaputt", A, "kfz-abmeldung", None),
+    ("mein Wagen soll still gelegt werden", A, "kfz-abmeldung", None),
+    ("Auto ab melden wie geht das", A, "kfz-abmeldung", None),
+    ("ich hab ein Gebraucht Wagen gekauft und muss den umschreiben", A, "kfz-halterwechsel", None),
+    ("Halter Wechsel beim Motorrad", A, "kfz-halterwechsel", None),
+    ("ich möchte ein Wunsch Kennzeichen", A, "wunschkennzeichen", None),
+    ("kann ich mein Nummernschild selber aussuchen", A, "wunschkennzeichen", None),
+    ("ich brauch rote Nummern, äh Kurzzeit Kennzeichen für die Überfuhrung", A, "kurzzeitkennzeichen", None),
+    ("Kennzeichen für ein paar Tage zum Überführen", A, "kurzzeitkennzeichen", None),
+    ("meine Tochter will den Fuhrerschein machen", A, "fuehrerschein-antrag", None),
+    ("Antrag für die Fahrerlaubnis Klasse B", A, "fuehrerschein-antrag", None),
+    ("ich hab noch so einen alten rosa Lappen, muss ich den umtauschen", A, "fuehrerschein-umtausch", None),
+    ("Fuehrerschein Umtausch bis wann", A, "fuehrerschein-umtausch", None),
+    ("mir ist der Führer Schein geklaut worden", A, "fuehrerschein-verloren", None),
+    ("ich finde meinen Fuhrerschein nicht mehr wo kriege ich einen neuen", A, "fuehrerschein-verloren", None),
+    (
+        "wir fahren nach Kanada, brauch ich da einen internationalen Fuehrerschein",
+        A,
+        "internationaler-fuehrerschein",
+        None,
+    ),
+    ("meine Aufenthalts Erlaubnis läuft nächsten Monat ab", A, "aufenthaltstitel", None),
+    ("ich muss mein Visum verlaengern", A, "aufenthaltstitel", None),
+    ("wie werde ich deutscher Staatsbürger", A, "einbuergerung", None),
+    ("Einbuergerung beantragen was kostet das", A, "einbuergerung", None),
+    ("wir kriegen ein Kind, wo beantrage ich Eltern Geld", A, "elterngeld", None),
+    ("Elterngeld Antrag abgeben", A, "elterngeld", None),
+    ("der Vater von meinem Sohn zahlt keinen Unterhalt mehr", A, "unterhaltsvorschuss", None),
+    ("Unterhalts Vorschuss für alleinerziehende", A, "unterhaltsvorschuss", None),
+    ("wir suchen einen Platz in der Kita für unsere Tochter", A, "kinderbetreuung", None),
+    ("gibt es noch Kindergarten Plätze", A, "kinderbetreuung", None),
+    ("ich möchte Wohn Geld beantragen", A, "wohngeld", None),
+    ("kriege ich Zuschuss zu meiner Miete", A, "wohngeld", None),
+    ("meine Rente reicht hinten und vorne nicht", A, "grundsicherung", None),
+    ("ich brauche Sozial Hilfe", A, "grundsicherung", None),
+    ("mein Sohn geht auf die Berufsschule, kriegt der Bafoeg", A, "bafoeg", None),
+    ("Ich fange in einem Restaurant an und brauch ein Gesundheits Zeugnis", A, "gesundheitszeugnis", None),
+    ("Belehrung nach dem Infektionsschutz", A, "gesundheitszeugnis", None),
+    ("braucht mein Kind für den Kindergarten eine Masern Impfung", A, "masernschutz", None),
+    ("ich fliege nach Afrika, welche Impfungen brauche ich", A, "impfung", None),
+    ("kann man sich bei Ihnen impfen lassen gegen Gelbfieber", A, "impfung", None),
+    ("ich will eine Garage bauen, brauch ich da eine Bau Genehmigung", A, "bauantrag", None),
+    ("Bauantrag für ein Einfamilienhaus einreichen", A, "bauantrag", None),
+    ("ich warte seit Wochen auf meinen Bauantrag, wie ist da der Stand", T, "bauantrag-stand", "bauamt"),
+    ("wann kommt denn die Papiertonne dran", A, "abfuhrkalender", None),
+    ("wann wird bei uns der Restmuell geleert", A, "abfuhrkalender", None),
+    ("ich möchte ein altes Sofa und einen Schrank abholen lassen", A, "sperrmuell", None),
+    ("Sperr Müll Termin", A, "sperrmuell", None),
+    ("wo kann ich meinen Rasenschnitt und Grüngut abgeben", A, "wertstoffhof", None),
+    ("alten Fernseher entsorgen, Elektro Schrott", A, "wertstoffhof", None),
+    ("unsere Muelltonne ist kaputt wir brauchen eine neue", A, "muelltonne", None),
+    ("ich will eine grössere Restmüll Tonne", A, "muelltonne", None),
+    ("ich möchte mir Hühner im Garten halten", A, "tierhaltung", None),
+    ("ich habe einen Verdacht auf Geflügelpest", A, "tierhaltung", None),
+    ("mein Vater hat mir eine Waffe vererbt was muss ich tun", A, "waffenbesitzkarte", None),
+    ("kleinen Waffen Schein beantragen", A, "waffenbesitzkarte", None),
+    ("ich möchte gerne angeln, brauch ich einen Angel Schein", A, "fischereischein", None),
+    ("Fischerei Schein verlängern", A, "fischereischein", None),
+    ("mein Jagd Schein muss verlängert werden", A, "jagdschein", None),
+    ("bekommt mein Kind eine Fahrkarte für den Schul Bus", A, "schuelerbefoerderung", None),
+    ("wer zahlt die Fahrt zur Schule", A, "schuelerbefoerderung", None),
+    ("ich hab eine Mahnung von Ihnen bekommen, wie kann ich das bezahlen", A, "zahlung", None),
+    ("wie lautet die IBAN vom Landratsamt", A, "zahlung", None),
+    ("mein Personal Ausweis ist abgelaufen", A, "personalausweis", None),
+    ("ich brauche einen neuen Reise Pass für den Urlaub", A, "reisepass", None),
+    ("ich bin gerade umgezogen, wo muss ich mich anmelden", A, "wohnsitz-ummelden", None),
+    ("ich brauch eine Geburts Urkunde für meine Tochter", A, "geburtsurkunde", None),
+    ("wir haben uns einen Hund geholt, wo muss ich den anmelden", A, "hundesteuer", None),
+    ("ich möchte einen Schwer Behinderten Ausweis beantragen", A, "schwerbehindertenausweis", None),
+]
+
+KNOWN_MISSES = {
+    # honest limits of the current matcher (it asks back or picks the neighbour topic); see the accuracy test
+    "Ja guten Tag, bis wie viel Uhr ist das Landratsamt heute noch auf?": "confirms instead of answering",
+    "mein Wagen soll still gelegt werden": "'Wagen' unknown, 'still gelegt' split participle",
+    "wir suchen einen Platz in der Kita für unsere Tochter": "'Kita' is shared with the measles topic: confirms",
+    "wann kommt denn die Papiertonne dran": "keyword 'Papiertonne' belongs to the bin topic",
+    "ich habe einen Verdacht auf Geflügelpest": "unknown compound 'Geflügelpest'",
+}
+"""Rows of TOPIC_CASES the matcher gets wrong today (strict xfail: a fix must move them out of here)."""
+
+DEPARTMENT_CASES: list[tuple[str, str]] = [
+    ("Verbinden Sie mich bitte mit der Telefonzentrale", "zentrale"),
+    ("ich möchte mit der Zulassungsstelle sprechen", "zulassung"),
+    ("Führerscheinstelle bitte", "fuehrerschein"),
+    ("Auslaenderbehörde bitte", "auslaenderamt"),
+    ("Verbinden Sie mich mit dem Jugendamt", "jugendamt"),
+    ("können Sie mich zum Sozial Amt durchstellen", "sozialamt"),
+    ("stellen Sie mich bitte zum Gesundheitsamt durch", "gesundheitsamt"),
+    ("ich will mit dem Bauamt sprechen", "bauamt"),
+    ("verbinden Sie mich mit der Abfall Wirtschaft", "abfall"),
+    ("ich hätte gern das Veterinaer Amt", "veterinaeramt"),
+    ("bitte weiterleiten zum Ordnungsamt", "ordnungsamt"),
+    ("Schulamt bitte", "schulamt"),
+    ("mit der Kreiskasse verbinden bitte", "kreiskasse"),
+]
+
+HUMAN_CASES = [
+    "Ich will mit einem Menschen reden",
+    "Mitarbeiter bitte",
+    "Vermittlung",
+    "kann ich bitte mit einem Sachbearbeiter sprechen",
+    "geben Sie mir die Telefonzentrale",
+    "ich möchte nicht mit einem Computer sprechen, einen echten Mitarbeiter bitte",
+]
+
+OUT_OF_SCOPE = [
+    "Wie wird das Wetter morgen",
+    "Ich möchte eine Pizza bestellen",
+    "Wer hat gestern das Fußballspiel gewonnen",
+    "Was kostet ein Kilo Tomaten",
+    "Können Sie mir ein Taxi rufen",
+    "ich habe Zahnschmerzen",
+]
+
+
+@pytest.fixture(scope="module")
+def content(settings: Settings) -> Content:
+    """The shipped FAQ base."""
+    from voicebot.content_load import load_content
+
+    return load_content(settings)
+
+
+@pytest.fixture(scope="module")
+def matcher(content: Content) -> Matcher:
+    return Matcher(content)
+
+
+def decide(matcher: Matcher, content: Content, settings: Settings, text: str) -> Decision:
+    return first_decision(matcher.understand(text), content, settings.dialogue)
+
+
+def route(decision: Decision) -> tuple[str, str | None, str | None]:
+    return decision.action, decision.topic, decision.department
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "topic", "department"),
+    [
+        pytest.param(*row, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[row[0]]))
+        if row[0] in KNOWN_MISSES
+        else row
+        for row in TOPIC_CASES
+    ],
+)
+def test_topic_sentences(
+    matcher: Matcher, content: Content, settings: Settings, text: str, action: str, topic: str, department: str | None
+) -> None:
+    assert route(decide(matcher, content, settings, text)) == (action, topic, department)
+
+
+def test_table_covers_every_topic(content: Content) -> None:
+    tested = {row[2] for row in TOPIC_CASES} | {"mitarbeiter"}
+    assert tested == {topic.id for topic in content.topics}
+    phrasings = {phrasing.lower() for topic in content.topics for phrasing in topic.phrasings}
+    assert not [row[0] for row in TOPIC_CASES if row[0].lower() in phrasings]
+
+
+@pytest.mark.parametrize(("text", "department"), DEPARTMENT_CASES)
+def test_department_requests(
+    matcher: Matcher, content: Content, settings: Settings, text: str, department: str
+) -> None:
+    understanding = matcher.understand(text)
+    assert understanding.department == department
+    decision = first_decision(understanding, content, settings.dialogue)
+    assert (decision.action, decision.department) == ("transfer", department)
+
+
+def test_every_department_is_requested(content: Content) -> None:
+    assert {row[1] for row in DEPARTMENT_CASES} == {department.id for department in content.departments}
+
+
+@pytest.mark.parametrize("text", HUMAN_CASES)
+def test_human_requests(matcher: Matcher, content: Content, settings: Settings, text: str) -> None:
+    assert route(decide(matcher, content, settings, text)) == ("transfer", "mitarbeiter", "zentrale")
+
+
+@pytest.mark.parametrize("text", OUT_OF_SCOPE)
+def test_out_of_scope_is_not_answered(matcher: Matcher, content: Content, settings: Settings, text: str) -> None:
+    decision = decide(matcher, content, settings, text)
+    assert decision.action == "reprompt", decision
+
+
+def test_topic_with_department_word_stays_topic(matcher: Matcher, content: Content, settings: Settings) -> None:
+    """Naming the office while asking a question answers the question."""
+    decision = decide(matcher, content, settings, "wann kommt die Müllabfuhr in unsere Straße")
+    assert route(decision) == ("answer", "abfuhrkalender", None)
+
+
+def test_department_beats_generic_connect_phrasing(matcher: Matcher, content: Content, settings: Settings) -> None:
+    decision = decide(matcher, content, settings, "können Sie mich bitte mit der Führerscheinstelle verbinden")
+    assert route(decision) == ("transfer", None, "fuehrerschein")
+
+
+def test_candidates_are_distinct_ranked_and_bounded(matcher: Matcher) -> None:
+    understanding = matcher.understand("Führerschein")
+    topics = [candidate.topic for candidate in understanding.candidates]
+    assert len(topics) == len(set(topics)) <= 5
+    scores = [candidate.score for candidate in understanding.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= score <= 1.0 for score in scores)
+    assert {"fuehrerschein-antrag", "fuehrerschein-verloren"} <= set(topics)
+
+
+def test_exact_phrasing_scores_one(matcher: Matcher, content: Content) -> None:
+    for topic in content.topics:
+        best = matcher.understand(topic.phrasings[0]).best
+        assert best is not None and best.topic == topic.id and best.score == pytest.approx(1.0)
+
+
+SIGNAL_CASES: list[tuple[str, set[Signal]]] = [
+    ("ja", {Signal.YES}),
+    ("Ja genau", {Signal.YES}),
+    ("jawohl, richtig", {Signal.YES}),
+    ("stimmt", {Signal.YES}),
+    ("nein", {Signal.NO}),
+    ("nee", {Signal.NO}),
+    ("nö, falsch", {Signal.NO}),
+    ("nicht ganz", {Signal.NO}),
+    ("das stimmt nicht", {Signal.NO}),
+    ("wie bitte?", {Signal.REPEAT}),
+    ("können Sie das nochmal wiederholen", {Signal.REPEAT}),
+    ("tschüss", {Signal.GOODBYE}),
+    ("auf Wiederhören", {Signal.GOODBYE}),
+    ("danke, das wars", {Signal.GOODBYE}),
+    ("danke schön", {Signal.GOODBYE}),
+    ("nein danke, das war alles", {Signal.NO, Signal.GOODBYE}),
+    ("das erste", {Signal.FIRST}),
+    ("erstens", {Signal.FIRST}),
+    ("das zweite bitte", {Signal.SECOND}),
+    ("letzteres", {Signal.SECOND}),
+    ("die Telefonzentrale", {Signal.HUMAN}),
+    ("verbinden Sie mich", {Signal.CONNECT}),
+    ("ja ich wollte fragen wegen Wohngeld", {Signal.YES}),
+    ("ich hab ne Frage zum Wohngeld", set()),
+    ("ich möchte meinen ersten Führerschein machen", set()),
+    ("Bankverbindung vom Landratsamt", set()),
+]
+
+
+@pytest.mark.parametrize(("text", "signals"), SIGNAL_CASES)
+def test_signals(matcher: Matcher, text: str, signals: set[Signal]) -> None:
+    assert set(matcher.understand(text).signals) == signals
+
+
+def test_weak_human_word_with_topic_is_a_topic(matcher: Matcher, content: Content, settings: Settings) -> None:
+    text = "ich möchte den Sachbearbeiter für meinen Bauantrag sprechen, wie weit der ist"
+    assert route(decide(matcher, content, settings, text)) == ("transfer", "bauantrag-stand", "bauamt")
+
+
+def test_matcher_beats_baseline(matcher: Matcher, content: Content, settings: Settings) -> None:
+    """Count correct topics on the table: the layered matcher must clearly beat plain rapidfuzz."""
+    ours = sum(
+        1
+        for text, action, topic, department in TOPIC_CASES
+        if route(decide(matcher, content, settings, text)) == (action, topic, department)
+    )
+    base = 0
+    base_top = ours_top = 0
+    for text, action, topic, department in TOPIC_CASES:
+        understanding = baseline_understand(content, text)
+        decision = first_decision(understanding, content, settings.dialogue)
+        base += route(decision) == (action, topic, department)
+        base_top += understanding.best is not None and understanding.best.topic == topic
+        best = matcher.understand(text).best
+        ours_top += best is not None and best.topic == topic
+    assert ours >= 0.9 * len(TOPIC_CASES), ours
+    assert ours >= base + 0.15 * len(TOPIC_CASES), (ours, base)
+    assert ours_top >= base_top + 0.1 * len(TOPIC_CASES), (ours_top, base_top)
