@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from tests.sample_content import CLOSED_NOW, OPEN_NOW, sample_content
+from voicebot.audio import AudioFrame
 from voicebot.bot import Bot
 from voicebot.calllog import MemoryRecorder
 from voicebot.config import ContentPaths, Settings
@@ -195,11 +196,39 @@ async def test_closed_department_callback_by_keypad(settings: Settings, tmp_path
     assert result.outcome.outcome == "callback"
 
 
-async def test_recogniser_error_apologises_and_continues(settings: Settings, tmp_path: Path) -> None:
+async def test_recogniser_error_apologises_and_hands_over(settings: Settings, tmp_path: Path) -> None:
     bot = make_bot(settings, tmp_path, ["", "auto anmelden"], fail_on=[0])
     result = await call(bot, speech(), speech())
-    assert actions(result) == ["greeting", "apology", "answer"]
-    assert result.outcome.outcome == "answered"
+    assert actions(result) == ["greeting", "apology", "transferred"]
+    assert result.turns[1].reply.startswith("Entschuldigung")
+    assert result.channel.transfers == [settings.departments["zentrale"].target]
+    assert result.outcome.outcome == "transferred"
+
+
+async def test_recogniser_error_when_switchboard_closed_offers_callback(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path, [""], fail_on=[0])
+    result = await call(bot, speech(), Turn.say("nein"), now=CLOSED_NOW)
+    assert actions(result)[:2] == ["greeting", "apology"]
+    assert "nicht besetzt" in result.turns[1].reply
+    assert result.channel.transfers == []
+
+
+class BrokenSynthesizer(FakeSynthesizer):
+    """Fails on every text that mentions the Zulassung (to test synthesis errors)."""
+
+    def synthesize(self, text: str) -> Iterator[AudioFrame]:
+        if "Ausweis" in text:
+            raise RuntimeError("synthesis broke")
+        return super().synthesize(text)
+
+
+async def test_synthesis_error_skips_the_text_and_the_call_goes_on(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    bot.speech = SpeechCache(BrokenSynthesizer(RATE), tmp_path / "broken", RATE)
+    result = await call(bot, Turn.say("auto anmelden"), Turn.say("ja"))
+    answer = result.turns[1]
+    assert answer.action == "answer" and "Ausweis" not in answer.reply and "sonst noch" in answer.reply
+    assert actions(result)[2] == "listen"
 
 
 async def test_silence_twice_says_goodbye(settings: Settings, tmp_path: Path) -> None:

@@ -21,7 +21,9 @@ from typing import Final
 from voicebot.bot import Bot
 from voicebot.calllog import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
 from voicebot.dialogue import step
+from voicebot.dialogue_replies import switchboard
 from voicebot.dialogue_types import (
+    SWITCHBOARD,
     CallStarted,
     Command,
     DialogueState,
@@ -269,11 +271,22 @@ class CallSession:
                 self.media_ms = max(self.media_ms, frame.timestamp_ms + round(frame.duration_ms))
 
     async def _apology(self, turn: TurnInput, reason: str) -> None:
+        """A turn failed: apologise and hand the caller to the switchboard (callback offer when it is closed)."""
+        context = self.bot.context(self.clock())
+        state, commands = switchboard(self.state, context, reason)
+        note = Note("apology", None, SWITCHBOARD, reason)
         text = self._prompt("apology")
-        spoken = [text] if text and await self._say(text, turn) else []
-        self._record_turn(Note("apology", reason=reason), turn, spoken)
+        if state.phase == "transferring" and text:
+            commands = [note, Say("apology", text), *(c for c in commands if isinstance(c, Transfer))]
+        else:
+            commands = [note, *commands[1:]]
+        self.state = state
+        result = await self._execute(commands, turn)
+        if result is not None and not self._caller_hung_up:
+            await self._dispatch(TransferDone(result), TurnInput(detected_at=time.perf_counter()))
 
     async def _apologise_and_hang_up(self) -> None:
+        """The session itself failed: apologise, try the switchboard, hang up; never raises."""
         try:
             if not self.over:
                 self.channel.stop_playback()
@@ -281,6 +294,9 @@ class CallSession:
                 if text:
                     await self._say(text, TurnInput())
                 await self._drain()
+                switchboard_line = self.bot.settings.departments.get(SWITCHBOARD)
+                if switchboard_line is not None and switchboard_line.target and not self._caller_hung_up:
+                    await self.channel.transfer(switchboard_line.target)
             await self.channel.hangup()
         except Exception:
             _LOGGER.exception("call %s: could not end the call cleanly", self.channel.call_id)
