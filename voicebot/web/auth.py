@@ -166,7 +166,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(_safe_next(str(form.get("next", "/"))))
     response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/", secure=request.secure)
     response.del_cookie(LOGIN_COOKIE, path="/login")
-    return response
+    raise response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
@@ -176,7 +176,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
         await request.app[STORE].run(users.end_session, token)
     response = web.HTTPSeeOther("/login")
     response.del_cookie(COOKIE, path="/")
-    return response
+    raise response
 
 
 def setup(app: web.Application) -> None:

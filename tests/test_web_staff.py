@@ -1,0 +1,330 @@
+"""The web app's core and staff pages, through a real HTTP server: every route anonymous, as staff, with
+and without CSRF; login, logout, session expiry (moved clock), feedback and callbacks stored."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from tests.web_helpers import PASSWORD, T0, FakeClock, add_user, csrf_of, login, make_store, running_app, seed_calls
+from voicebot.calllog import CallOutcome
+from voicebot.config import Settings
+from voicebot.records import queries
+from voicebot.records.store import RecordStore
+from voicebot.web.auth import COOKIE
+
+Client = TestClient[web.Request, web.Application]
+CLEAR_NUMBERS = ("0171 2345678", "2345678", "838192045", "8381 920 4", "15112345678", "0151 12345678")
+
+GET_ROUTES = ["/", "/calls", "/calls/call-transferred", "/callbacks", "/callbacks/1", "/api/calls"]
+POST_ROUTES = ["/calls/call-transferred/feedback", "/callbacks/1/done", "/logout"]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[RecordStore]:
+    records = make_store(tmp_path)
+    seed_calls(records)
+    add_user(records, "sabine", "staff")
+    add_user(records, "admin", "admin")
+    yield records
+    records.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0 + dt.timedelta(hours=3))
+
+
+@pytest.fixture
+async def client(settings: Settings, store: RecordStore, clock: FakeClock) -> AsyncIterator[Client]:
+    async with running_app(settings, store, clock=clock) as test_client:
+        yield test_client
+
+
+async def text_of(client: Client, path: str) -> str:
+    response = await client.get(path)
+    assert response.status == 200, path
+    return await response.text()
+
+
+@pytest.mark.parametrize("path", GET_ROUTES)
+async def test_anonymous_browser_is_sent_to_login(client: Client, path: str) -> None:
+    response = await client.get(path, allow_redirects=False, headers={"Accept": "text/html"})
+    if path.startswith("/api/"):
+        assert response.status == 401
+        assert (await response.json())["error"]
+    else:
+        assert response.status == 302
+        assert response.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("path", GET_ROUTES[1:])
+async def test_anonymous_json_client_gets_401(client: Client, path: str) -> None:
+    response = await client.get(path, allow_redirects=False, headers={"Accept": "application/json"})
+    assert response.status == 401
+
+
+@pytest.mark.parametrize("path", POST_ROUTES)
+async def test_anonymous_post_changes_nothing(client: Client, store: RecordStore, path: str) -> None:
+    response = await client.post(path, data={"verdict": "right"}, allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"] == "/login?next=/"
+    assert store.query(queries.list_feedback) == []
+    assert all(item.done_at is None for item in store.query(queries.list_callbacks))
+
+
+async def test_login_page_and_static_are_public(client: Client) -> None:
+    page = await client.get("/login")
+    assert page.status == 200
+    html = await page.text()
+    assert 'for="name"' in html and 'for="password"' in html and 'lang="de"' in html
+    css = await client.get("/static/style.css")
+    assert css.status == 200 and ":focus-visible" in await css.text()
+
+
+async def test_security_headers_on_every_response(client: Client) -> None:
+    for path in ("/login", "/calls", "/static/style.css"):
+        response = await client.get(path, allow_redirects=False)
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "aiohttp" not in response.headers.get("Server", "")
+    page = await client.get("/login")
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+async def test_wrong_password_and_unknown_user_are_refused(client: Client) -> None:
+    for name, password in (("sabine", "falsches-passwort"), ("niemand", PASSWORD), ("sabine", "")):
+        form = await client.get("/login")
+        response = await client.post(
+            "/login",
+            data={"csrf": csrf_of(await form.text()), "name": name, "password": password},
+            allow_redirects=False,
+        )
+        assert response.status == 401
+        assert "falsch" in await response.text()
+        assert COOKIE not in response.cookies
+    assert (await client.get("/calls", allow_redirects=False)).status == 302
+
+
+async def test_login_without_its_token_is_refused(client: Client) -> None:
+    response = await client.post("/login", data={"name": "sabine", "password": PASSWORD}, allow_redirects=False)
+    assert response.status == 403
+    assert COOKIE not in response.cookies
+
+
+async def test_login_goes_to_the_requested_page_but_never_off_site(client: Client) -> None:
+    for target, expected in (
+        ("/calls/call-answered", "/calls/call-answered"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+    ):
+        form = await client.get("/login", params={"next": target})
+        response = await client.post(
+            "/login",
+            data={"csrf": csrf_of(await form.text()), "name": "sabine", "password": PASSWORD, "next": target},
+            allow_redirects=False,
+        )
+        assert response.status == 303
+        assert response.headers["Location"] == expected
+
+
+async def test_staff_sees_calls_newest_first_with_transfers_marked(client: Client) -> None:
+    await login(client, "sabine")
+    html = await text_of(client, "/calls")
+    order = [html.index(f"/calls/{call_id}") for call_id in ("call-callback", "call-answered", "call-transferred")]
+    assert order == sorted(order)
+    assert re.search(r'<tr class="transferred">.*?badge-transferred">Weitergeleitet', html, re.S)
+    assert "+49 8381 ••• 45" in html
+    assert "3 Anrufe" in html
+
+
+async def test_no_unmasked_number_on_any_staff_list_or_call_page(client: Client) -> None:
+    await login(client, "sabine")
+    for path in ("/calls", "/calls/call-transferred", "/calls/call-callback", "/callbacks", "/api/calls"):
+        body = await text_of(client, path)
+        for number in CLEAR_NUMBERS:
+            assert number not in body, (path, number)
+
+
+async def test_call_list_filters(client: Client) -> None:
+    await login(client, "sabine")
+    html = await text_of(client, "/calls?ergebnis=transferred")
+    assert "call-transferred" in html and "call-answered" not in html and "1 Anruf<" in html
+    html = await text_of(client, "/calls?abteilung=jugendamt")
+    assert "call-callback" in html and "call-transferred" not in html
+    html = await text_of(client, "/calls?von=2026-11-24")
+    assert "Keine Anrufe gefunden" in html
+    html = await text_of(client, "/calls?von=2026-11-23&bis=2026-11-23")
+    assert all(f"/calls/{c}" in html for c in ("call-callback", "call-answered", "call-transferred"))
+    html = await text_of(client, "/calls?von=gestern&ergebnis=quatsch")
+    assert "kein gültiges Datum" in html and "Unbekanntes Ergebnis" in html
+    data = await (await client.get("/api/calls?ergebnis=answered")).json()
+    assert [call["id"] for call in data["calls"]] == ["call-answered"]
+    assert (await client.get("/api/calls?von=gestern")).status == 400
+
+
+async def test_call_list_is_paginated(client: Client, store: RecordStore) -> None:
+    for i in range(queries.PAGE_SIZE + 5):
+        store.call_started(f"bulk-{i:03d}", "+49838192045", T0 - dt.timedelta(days=1, minutes=i))
+        store.call_ended(f"bulk-{i:03d}", CallOutcome("answered"))
+    store.flush()
+    await login(client, "sabine")
+    first = await text_of(client, "/calls")
+    assert "Seite 1 von 2" in first and "seite=2" in first and "bulk-050" not in first
+    second = await text_of(client, "/calls?seite=2")
+    assert "bulk-054" in second and "call-transferred" not in second and "seite=1" in second
+
+
+async def test_call_page_shows_the_timeline(client: Client) -> None:
+    await login(client, "sabine")
+    html = await text_of(client, "/calls/call-transferred")
+    assert "[Telefonnummer]" in html and "[Datum]" in html
+    assert "91 %" in html and "55 %" in html
+    assert "Ich verbinde Sie mit der Kfz-Zulassungsstelle." in html
+    assert "Grund der Weiterleitung" in html and "Thema wird von der Abteilung bearbeitet" in html
+    assert "420 ms" in html and "82 %" in html
+    assert (await client.get("/calls/gibt-es-nicht")).status == 404
+
+
+async def test_feedback_is_stored(client: Client, store: RecordStore) -> None:
+    csrf = await login(client, "sabine")
+    response = await client.post(
+        "/calls/call-transferred/feedback",
+        data={
+            "csrf": csrf,
+            "verdict": "wrong",
+            "topic": "kfz-abmeldung",
+            "department": "zulassung",
+            "turn": "0",
+            "note": "wollte abmelden, Rückruf unter 0171 2345678",
+        },
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    (feedback,) = store.query(queries.list_feedback, "call-transferred")
+    assert (feedback.verdict, feedback.correct_topic, feedback.correct_department) == (
+        "wrong",
+        "kfz-abmeldung",
+        "zulassung",
+    )
+    assert feedback.turn_idx == 0 and feedback.user == "sabine" and feedback.at == T0 + dt.timedelta(hours=3)
+    assert "2345678" not in feedback.note and "[Telefonnummer]" in feedback.note
+    page = await text_of(client, response.headers["Location"])
+    assert "gespeichert" in page and "sabine" in page
+    response = await client.post(
+        "/calls/call-answered/feedback", data={"csrf": csrf, "verdict": "right"}, allow_redirects=False
+    )
+    assert response.status == 303
+    assert store.query(queries.list_feedback, "call-answered")[0].verdict == "right"
+
+
+async def test_incomplete_feedback_is_refused_with_a_message(client: Client, store: RecordStore) -> None:
+    csrf = await login(client, "sabine")
+    for data, message in (
+        ({"verdict": "wrong"}, "richtige Thema"),
+        ({}, "„richtig“ oder „falsch“"),
+        ({"verdict": "wrong", "department": "mond"}, "Abteilung gibt es nicht"),
+        ({"verdict": "right", "turn": "x"}, "Gesprächsschritt"),
+    ):
+        response = await client.post("/calls/call-transferred/feedback", data={"csrf": csrf, **data})
+        assert response.status == 400
+        assert message in await response.text()
+    assert store.query(queries.list_feedback) == []
+    response = await client.post("/calls/nope/feedback", data={"csrf": csrf, "verdict": "right"})
+    assert response.status == 404
+
+
+@pytest.mark.parametrize("token", [None, "", "falsch"])
+async def test_post_without_the_right_csrf_token_is_forbidden(
+    client: Client, store: RecordStore, token: str | None
+) -> None:
+    await login(client, "sabine")
+    form = {"verdict": "right"} if token is None else {"verdict": "right", "csrf": token}
+    for path in POST_ROUTES:
+        response = await client.post(path, data=form, allow_redirects=False)
+        assert response.status == 403, path
+    assert store.query(queries.list_feedback) == []
+    assert all(item.done_at is None for item in store.query(queries.list_callbacks))
+    assert (await client.get("/calls")).status == 200, "still logged in: logout needs the token too"
+
+
+async def test_csrf_token_in_header_is_accepted(client: Client, store: RecordStore) -> None:
+    csrf = await login(client, "sabine")
+    (item,) = store.query(queries.list_callbacks)
+    response = await client.post(f"/callbacks/{item.id}/done", headers={"X-CSRF-Token": csrf}, allow_redirects=False)
+    assert response.status == 303
+
+
+async def test_callback_worklist_and_done(client: Client, store: RecordStore, clock: FakeClock) -> None:
+    csrf = await login(client, "sabine")
+    (item,) = store.query(queries.list_callbacks)
+    worklist = await text_of(client, "/callbacks")
+    assert "Erika Muster" in worklist and "0151 ••• 78" in worklist and "1 offen" in worklist
+    detail = await text_of(client, f"/callbacks/{item.id}")
+    assert "0151 12345678" in detail and 'href="tel:015112345678"' in detail
+    response = await client.post(f"/callbacks/{item.id}/done", data={"csrf": csrf}, allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/callbacks"
+    done = store.query(queries.get_callback, item.id)
+    assert done is not None and done.done_by == "sabine" and done.done_at == clock.now
+    worklist = await text_of(client, "/callbacks")
+    assert "erledigt" in worklist and "0 offen" in worklist
+    assert (await client.post("/callbacks/999/done", data={"csrf": csrf})).status == 404
+    assert (await client.get("/callbacks/abc")).status == 404
+
+
+async def test_staff_cannot_reach_admin_routes(client: Client) -> None:
+    await login(client, "sabine")
+    html = await text_of(client, "/calls")
+    assert 'href="/admin/' not in html
+    for path in ("/admin", "/admin/content", "/admin/try", "/admin/proposals", "/admin/stats", "/admin/anything"):
+        response = await client.get(path, allow_redirects=False)
+        assert response.status == 403, path
+        assert "Administratoren" in await response.text()
+        response = await client.post(path, data={}, allow_redirects=False)
+        assert response.status == 403, path
+
+
+async def test_admin_sees_staff_pages_and_passes_the_admin_gate(client: Client) -> None:
+    await login(client, "admin")
+    assert "Anrufe" in await text_of(client, "/calls")
+    response = await client.get("/admin/gibt-es-nicht", allow_redirects=False)
+    assert response.status == 404
+
+
+async def test_session_expires_after_idle_time(settings: Settings, store: RecordStore, clock: FakeClock) -> None:
+    short = dataclasses.replace(settings, web=dataclasses.replace(settings.web, session_minutes=30))
+    async with running_app(short, store, clock=clock) as client:
+        await login(client, "sabine")
+        for _ in range(3):
+            clock.advance(minutes=29)
+            assert (await client.get("/calls", allow_redirects=False)).status == 200, "use keeps the session"
+        clock.advance(minutes=31)
+        response = await client.get("/calls", allow_redirects=False)
+        assert response.status == 302 and response.headers["Location"].startswith("/login")
+        assert (await client.get("/api/calls")).status == 401
+
+
+async def test_logout_ends_the_session(client: Client) -> None:
+    csrf = await login(client, "sabine")
+    response = await client.post("/logout", data={"csrf": csrf}, allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/login"
+    assert (await client.get("/calls", allow_redirects=False)).status == 302
+
+
+async def test_stolen_cookie_stops_working_after_logout(
+    settings: Settings, store: RecordStore, clock: FakeClock
+) -> None:
+    async with running_app(settings, store, clock=clock) as client:
+        csrf = await login(client, "sabine")
+        token = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+        await client.post("/logout", data={"csrf": csrf})
+    async with running_app(settings, store, clock=clock) as other:
+        response = await other.get("/calls", cookies={COOKIE: token}, allow_redirects=False)
+        assert response.status == 302
