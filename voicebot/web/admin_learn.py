@@ -1,0 +1,83 @@
+"""Learning loop ("Vorschläge"): utterances staff marked "falsch — richtig wäre X" as new phrasings for X.
+
+Opening the page turns new feedback into proposals (``admin_queries.sync_proposals``). Accepting one
+appends the (optionally corrected) utterance to the topic's phrasings through the content editor — the
+same validation, atomic write and history as a hand edit — and marks it accepted; rejecting only marks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from voicebot.content_edit import EditResult, FieldProblem
+from voicebot.web import admin_queries
+from voicebot.web.admin_common import apply, editor
+from voicebot.web.common import STORE, now, render, session_of
+
+
+async def _known_phrasings(request: web.Request) -> list[str]:
+    topics = await asyncio.to_thread(editor(request).topics)
+    return [str(p) for topic in topics for p in topic.get("phrasings") or ()]
+
+
+async def _page(
+    request: web.Request, *, result: EditResult | None = None, failed: int | None = None, status: int = 200
+) -> web.Response:
+    store = request.app[STORE]
+    open_rows = await store.run(admin_queries.list_proposals, "open")
+    decided = [row for row in await store.run(admin_queries.list_proposals, None, limit=60) if row.status != "open"]
+    return render(
+        request,
+        "admin_proposals.html",
+        {
+            "proposals": open_rows,
+            "decided": decided[:30],
+            "result": result or EditResult(),
+            "failed": failed,
+            "message": request.query.get("done", ""),
+        },
+        status=status,
+    )
+
+
+async def proposals_page(request: web.Request) -> web.StreamResponse:
+    """GET /admin/proposals: open proposals (new feedback is turned into proposals first)."""
+    known = await _known_phrasings(request)
+    await request.app[STORE].run(admin_queries.sync_proposals, known, now(request))
+    return await _page(request)
+
+
+async def decide(request: web.Request) -> web.StreamResponse:
+    """POST /admin/proposals/{id}: ``decision=accept`` (with ``utterance``) or ``decision=reject``."""
+    proposal_id = int(request.match_info["id"])
+    form = await request.post()
+    store = request.app[STORE]
+    proposal = await store.run(admin_queries.get_proposal, proposal_id)
+    if proposal is None or proposal.status != "open":
+        raise web.HTTPNotFound(text="Diesen offenen Vorschlag gibt es nicht (mehr).")
+    user = session_of(request).user.name
+    if form.get("decision") == "reject":
+        await store.run(admin_queries.decide_proposal, proposal_id, False, user, now(request))
+        raise web.HTTPSeeOther("/admin/proposals?done=rejected")
+    if form.get("decision") != "accept":
+        raise web.HTTPBadRequest(text="Bitte „Übernehmen“ oder „Ablehnen“ wählen.")
+    utterance = " ".join(str(form.get("utterance", proposal.utterance)).split())
+    if not utterance:
+        result = EditResult(problems=(FieldProblem("phrasings", "Die Formulierung darf nicht leer sein."),))
+        return await _page(request, result=result, failed=proposal_id, status=422)
+    result = await apply(request, "add_phrasing", proposal.topic, utterance)
+    if not result.ok:
+        return await _page(request, result=result, failed=proposal_id, status=422)
+    await store.run(admin_queries.decide_proposal, proposal_id, True, user, now(request))
+    raise web.HTTPSeeOther("/admin/proposals?done=accepted")
+
+
+def setup(app: web.Application) -> None:
+    """Register the routes."""
+    app.router.add_get("/admin/proposals", proposals_page)
+    app.router.add_post("/admin/proposals/{id:\\d+}", decide)
+
+
+__all__ = ["setup"]

@@ -1,0 +1,180 @@
+""" "Satz testen": what the bot makes of a sentence on the current content, and how its reply sounds.
+
+``try_phrase`` runs the real matcher and the real dialogue policy (a fresh call: greeting, then the
+sentence), so the page shows exactly the decision, candidates and reply text the bot would produce now.
+The TTS preview renders the reply through the bot's speech cache (or a synthesiser loaded on first use
+when the web app runs on its own) and returns a WAV file for the page's ``<audio>`` element.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from typing import Final
+
+from aiohttp import web
+
+from voicebot.audio import wav_bytes
+from voicebot.config import Settings
+from voicebot.content import Content
+from voicebot.dialogue import step
+from voicebot.dialogue_decide import Decision, first_decision
+from voicebot.dialogue_types import CallStarted, DialogueContext, DialogueState, Hangup, Heard, Say, Transfer
+from voicebot.errors import ModelError, TtsError
+from voicebot.matcher import Matcher
+from voicebot.tts_cache import SpeechCache
+from voicebot.understanding import Understanding
+from voicebot.web.common import BOT, CONTENT, SETTINGS, ContentSource, now, render
+
+MAX_TEXT = 400
+"""Longest sentence accepted on the page (characters)."""
+
+DECISION_LABELS: Final = {
+    "answer": "direkt antworten",
+    "confirm": "nachfragen",
+    "choose": "zwei Themen zur Wahl anbieten",
+    "transfer": "weiterleiten",
+    "reprompt": "um andere Worte bitten",
+}
+
+
+@dataclass(frozen=True)
+class TryResult:
+    """What the bot makes of one sentence."""
+
+    text: str
+    understanding: Understanding
+    decision: Decision
+    reply: str
+    """What the bot would say (all its sentences of this turn)."""
+    transfer: str | None
+    """Department it would put the caller through to, if any."""
+    hangup: bool
+
+
+def try_phrase(text: str, content: Content, matcher: Matcher, settings: Settings, at: dt.datetime) -> TryResult:
+    """Decision and reply for ``text`` as a caller's first sentence at time ``at`` (pure apart from the matcher)."""
+    understanding = matcher.understand(text)
+    decision = first_decision(understanding, content, settings.dialogue)
+    ctx = DialogueContext.from_settings(settings, content, at)
+    state, _ = step(DialogueState(), CallStarted(), ctx)
+    _, commands = step(state, Heard(understanding), ctx)
+    reply = " ".join(command.text for command in commands if isinstance(command, Say))
+    transfer = next((command.department for command in commands if isinstance(command, Transfer)), None)
+    hangup = any(isinstance(command, Hangup) for command in commands)
+    return TryResult(text, understanding, decision, reply, transfer, hangup)
+
+
+class MatcherCache:
+    """One matcher per loaded content (rebuilt when the content object changes after an edit)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._content: Content | None = None
+        self._matcher: Matcher | None = None
+
+    def get(self, content: Content) -> Matcher:
+        """The matcher of the bot, or one built for ``content``."""
+        with self._lock:
+            if self._content is not content or self._matcher is None:
+                self._matcher = Matcher(content)
+                self._content = content
+            return self._matcher
+
+
+class Speech:
+    """The TTS preview's speech cache: the bot's, else one made on first use (engine load is slow)."""
+
+    def __init__(self, settings: Settings, bot: object | None, cache: SpeechCache | None = None) -> None:
+        self.settings = settings
+        self.bot = bot
+        self._cache = cache
+        self._lock = threading.Lock()
+
+    def cache(self) -> SpeechCache:
+        """The speech cache to render with."""
+        speech = getattr(self.bot, "speech", None)
+        if isinstance(speech, SpeechCache):
+            return speech
+        with self._lock:
+            if self._cache is None:
+                from voicebot.engines import load_synthesizer
+
+                synth = load_synthesizer(self.settings)
+                cache_dir = self.settings.resolve(self.settings.tts.cache_dir)
+                self._cache = SpeechCache(synth, cache_dir, self.settings.audio.line_rate)
+            return self._cache
+
+    def wav(self, text: str) -> bytes:
+        """The WAV file of ``text`` at the line rate."""
+        cache = self.cache()
+        return wav_bytes(cache.render(text), cache.line_rate)
+
+
+MATCHERS: Final = web.AppKey("try_matchers", MatcherCache)
+SPEECH: Final = web.AppKey("try_speech", Speech)
+
+
+def _content(request: web.Request) -> Content:
+    source = request.app[CONTENT]
+    content = source.get() if isinstance(source, ContentSource) else None
+    if content is None:
+        raise web.HTTPServiceUnavailable(
+            text="Die Inhalte können gerade nicht geladen werden: voicebot check zeigt warum."
+        )
+    return content
+
+
+def _matcher(request: web.Request, content: Content) -> Matcher:
+    matcher = getattr(request.app[BOT], "matcher", None)
+    if isinstance(matcher, Matcher) and getattr(request.app[BOT], "content", None) is content:
+        return matcher
+    return request.app[MATCHERS].get(content)
+
+
+async def try_page(request: web.Request) -> web.StreamResponse:
+    """GET /admin/try?text=…: the form, and for a sentence the decision, candidates and reply."""
+    text = request.query.get("text", "").strip()[:MAX_TEXT]
+    result = None
+    if text:
+        content = _content(request)
+        matcher = await asyncio.to_thread(_matcher, request, content)
+        result = await asyncio.to_thread(try_phrase, text, content, matcher, request.app[SETTINGS], now(request))
+    dialogue = request.app[SETTINGS].dialogue
+    thresholds = {"answer": dialogue.answer_threshold, "confirm": dialogue.confirm_threshold}
+    return render(
+        request,
+        "admin_try.html",
+        {"text": text, "result": result, "decision_labels": DECISION_LABELS, "thresholds": thresholds},
+    )
+
+
+async def try_audio(request: web.Request) -> web.StreamResponse:
+    """GET /admin/try/audio?text=…: the bot's spoken reply as WAV (synthesised, then cached)."""
+    text = request.query.get("text", "").strip()[:MAX_TEXT]
+    if not text:
+        raise web.HTTPBadRequest(text="Kein Text angegeben.")
+    content = _content(request)
+    matcher = await asyncio.to_thread(_matcher, request, content)
+    result = await asyncio.to_thread(try_phrase, text, content, matcher, request.app[SETTINGS], now(request))
+    if not result.reply:
+        raise web.HTTPNotFound(text="Der Bot würde hier nichts sagen.")
+    try:
+        body = await asyncio.to_thread(request.app[SPEECH].wav, result.reply)
+    except (ModelError, TtsError) as error:
+        raise web.HTTPServiceUnavailable(text=f"Keine Sprachausgabe verfügbar: {error}") from error
+    return web.Response(body=body, content_type="audio/wav", headers={"Cache-Control": "no-store"})
+
+
+def setup(app: web.Application) -> None:
+    """Register the routes (a test or ``voicebot web`` may set ``app[SPEECH]`` beforehand)."""
+    app[MATCHERS] = MatcherCache()
+    if SPEECH not in app:
+        app[SPEECH] = Speech(app[SETTINGS], app[BOT])
+    app.router.add_get("/admin/try", try_page)
+    app.router.add_get("/admin/try/audio", try_audio)
+
+
+__all__ = ["MATCHERS", "SPEECH", "MatcherCache", "Speech", "TryResult", "setup", "try_phrase"]
