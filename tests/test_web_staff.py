@@ -328,3 +328,19 @@ async def test_stolen_cookie_stops_working_after_logout(
     async with running_app(settings, store, clock=clock) as other:
         response = await other.get("/calls", cookies={COOKIE: token}, allow_redirects=False)
         assert response.status == 302
+
+
+async def test_repeated_failed_logins_are_slowed_down(client: Client, clock: FakeClock) -> None:
+    async def attempt(password: str) -> int:
+        form = await client.get("/login")
+        response = await client.post(
+            "/login",
+            data={"csrf": csrf_of(await form.text()), "name": "sabine", "password": password},
+            allow_redirects=False,
+        )
+        return response.status
+
+    assert [await attempt("falsch-falsch") for _ in range(5)] == [401] * 5
+    assert await attempt(PASSWORD) == 429, "even the right password waits"
+    clock.advance(minutes=16)
+    assert await attempt(PASSWORD) == 303

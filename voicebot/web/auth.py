@@ -29,6 +29,11 @@ _LOGGER: Final = logging.getLogger(__name__)
 COOKIE: Final = "voicebot_session"
 LOGIN_COOKIE: Final = "voicebot_login"
 PUBLIC_PATHS: Final = frozenset({"/login"})
+MAX_FAILURES: Final = 5
+"""Failed logins for one name from one address within ``FAILURE_WINDOW`` before logins are refused."""
+FAILURE_WINDOW: Final = dt.timedelta(minutes=15)
+FAILURES: Final[web.AppKey[dict[str, list[dt.datetime]]]] = web.AppKey("login_failures")
+"""Recent failed logins per ``address|name`` (in memory; a restart forgets them)."""
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -157,11 +162,21 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     name = str(form.get("name", "")).strip()
     password = str(form.get("password", ""))
     store = request.app[STORE]
+    now = request.app[CLOCK]()
+    key = f"{request.remote}|{name.lower()}"
+    failures = [at for at in request.app[FAILURES].get(key, []) if now - at < FAILURE_WINDOW]
+    if len(failures) >= MAX_FAILURES:
+        _LOGGER.warning("login for %r from %s refused: too many failures", name, request.remote)
+        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+        message = f"Zu viele Fehlversuche. Bitte in {minutes} Minuten erneut versuchen."
+        return _login_form(request, error=message, name=name, status=429)
     user = await store.run(users.authenticate, name, password) if name and password else None
     if user is None:
+        request.app[FAILURES][key] = [*failures, now]
         _LOGGER.warning("failed login for %r from %s", name, request.remote)
         return _login_form(request, error="Benutzername oder Passwort ist falsch.", name=name, status=401)
-    token = await store.run(users.create_session, user, request.app[CLOCK]())
+    request.app[FAILURES].pop(key, None)
+    token = await store.run(users.create_session, user, now)
     _LOGGER.info("login: %s (%s)", user.name, user.role)
     response = web.HTTPSeeOther(_safe_next(str(form.get("next", "/"))))
     response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/", secure=request.secure)
@@ -181,6 +196,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 def setup(app: web.Application) -> None:
     """Register the middleware, the header hook and the login/logout routes."""
+    app[FAILURES] = {}
     app.middlewares.append(auth_middleware)
     app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/login", login_page)

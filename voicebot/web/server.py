@@ -34,6 +34,7 @@ from aiohttp import web
 
 from voicebot.config import Settings
 from voicebot.records.store import RecordStore
+from voicebot.records.users import purge_sessions
 from voicebot.web import auth, staff
 from voicebot.web.auth import Handler, wants_json
 from voicebot.web.common import (
@@ -74,6 +75,11 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         return render(request, "error.html", {"status": error.status, "message": message}, status=error.status)
 
 
+async def _forget_old_sessions(app: web.Application) -> None:
+    idle = dt.timedelta(minutes=app[SETTINGS].web.session_minutes)
+    await app[STORE].run(purge_sessions, app[CLOCK](), idle)
+
+
 def make_app(
     settings: Settings, store: RecordStore, bot: object | None = None, *, clock: Clock | None = None
 ) -> web.Application:
@@ -87,6 +93,7 @@ def make_app(
     app[JINJA] = make_jinja(settings)
     app[NAV] = list(STAFF_NAV)
     auth.setup(app)
+    app.on_startup.append(_forget_old_sessions)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)
     staff.setup(app)
     try:
