@@ -89,6 +89,8 @@ MARGIN_FROM = 0.6
 STEM_SIM = 0.9
 AGREEMENT_BONUS = 0.3
 """Share of the remaining gap to 1.0 closed when a second layer also supports the topic."""
+PRECISION_SHARE = 0.5
+"""How much of a phrasing's score depends on the topic explaining the rest of the utterance."""
 MAX_CANDIDATES = 5
 NAMED_ONLY_DAMPING = 0.7
 """Topic scores are scaled by this when the utterance only names a department (or asks to be put through)."""
@@ -222,12 +224,19 @@ class Matcher:
         self._parts: dict[str, tuple[str, ...]] = {}
         self._compounds_of: dict[str, list[str]] = defaultdict(list)
         known = set(self._known)
+        splitting = known | self.vocabulary
+        topic_words = {topic: set(words) for topic, words in self._topic_words.items()}
         for word in self._known:
-            parts = split_compound(word, known - {word})
+            parts = split_compound(word, splitting - {word})
             if len(parts) > 1:
                 self._parts[word] = tuple(parts)
                 for part in parts:
                     self._compounds_of[part].append(word)
+                    known.add(part)  # parts become known words (for stems, phonetics, spelling)
+                for owner in topics_of.get(word, ()):
+                    topic_words[owner].update(parts)
+        self._topic_words = {topic: frozenset(words) for topic, words in topic_words.items()}
+        self._known = sorted(known)
         for word in self._known:
             self._stems[stem(word)].append(word)
             code = cologne_phonetic(word)
@@ -383,7 +392,7 @@ class Matcher:
             coverage = covered / total if total else 0.0
             if coverage <= 0:
                 continue
-            score = coverage * (0.5 + 0.5 * explained.get(phrase.topic, 0.0))
+            score = coverage * (1.0 - PRECISION_SHARE + PRECISION_SHARE * explained.get(phrase.topic, 0.0))
             whole = fuzz.token_sort_ratio(u_text, phrase.text) / 100.0
             score = max(score, whole * 0.95 if whole >= 0.85 else 0.0)
             method = "phonetic" if phonetic and score < 0.999 else "fuzzy"

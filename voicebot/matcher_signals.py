@@ -32,8 +32,10 @@ _NO_PHRASES = (
     ("etwas", "anderes"),
     ("was", "anderes"),
 )
-_STRONG_HUMAN = _w("telefonzentrale zentrale vermittlung mensch menschen menschlichen operator rezeption pforte")
-_WEAK_HUMAN = _w("mitarbeiter mitarbeiterin mitarbeitern mitarbeiterinnen sachbearbeiter sachbearbeiterin person")
+_STRONG_HUMAN = _w("telefonzentrale zentrale vermittlung menschen menschlichen operator rezeption pforte")
+_WEAK_HUMAN = _w(
+    "mensch mitarbeiter mitarbeiterin mitarbeitern mitarbeiterinnen sachbearbeiter sachbearbeiterin person"
+)
 _HUMAN_PHRASES = (
     ("mit", "jemandem"),
     ("mit", "jemand"),
