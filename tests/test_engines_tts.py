@@ -129,3 +129,39 @@ def test_piper_from_pypi_loads_when_configured(settings: Settings, joe: PiperSyn
     assert load_synthesizer(english).name == "piper"
     with pytest.raises(ModelError, match="unknown TTS engine 'festival'"):
         load_synthesizer(settings, ["festival"])
+
+
+@needs_espeak
+def test_cli_say_writes_a_wav_at_the_asked_rate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from voicebot.audio import read_wav
+    from voicebot.cli import main
+
+    out = tmp_path / "out.wav"
+    assert (
+        main(["say", "Die Kfz-Zulassung öffnet um 7:30 Uhr.", "-o", str(out), "--engine", "espeak", "--rate", "8000"])
+        == 0
+    )
+    pcm, rate = read_wav(out)
+    assert rate == 8000 and 1.0 < len(pcm) / 2 / rate < 8.0
+    err = capsys.readouterr().err
+    assert "spoken as: Die Ka Ef Zett Zulassung öffnet um 7 Uhr 30." in err and "first audio after" in err
+    phone = tmp_path / "phone.wav"
+    assert main(["say", "Guten Tag.", "-o", str(phone), "--engine", "espeak", "--alaw"]) == 0
+    assert phone.read_bytes()[20:22] == b"\x06\x00"  # WAV format tag 6: G.711 A-law
+    assert read_wav(phone)[1] == 8000
+
+
+@pytest.mark.model
+def test_cli_say_with_piper(tmp_path: Path, joe: PiperSynthesizer) -> None:
+    from voicebot.audio import read_wav
+    from voicebot.cli import main
+
+    config = tmp_path / "voicebot.toml"
+    text = (Path(__file__).resolve().parent.parent / "voicebot.toml").read_text(encoding="utf-8")
+    config.write_text(
+        text.replace('piper_voice = "var/models/de_DE-thorsten-medium.onnx"', 'piper_voice = "pypi:joe-us"')
+    )
+    out = tmp_path / "joe.wav"
+    assert main(["-c", str(config), "say", "Good morning.", "-o", str(out), "--engine", "piper"]) == 0
+    pcm, rate = read_wav(out)
+    assert rate == 22050 and len(pcm) > 22050

@@ -106,3 +106,51 @@ def test_concurrent_renders_agree(cache: SpeechCache) -> None:
         assert results[index] == cache.render(text)
     files = [p for p in cache.cache_dir.rglob("*") if p.is_file()]
     assert len(files) == 6 and all(p.suffix == ".wav" for p in files)
+
+
+@pytest.fixture
+def tmp_config(tmp_path: Path) -> Path:
+    """The example configuration with its content files, but the TTS cache (var/) under tmp_path."""
+    from tests.conftest import ROOT
+    from voicebot.engines.whisper_asr import assemble_pypi_whisper
+
+    whisper = assemble_pypi_whisper(ROOT / "var" / "models" / "whisper-base")
+    text = (ROOT / "voicebot.toml").read_text(encoding="utf-8")
+    for name in ("grammars/faq.yaml", "grammars/departments.yaml", "prompts/de.yaml"):
+        text = text.replace(f'"{name}"', f'"{ROOT / name}"')
+    text = text.replace('whisper_model = "pypi:whisper-base"', f'whisper_model = "{whisper}"')
+    config = tmp_path / "voicebot.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def test_cli_prerender_given_texts(tmp_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from voicebot.cli import main
+
+    args = ["-c", str(tmp_config), "prerender", "--engine", "espeak", "--text", "Guten Tag.", "--text", "Tschüss."]
+    assert main(args) == 0
+    assert "2 texts: 2 rendered, 0 already cached" in capsys.readouterr().out
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "2 texts: 0 rendered, 2 already cached" in captured.out
+    assert "2/2" in captured.err  # the progress bar
+    assert len(list((tmp_config.parent / "var" / "cache" / "tts").rglob("*.wav"))) == 2
+
+
+@pytest.mark.model
+def test_cli_prerender_renders_every_prompt_and_answer(tmp_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from voicebot.cli import main
+    from voicebot.config import load_settings
+    from voicebot.content_load import load_content
+
+    assert main(["-c", str(tmp_config), "prerender", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    count = int(out.split(" texts:")[0])
+    settings = load_settings(tmp_config)
+    content = load_content(settings)
+    assert count >= len(content.topics) + 10
+    cache = SpeechCache(EspeakSynthesizer("de", settings.tts.espeak_speed), settings.resolve("var/cache/tts"), 16000)
+    from voicebot.content import render_text
+
+    for topic in content.topics:
+        assert not topic.answer or cache.is_cached(render_text(topic.answer, content.facts)), topic.id
