@@ -96,6 +96,7 @@ class FileChannel:
         tail_ms: int = 1000,
         frame_ms: int = 20,
         transfer_results: Sequence[TransferResult] = (),
+        await_reply_ms: int = 0,
     ) -> None:
         self.call_id = call_id
         self.remote = remote
@@ -104,6 +105,8 @@ class FileChannel:
         self.tail_ms = tail_ms
         """Silence after each audio turn (must exceed the end-of-turn silence)."""
         self.frame_ms = frame_ms
+        self.await_reply_ms = await_reply_ms
+        """After the last turn the caller stays on the line up to this long for the bot's reply (e.g. to silence)."""
         self.media_ms = 0
         self.played: list[Played] = []
         """Everything the bot queued, in order."""
@@ -208,6 +211,12 @@ class FileChannel:
             elif turn.kind == "pause":
                 for _ in range(turn.ms // self.frame_ms):
                     yield self._quiet()
+        if self.turn_starts and self.await_reply_ms:
+            last = self.turn_starts[-1]
+            waited = 0
+            while not any(p.at_ms >= last for p in self.played) and waited < self.await_reply_ms:
+                yield self._quiet()
+                waited += self.frame_ms
         yield from self._wait_for_bot(None)
         yield CallHungUp(self.media_ms, "script over")
 
@@ -218,8 +227,9 @@ class FileChannel:
             return
         quiet = 0
         while quiet < PAUSE_MS and self.media_ms < MAX_CALL_MS:
+            silent = self._pending == 0  # the bot was silent during the whole next frame
             yield self._quiet()
-            quiet = quiet + self.frame_ms if self._pending == 0 else 0
+            quiet = quiet + self.frame_ms if silent else 0
 
 
 @dataclass
@@ -259,6 +269,7 @@ async def simulate_call(
         tail_ms=settings.vad.end_silence_ms + 300,
         frame_ms=settings.audio.frame_ms,
         transfer_results=transfer_results,
+        await_reply_ms=settings.vad.no_input_ms + 1000,
     )
     memory: MemoryRecorder | None = None
     if recorder is None:
