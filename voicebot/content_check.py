@@ -13,7 +13,7 @@ errors (the bot would misbehave; ``voicebot check`` exits 1):
 
 warnings (worth a look, the bot still works; ``voicebot check`` prints them and exits 0 unless ``--strict``):
   - a grammar word the speech model's vocabulary lacks (one warning per word, naming where it occurs);
-  - a topic the client's list does not have.
+  - a topic the client's list does not have; a prompt id the bot never uses (a typo?).
 
 The same phrasing twice inside one topic is fine (spelling variants such as "Kfz-Zulassung" / "KFZ Zulassung").
 
@@ -69,6 +69,11 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = {
     "nothing_to_repeat": frozenset(),
 }
 """Every prompt id the dialogue uses, with the placeholders it fills in besides the district facts."""
+
+OPTIONAL_PROMPTS: Mapping[str, frozenset[str]] = {
+    "ask_question": frozenset(),
+}
+"""Prompt ids the dialogue uses when present (with a standard fallback), with their placeholders."""
 
 _WORD = re.compile(r"[a-zäöüß0-9]+")
 
@@ -212,8 +217,18 @@ def _prompts(content: Content, files: _Files) -> Iterator[Problem]:
                 f'missing: the bot needs this sentence; add "{prompt_id}: ..." under prompts:',
             )
     for prompt_id, text in content.prompts.items():
-        allowed = set(content.facts) | REQUIRED_PROMPTS.get(prompt_id, frozenset())
+        own = REQUIRED_PROMPTS.get(prompt_id, OPTIONAL_PROMPTS.get(prompt_id, frozenset()))
+        allowed = set(content.facts) | own
         line = content.prompt_lines.get(prompt_id)
+        if prompt_id not in REQUIRED_PROMPTS and prompt_id not in OPTIONAL_PROMPTS:
+            yield Problem(
+                files.prompts,
+                line,
+                f"prompts.{prompt_id}",
+                f"{WARNING}the bot never says this prompt; check the spelling of the id (known: "
+                + ", ".join(sorted({*REQUIRED_PROMPTS, *OPTIONAL_PROMPTS}))
+                + ")",
+            )
         yield from _placeholders(text, allowed, files.prompts, line, f"prompts.{prompt_id}")
 
 
@@ -340,6 +355,7 @@ def _vocabulary(content: Content, known: set[str], files: _Files) -> Iterator[Pr
 __all__ = [
     "CHARS_PER_SECOND",
     "MAX_ANSWER_SECONDS",
+    "OPTIONAL_PROMPTS",
     "REQUIRED_PROMPTS",
     "SWITCHBOARD",
     "WARNING",
