@@ -95,6 +95,8 @@ MAX_CANDIDATES = 5
 NAMED_ONLY_DAMPING = 0.7
 """Topic scores are scaled by this when the utterance only names a department (or asks to be put through)."""
 NAMED_DEPARTMENT_DAMPING = 0.9
+HUMAN_WITH_DEPARTMENT = 0.4
+"""The "talk to a person" topic counts this much when the caller names a department (the person is there)."""
 TOPIC_OVER_DEPARTMENT = 0.55
 """A topic of the named department this sure wins over the department (no transfer asked for)."""
 NAME_MIN_SIM = 0.85
@@ -302,6 +304,8 @@ class Matcher:
         scores = self._topic_scores(norm, words, sims, pairs)
         department, dept_words = self._department(norm, words, sims)
         if department is not None:
+            if weak_human and department != self._switchboard:
+                signals = signals | {Signal.CONNECT}  # "einen Mitarbeiter vom Bauamt": put through to that office
             department, scores, signals = self._weigh_department(department, dept_words, words, scores, signals)
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:MAX_CANDIDATES]
         if ranked and ranked[0][1][0] >= MARGIN_FROM:
@@ -340,7 +344,7 @@ class Matcher:
             scores = {topic: (score * damping, method) for topic, (score, method) in scores.items()}
         if department != self._switchboard and HUMAN_TOPIC in scores:
             score, method = scores[HUMAN_TOPIC]
-            scores = {**scores, HUMAN_TOPIC: (score * NAMED_ONLY_DAMPING, method)}
+            scores = {**scores, HUMAN_TOPIC: (score * HUMAN_WITH_DEPARTMENT, method)}
         return department, scores, signals
 
     def _word_sim(
