@@ -139,7 +139,9 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 
 def _login_form(request: web.Request, *, error: str, name: str, status: int = 200) -> web.Response:
-    token = secrets.token_urlsafe(24)
+    # keep the token a browser already has: a second /login load (favicon redirect, other tab) must not
+    # invalidate the form on screen
+    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
     response = render(
         request,
         "login.html",
