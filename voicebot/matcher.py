@@ -302,7 +302,7 @@ class Matcher:
             if joined:
                 pairs[(first, second)] = {word: sim * PAIR_FACTOR for word, sim in joined.items()}
         scores = self._topic_scores(norm, words, sims, pairs)
-        department, dept_words = self._department(norm, words, sims)
+        department, dept_words = self._department(words, sims)
         if department is not None:
             if weak_human and department != self._switchboard:
                 signals = signals | {Signal.CONNECT}  # "einen Mitarbeiter vom Bauamt": put through to that office
@@ -347,24 +347,32 @@ class Matcher:
             scores = {**scores, HUMAN_TOPIC: (score * HUMAN_WITH_DEPARTMENT, method)}
         return department, scores, signals
 
-    def _word_sim(
-        self,
-        target: str,
-        words: tuple[str, ...],
-        sims: dict[str, dict[str, float]],
-        pairs: dict[tuple[str, str], dict[str, float]],
-    ) -> float:
-        best = 0.0
-        for word in words:
-            best = max(best, sims[word].get(target, 0.0))
+    @staticmethod
+    def _best(
+        sims: dict[str, dict[str, float]], pairs: dict[tuple[str, str], dict[str, float]]
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """Per known word the best similarity heard: from words and pairs, and from single words only."""
+        single: dict[str, float] = {}
+        for word_sims in sims.values():
+            for other, sim in word_sims.items():
+                if sim > single.get(other, 0.0):
+                    single[other] = sim
+        both = dict(single)
         for pair_sims in pairs.values():
-            best = max(best, pair_sims.get(target, 0.0))
+            for other, sim in pair_sims.items():
+                if sim > both.get(other, 0.0):
+                    both[other] = sim
+        return both, single
+
+    def _word_sim(self, target: str, best: dict[str, float], single: dict[str, float]) -> float:
+        """How well ``target`` was heard: itself, as a pair of words, or as all its compound parts apart."""
+        value = best.get(target, 0.0)
         parts = self._parts.get(target)
-        if parts and best < STEM_SIM:
-            heard = min(max((sims[word].get(part, 0.0) for word in words), default=0.0) for part in parts)
+        if parts and value < STEM_SIM:
+            heard = min(single.get(part, 0.0) for part in parts)
             if heard >= 0.8:
-                best = max(best, heard * COMPOUND_FACTOR)
-        return best
+                value = max(value, heard * COMPOUND_FACTOR)
+        return value
 
     def _topic_scores(
         self,
@@ -383,13 +391,17 @@ class Matcher:
         explained = self._explained(words, sims, pairs, u_weights, u_total)
         fuzzy: dict[str, tuple[float, str]] = {}
         u_text = " ".join(words)
+        best, single = self._best(sims, pairs)
+        heard_of: dict[str, float] = {}
         for phrase in self._phrases:
             covered = 0.0
             total = 0.0
             phonetic = False
             for target in phrase.words:
                 w = self.weight(target)
-                sim = self._word_sim(target, words, sims, pairs)
+                if target not in heard_of:
+                    heard_of[target] = self._word_sim(target, best, single)
+                sim = heard_of[target]
                 covered += w * sim
                 total += w
                 phonetic = phonetic or 0 < sim < 1
@@ -402,7 +414,7 @@ class Matcher:
             method = "phonetic" if phonetic and score < 0.999 else "fuzzy"
             if score > fuzzy.get(phrase.topic, (0.0, ""))[0]:
                 fuzzy[phrase.topic] = (score, method)
-        keyword = self._keyword_scores(norm, words, sims, pairs, explained)
+        keyword = self._keyword_scores(best, single, explained)
         for topic in set(fuzzy) | set(keyword):
             a, method_a = fuzzy.get(topic, (0.0, "fuzzy"))
             b = keyword.get(topic, 0.0)
@@ -437,34 +449,22 @@ class Matcher:
                 result[topic] = explained / u_total
         return result
 
-    def _heard(
-        self,
-        item: _Named,
-        norm: str,
-        words: tuple[str, ...],
-        sims: dict[str, dict[str, float]],
-        pairs: dict[tuple[str, str], dict[str, float]],
-    ) -> float:
-        """How well every word of a keyword/department name was heard (0..1)."""
+    def _heard(self, item: _Named, best: dict[str, float], single: dict[str, float]) -> float:
+        """How well every word of a keyword/department name was heard (0..1; 0 below NAME_MIN_SIM)."""
         worst = 1.0
         for target in item.words:
-            worst = min(worst, self._word_sim(target, words, sims, pairs))
+            worst = min(worst, self._word_sim(target, best, single))
             if worst < NAME_MIN_SIM:
                 return 0.0
         return worst
 
     def _keyword_scores(
-        self,
-        norm: str,
-        words: tuple[str, ...],
-        sims: dict[str, dict[str, float]],
-        pairs: dict[tuple[str, str], dict[str, float]],
-        explained: dict[str, float],
+        self, best: dict[str, float], single: dict[str, float], explained: dict[str, float]
     ) -> dict[str, float]:
         scores: dict[str, float] = {}
         hits: dict[str, int] = defaultdict(int)
         for item, topics in self._keywords:
-            heard = self._heard(item, norm, words, sims, pairs)
+            heard = self._heard(item, best, single)
             if heard <= 0:
                 continue
             base = max(KEYWORD_FLOOR, KEYWORD_UNIQUE - KEYWORD_SHARED_STEP * (len(topics) - 1))
@@ -480,14 +480,13 @@ class Matcher:
             }
         return scores
 
-    def _department(
-        self, norm: str, words: tuple[str, ...], sims: dict[str, dict[str, float]]
-    ) -> tuple[str | None, set[str]]:
+    def _department(self, words: tuple[str, ...], sims: dict[str, dict[str, float]]) -> tuple[str | None, set[str]]:
         """The department named, and the utterance words that named it."""
         best: tuple[int, str] | None = None
         used: set[str] = set()
+        _both, single = self._best(sims, {})
         for item in self._departments:
-            if self._heard(item, norm, words, sims, {}) <= 0:
+            if self._heard(item, single, single) <= 0:
                 continue
             size = len(item.compact)
             if best is None or size > best[0]:
