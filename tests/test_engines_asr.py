@@ -110,7 +110,7 @@ def test_whisper_on_silence_and_too_short_audio(whisper: WhisperTranscriber) -> 
 
 @pytest.mark.model
 def test_whisper_is_safe_from_several_threads(whisper: WhisperTranscriber) -> None:
-    names = ["fleurs_de_002.wav", "thorsten_emotional_sleepy.wav"] * 2
+    names = ["thorsten_gt_sample01.wav", "thorsten_emotional_sleepy.wav"] * 2
     clips = [_clip(name) for name in names]
     with ThreadPoolExecutor(max_workers=4) as pool:
         texts = list(pool.map(lambda pcm: whisper.decode(pcm).text, clips))
