@@ -344,3 +344,14 @@ async def test_repeated_failed_logins_are_slowed_down(client: Client, clock: Fak
     assert await attempt(PASSWORD) == 429, "even the right password waits"
     clock.advance(minutes=16)
     assert await attempt(PASSWORD) == 303
+
+
+async def test_a_second_login_page_does_not_invalidate_the_first(client: Client) -> None:
+    first = await client.get("/login")
+    token = csrf_of(await first.text())
+    assert (await client.get("/favicon.ico", allow_redirects=True)).status == 200
+    await client.get("/login")
+    response = await client.post(
+        "/login", data={"csrf": token, "name": "sabine", "password": PASSWORD}, allow_redirects=False
+    )
+    assert response.status == 303

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Final
@@ -141,7 +142,9 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 def _login_form(request: web.Request, *, error: str, name: str, status: int = 200) -> web.Response:
     # keep the token a browser already has: a second /login load (favicon redirect, other tab) must not
     # invalidate the form on screen
-    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    token = request.cookies.get(LOGIN_COOKIE, "")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{32}", token):
+        token = secrets.token_urlsafe(24)
     response = render(
         request,
         "login.html",
