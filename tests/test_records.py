@@ -4,6 +4,7 @@ processes, retention, accounts and sessions."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import subprocess
 import sys
@@ -245,3 +246,55 @@ def test_accounts_and_sessions(tmp_path: Path) -> None:
         assert store.query(users.authenticate, "anna", "richtig-geheim-42") is None
     raw = (tmp_path / "records.sqlite3").read_bytes()
     assert b"richtig-geheim-42" not in raw and token.encode() not in raw
+
+
+def _config(tmp_path: Path) -> Path:
+    """The repository's configuration with the record database moved into ``tmp_path``."""
+    text = (ROOT / "voicebot.toml").read_text(encoding="utf-8")
+    database = (tmp_path / "cli.sqlite3").as_posix()
+    text = text.replace('database = "var/records.sqlite3"', f'database = "{database}"')
+    assert database in text
+    config = tmp_path / "voicebot.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def _voicebot(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "voicebot", "-c", str(config), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_cli_users_records_list_and_purge(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    weak = _voicebot(config, "users", "add", "anna", "--role", "admin", "--password-stdin", stdin="kurz\n")
+    assert weak.returncode == 1 and "mindestens" in weak.stderr
+    added = _voicebot(
+        config, "users", "add", "anna", "--role", "admin", "--password-stdin", stdin="richtig-geheim-42\n"
+    )
+    assert added.returncode == 0, added.stderr
+    again = _voicebot(config, "users", "add", "anna", "--password-stdin", stdin="richtig-geheim-42\n")
+    assert again.returncode == 1 and "gibt es schon" in again.stderr
+    listed = _voicebot(config, "users", "list")
+    assert listed.stdout.split()[:2] == ["anna", "admin"]
+    with RecordStore(tmp_path / "cli.sqlite3") as store:
+        assert store.query(users.authenticate, "anna", "richtig-geheim-42") is not None
+        seed_calls(store, start=dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+        store.call_started("ancient", "+49838192045", dt.datetime.now(dt.UTC) - dt.timedelta(days=400))
+    calls = _voicebot(config, "records", "list", "--json")
+    assert calls.returncode == 0, calls.stderr
+    data = json.loads(calls.stdout)
+    assert [call["id"] for call in data["calls"]][:3] == ["call-callback", "call-answered", "call-transferred"]
+    assert data["calls"][2]["caller"] == "+49 8381 ••• 45"
+    text = _voicebot(config, "records", "list")
+    assert "Weitergeleitet" not in text.stdout and "transferred" in text.stdout and "838192045" not in text.stdout
+    purged = _voicebot(config, "records", "purge")
+    assert purged.returncode == 0 and purged.stdout.startswith("1 ")
+    remaining = json.loads(_voicebot(config, "records", "list", "--json").stdout)
+    assert len(remaining["calls"]) == 3
