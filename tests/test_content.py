@@ -292,8 +292,9 @@ def test_cli_check_reports_every_problem_and_fails(tmp_path: Path, capsys: pytes
         "  - id: elterngeld\n    kind: answer\n    department: jugendamtt\n",
     )
     assert main(["-c", str(config), "check"]) == 1
-    err = capsys.readouterr().err
-    assert f"faq.yaml:{line} [topics.elterngeld.department] unknown department" in err
+    captured = capsys.readouterr()
+    assert f"faq.yaml:{line} [topics.elterngeld.department] unknown department" in captured.out
+    assert "FAILED: 1 error, 0 warnings" in captured.err
     assert main(["-c", str(config), "check", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is False and report["problems"][0]["line"] == line

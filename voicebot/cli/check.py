@@ -1,7 +1,8 @@
 """``voicebot check``: validate the configuration, the FAQ base, the departments and the prompts.
 
-Every problem is printed on its own line as ``file:line [field] message``: errors first, then warnings
-(lines whose message starts with ``warning:``). Errors make the command exit 1; warnings alone do not,
+Every problem is printed on its own line (standard output) as ``file:line [field] message``: errors
+first, then warnings (lines whose message starts with ``warning:``); the verdict line ``OK: ...`` goes to
+standard output, ``FAILED: ...`` to standard error. Errors make the command exit 1; warnings alone do not,
 unless ``--strict``. When the configured vosk model is installed, the grammar words are compared with its
 vocabulary (each missing word is a warning); otherwise one ``info:`` line says so.
 """
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     for problem in problems:
         print(format_problem(problem))
-    warnings = f", {len(problems)} warnings" if problems else ""
+    warnings = f", {_count(len(problems), 'warning')}" if problems else ""
     print(
         f"OK: {counts['topics']} topics, {counts['departments']} departments, {counts['prompts']} prompts, "
         f"{counts['phrasings']} phrasings{warnings}"
@@ -120,12 +121,16 @@ def _report(args: argparse.Namespace, problems: Sequence[Problem], counts: dict[
         print(json.dumps(_json(ordered, counts, info, ok=False), ensure_ascii=False, indent=2))
         return 1
     for line in info:
-        print(line, file=sys.stderr)
+        print(line)
     for problem in ordered:
-        print(format_problem(problem), file=sys.stderr)
+        print(format_problem(problem))
     errors = sum(1 for p in ordered if not is_warning(p))
-    print(f"FAILED: {errors} errors, {len(ordered) - errors} warnings", file=sys.stderr)
+    print(f"FAILED: {_count(errors, 'error')}, {_count(len(ordered) - errors, 'warning')}", file=sys.stderr)
     return 1
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _json(problems: Sequence[Problem], counts: dict[str, int], info: list[str], *, ok: bool) -> dict[str, Any]:
