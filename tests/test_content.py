@@ -309,3 +309,11 @@ def test_cli_check_with_foreign_model_vocabulary_warns_but_passes(capsys: pytest
     out = capsys.readouterr().out
     assert "warning:" in out and "OK: 42 topics" in out
     assert main(["check", "--vosk-model", str(model), "--strict"]) == 1
+
+
+def test_cli_check_lists_config_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _copy(tmp_path)
+    line = _replace(config, "max_questions = 5", 'max_questions = "fünf"')
+    assert main(["-c", str(config), "check"]) == 1
+    out = capsys.readouterr().out
+    assert f"voicebot.toml:{line} [dialogue.max_questions]" in out
