@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import threading
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from aiohttp import web
 
@@ -54,7 +54,15 @@ class TryResult:
     hangup: bool
 
 
-def try_phrase(text: str, content: Content, matcher: Matcher, settings: Settings, at: dt.datetime) -> TryResult:
+class Understands(Protocol):
+    """Anything that reads an utterance like ``voicebot.matcher.Matcher`` (the bot's matcher)."""
+
+    def understand(self, text: str) -> Understanding:
+        """Candidates and signals of one utterance."""
+        ...
+
+
+def try_phrase(text: str, content: Content, matcher: Understands, settings: Settings, at: dt.datetime) -> TryResult:
     """Decision and reply for ``text`` as a caller's first sentence at time ``at`` (pure apart from the matcher)."""
     understanding = matcher.understand(text)
     decision = first_decision(understanding, content, settings.dialogue)
@@ -127,9 +135,10 @@ def _content(request: web.Request) -> Content:
     return content
 
 
-def _matcher(request: web.Request, content: Content) -> Matcher:
-    matcher = getattr(request.app[BOT], "matcher", None)
-    if isinstance(matcher, Matcher) and getattr(request.app[BOT], "content", None) is content:
+def _matcher(request: web.Request, content: Content) -> Understands:
+    bot = request.app[BOT]
+    if bot is not None and getattr(bot, "content", None) is content and hasattr(bot, "matcher"):
+        matcher: Understands = bot.matcher
         return matcher
     return request.app[MATCHERS].get(content)
 
