@@ -288,3 +288,52 @@ async def test_every_turn_is_recorded_with_a_reason(settings: Settings, tmp_path
     turns = recorder.calls["sim-1"].turns
     assert [t.index for t in turns] == list(range(len(turns)))
     assert all(t.reason for t in turns)
+
+
+# --- the shipped content and the real matcher (engines still fakes) ----------------------------------
+
+
+def real_content_bot(settings: Settings, tmp_path: Path) -> Bot:
+    from voicebot.content_load import load_content
+
+    return Bot(
+        settings,
+        load_content(settings),
+        FakeTranscriber(),
+        SpeechCache(FakeSynthesizer(RATE), tmp_path / "tts", RATE),
+        EnergySpeechDetector,
+    )
+
+
+async def test_shipped_content_answer_repeat_goodbye(settings: Settings, tmp_path: Path) -> None:
+    bot = real_content_bot(settings, tmp_path)
+    result = await call(bot, Turn.say("Ich möchte mein Auto anmelden"), Turn.say("wie bitte"), Turn.say("nein danke"))
+    assert actions(result) == ["greeting", "answer", "repeat", "goodbye"]
+    assert result.turns[1].topic == "kfz-anmeldung" and result.turns[2].reply == result.turns[1].reply
+    assert result.outcome.outcome == "answered" and result.channel.bot_hung_up
+
+
+async def test_shipped_content_department_transfer_retry(settings: Settings, tmp_path: Path) -> None:
+    bot = real_content_bot(settings, tmp_path)
+    busy = (TransferResult(False, 486, "Busy Here"),)
+    turns = (Turn.say("Verbinden Sie mich bitte mit dem Jugendamt"), Turn.say("noch einmal versuchen"))
+    result = await call(bot, *turns, results=busy)
+    target = settings.departments["jugendamt"].target
+    assert result.channel.transfers == [target, target]
+    assert actions(result) == ["greeting", "transfer", "transfer_failed", "transfer", "transferred"]
+    assert result.outcome.outcome == "transferred" and result.outcome.department == "jugendamt"
+
+
+async def test_shipped_content_closed_department_spoken_callback(settings: Settings, tmp_path: Path) -> None:
+    bot = real_content_bot(settings, tmp_path)
+    turns = (
+        Turn.say("Wie ist der Stand von meinem Bauantrag"),
+        Turn.say("ja gerne"),
+        Turn.say("Erika Mustermann"),
+        Turn.say("null acht drei acht eins neun zwei null"),
+    )
+    result = await call(bot, *turns, now=CLOSED_NOW)
+    assert actions(result) == ["greeting", "callback", "callback", "callback", "callback"]
+    assert result.recorder is not None
+    [request] = result.recorder.callbacks
+    assert (request.name, request.number, request.department) == ("Erika Mustermann", "08381920", "bauamt")

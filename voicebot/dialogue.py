@@ -18,6 +18,7 @@ from voicebot.dialogue_phases import (
     heard_confirm,
     heard_question,
     heard_transfer_failed,
+    transfer_failed_choice,
 )
 from voicebot.dialogue_replies import (
     Reply,
@@ -81,6 +82,10 @@ def _heard(state: DialogueState, event: Heard, ctx: DialogueContext) -> Reply:
         if state.phase == "callback_name":
             return heard_callback_name(state, understanding, ctx)
         return heard_callback_number(state, understanding, ctx)
+    if state.phase == "transfer_failed":
+        choice = transfer_failed_choice(state, understanding, ctx)
+        if choice is not None:
+            return choice
     special = _anywhere(state, understanding, ctx)
     if special is not None:
         return special
@@ -107,7 +112,7 @@ def _anywhere(state: DialogueState, understanding: Understanding, ctx: DialogueC
         return transfer_to(state, ctx, named, None, f"Anrufer verlangte {department_name(ctx.content, named)}")
     if Signal.REPEAT in signals and not sure_topic:
         return repeat(state, ctx)
-    if Signal.GOODBYE in signals and not sure_topic:
+    if Signal.GOODBYE in signals and not sure_topic and (state.phase == "listening" or Signal.NO not in signals):
         return goodbye(state, ctx, "Anrufer verabschiedete sich")
     return None
 

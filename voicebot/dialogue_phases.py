@@ -141,8 +141,8 @@ def heard_callback_offer(state: DialogueState, understanding: Understanding, ctx
     return unclear(state, ctx, "Antwort auf das Rückrufangebot unklar")
 
 
-def heard_transfer_failed(state: DialogueState, understanding: Understanding, ctx: DialogueContext) -> Reply:
-    """After a failed transfer: the switchboard, another try, or a callback."""
+def transfer_failed_choice(state: DialogueState, understanding: Understanding, ctx: DialogueContext) -> Reply | None:
+    """The caller's explicit choice after a failed transfer ("Zentrale", "noch einmal", "Rückruf"), if any."""
     text = understanding.text.lower()
     department = state.pending_department or SWITCHBOARD
     if _SWITCHBOARD_WORDS.search(text):
@@ -152,6 +152,14 @@ def heard_transfer_failed(state: DialogueState, understanding: Understanding, ct
     if _RETRY.search(text) or (Signal.YES in understanding.signals and Signal.NO not in understanding.signals):
         retry, commands = transfer_to(state, ctx, department, state.pending_topic, "neuer Versuch")
         return replace(retry, failures=state.failures), commands
+    return None
+
+
+def heard_transfer_failed(state: DialogueState, understanding: Understanding, ctx: DialogueContext) -> Reply:
+    """After a failed transfer: the switchboard, another try, or a callback; else "anything else?" or a new question."""
+    choice = transfer_failed_choice(state, understanding, ctx)
+    if choice is not None:
+        return choice
     if Signal.NO in understanding.signals:
         state = replace(state, phase="listening", pending_topic=None, pending_department=None)
         return speak(state, Note("listen", reason="kein neuer Versuch"), say(ctx, "anything_else"))
@@ -214,5 +222,6 @@ __all__ = [
     "heard_confirm",
     "heard_question",
     "heard_transfer_failed",
+    "transfer_failed_choice",
     "unclear",
 ]
