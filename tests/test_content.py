@@ -317,3 +317,14 @@ def test_cli_check_lists_config_problems(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["-c", str(config), "check"]) == 1
     out = capsys.readouterr().out
     assert f"voicebot.toml:{line} [dialogue.max_questions]" in out
+
+
+def test_unquoted_colon_in_phrasing_is_named(tmp_path: Path) -> None:
+    config = _copy(tmp_path)
+    faq = tmp_path / "grammars/faq.yaml"
+    line = _replace(faq, "      - Wohngeld beantragen\n", "      - Frage: Wohngeld beantragen\n")
+    with pytest.raises(ContentError) as raised:
+        load_content(load_settings(config))
+    [problem] = raised.value.problems
+    assert (problem.line, problem.field) == (line, "topics.wohngeld.phrasings[1]")
+    assert "double quotes" in problem.message

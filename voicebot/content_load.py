@@ -127,7 +127,15 @@ def _text(file: str, node: Node, field: str, problems: list[Problem]) -> str | N
     """A scalar as text (``null`` / empty -> ""), or None with a problem for lists and mappings."""
     if isinstance(node, ScalarNode):
         return "" if node.tag.endswith(":null") else str(node.value).strip()
-    problems.append(_at(file, node, field, "must be a text, not a list or a section (check the indentation)"))
+    problems.append(
+        _at(
+            file,
+            node,
+            field,
+            "must be a text, not a list or a section: check the indentation, and put a text that contains "
+            '": " in double quotes',
+        )
+    )
     return None
 
 
