@@ -72,7 +72,7 @@ FUZZY_CUTOFF = 78.0
 PHONETIC_SIM = 0.85
 PHONETIC_MIN_RATIO = 70.0
 """Equal Kölner Phonetik counts only for words at least this alike in spelling ("suchen" is not "ziegen")."""
-PART_SIM = 0.6
+PART_SIM = 0.45
 PAIR_FACTOR = 0.9
 COMPOUND_FACTOR = 0.9
 """A known compound whose parts were all heard, apart ("Platz ... Kita" for "Kitaplatz"), counts this much."""
