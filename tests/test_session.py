@@ -337,3 +337,22 @@ async def test_shipped_content_closed_department_spoken_callback(settings: Setti
     assert result.recorder is not None
     [request] = result.recorder.callbacks
     assert (request.name, request.number, request.department) == ("Erika Mustermann", "08381920", "bauamt")
+
+
+async def test_concurrent_calls_keep_their_own_state(settings: Settings, tmp_path: Path) -> None:
+    bot = real_content_bot(settings, tmp_path)
+    questions = {
+        "sim-a": ("Ich möchte mein Auto anmelden", "kfz-anmeldung"),
+        "sim-b": ("Wo kann ich Wohngeld beantragen", "wohngeld"),
+        "sim-c": ("Wann haben Sie geöffnet", "oeffnungszeiten"),
+        "sim-d": ("Ich habe meinen Führerschein verloren", "fuehrerschein-verloren"),
+    }
+    recorder = MemoryRecorder()
+    runs = [
+        simulate_call(bot, [Turn.say(text)], start=OPEN_NOW, recorder=recorder, call_id=call_id)
+        for call_id, (text, _topic) in questions.items()
+    ]
+    results = await asyncio.gather(*runs)
+    for result, (call_id, (_text, topic)) in zip(results, questions.items(), strict=True):
+        assert result.outcome.outcome == "answered" and result.outcome.topic == topic
+        assert [t.topic for t in recorder.calls[call_id].turns] == [None, topic]
