@@ -298,3 +298,18 @@ def test_cli_users_records_list_and_purge(tmp_path: Path) -> None:
     assert purged.returncode == 0 and purged.stdout.startswith("1 ")
     remaining = json.loads(_voicebot(config, "records", "list", "--json").stdout)
     assert len(remaining["calls"]) == 3
+
+
+def test_a_bad_record_is_counted_and_never_raised_into_the_call(tmp_path: Path) -> None:
+    with make_store(tmp_path) as store:
+        bad = TurnRecord(index=0, at=T0, transcript="hallo", timings_ms={"asr": "schnell"})  # type: ignore[dict-item]
+        store.turn("x", bad)
+        store.turn("x", TurnRecord(index=0, at="gestern", transcript="hallo"))  # type: ignore[arg-type]
+        assert store.write_errors == 2
+        store.call_ended("never-started", CallOutcome("failed", reason="Leitung gestört", ended_at=T0))
+        store.flush()
+        row = store.query(queries.get_call, "never-started")
+        assert row is not None and row.outcome == "failed" and row.reason == "Leitung gestört"
+        store.call_started("x", "+49838192045", T0)
+        store.flush()
+        assert store.query(queries.get_call, "x") is not None, "the writer thread survived"

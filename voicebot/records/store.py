@@ -29,7 +29,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Concatenate, Final, ParamSpec, TypeVar
 
 from voicebot.calllog import CallbackRequest, CallOutcome, TurnRecord
 from voicebot.errors import RecordsError
@@ -42,6 +42,7 @@ BUSY_TIMEOUT_MS: Final = 10_000
 """How long a connection waits for another writer (another instance, the web app) before failing."""
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 _Write = tuple[str, tuple[object, ...]]
 """One queued write: SQL and its parameters."""
 
@@ -60,6 +61,23 @@ def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection
     except sqlite3.Error as error:
         raise RecordsError(f"cannot open the record database {path}: {error}") from error
     return conn
+
+
+def _never_raises(
+    method: Callable[Concatenate[RecordStore, _P], None],
+) -> Callable[Concatenate[RecordStore, _P], None]:
+    """A recorder method that logs and counts a failure instead of raising into the call session."""
+
+    def safe(self: RecordStore, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        try:
+            method(self, *args, **kwargs)
+        except Exception:
+            self.write_errors += 1
+            _LOGGER.exception("a call record was dropped (%s)", method.__name__)
+
+    safe.__name__ = method.__name__
+    safe.__doc__ = method.__doc__
+    return safe
 
 
 class RecordStore:
@@ -87,6 +105,7 @@ class RecordStore:
 
     # --- CallRecorder --------------------------------------------------------------------------------
 
+    @_never_raises
     def call_started(self, call_id: str, caller: str, at: dt.datetime, instance: str = "") -> None:
         """Record an answered call (the number only masked and hashed)."""
         masked = mask_number(caller)
@@ -97,6 +116,7 @@ class RecordStore:
             (call_id, instance, to_db(at), masked, digest),
         )
 
+    @_never_raises
     def turn(self, call_id: str, turn: TurnRecord) -> None:
         """Record one turn (transcript, reply and reason masked)."""
         values = (
@@ -106,14 +126,14 @@ class RecordStore:
             mask(turn.transcript),
             mask(turn.dtmf) if len(turn.dtmf) >= 6 else turn.dtmf,
             turn.engine,
-            turn.asr_confidence,
-            json.dumps([[topic, round(score, 4)] for topic, score in turn.candidates[:5]]),
+            float(turn.asr_confidence),
+            json.dumps([[str(topic), round(float(score), 4)] for topic, score in turn.candidates[:5]]),
             turn.action,
             turn.topic,
             turn.department,
             mask(turn.reply),
             mask(turn.reason),
-            json.dumps({key: round(value, 1) for key, value in turn.timings_ms.items()}),
+            json.dumps({str(key): round(float(value), 1) for key, value in turn.timings_ms.items()}),
         )
         self._put(
             "INSERT OR REPLACE INTO turns (call_id, idx, at, transcript, dtmf, engine, asr_confidence,"
@@ -122,6 +142,7 @@ class RecordStore:
             values,
         )
 
+    @_never_raises
     def callback(self, request: CallbackRequest) -> None:
         """Record a callback request (number kept: staff call back)."""
         at = request.at or dt.datetime.now(dt.UTC)
@@ -139,13 +160,16 @@ class RecordStore:
             values,
         )
 
+    @_never_raises
     def call_ended(self, call_id: str, outcome: CallOutcome) -> None:
         """Record how the call ended."""
         ended = outcome.ended_at or dt.datetime.now(dt.UTC)
-        values = (to_db(ended), outcome.outcome, outcome.department, outcome.topic, mask(outcome.reason), call_id)
+        values = (call_id, to_db(ended), to_db(ended), outcome.outcome, outcome.department, outcome.topic)
         self._put(
-            "UPDATE calls SET ended_at = ?, outcome = ?, department = ?, topic = ?, reason = ? WHERE id = ?",
-            values,
+            "INSERT INTO calls (id, started_at, ended_at, outcome, department, topic, reason) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, outcome = excluded.outcome,"
+            " department = excluded.department, topic = excluded.topic, reason = excluded.reason",
+            (*values, mask(outcome.reason)),
         )
 
     # --- writer thread --------------------------------------------------------------------------------
@@ -177,7 +201,7 @@ class RecordStore:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(*write)
             conn.execute("COMMIT")
-        except sqlite3.Error:
+        except Exception:  # the writer thread must survive anything one record does
             self.write_errors += 1
             _LOGGER.exception("a call record could not be written to %s", self.path)
             with contextlib.suppress(sqlite3.Error):
