@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -92,3 +93,26 @@ def test_bar_chart_writes_a_png(tmp_path: Path) -> None:
     path = report.bar_chart(tmp_path / "x.png", "t", ["a", "b"], {"s": [0.5, 0.7]}, "share", goal=0.6)
     assert path is not None
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.sip
+@pytest.mark.slow
+@pytest.mark.model
+async def test_tiny_turn_gap_run_against_a_real_bot(settings: Settings) -> None:
+    """One call over real SIP to `voicebot run` (whisper): greeting, a spoken request, then 0 for the switchboard."""
+    from voicebot.bench.botproc import BotProcess
+    from voicebot.bench.sipcaller import CallPlan, Step, place_call
+    from voicebot.bench.turngap import pcm8k
+
+    manifest = load_manifest()
+    request = pcm8k(manifest.case("human-3"), manifest)
+    plan = CallPlan("", (Step("human", request), Step("keypad 0", digits="0")), reply_timeout_s=30.0)
+    async with BotProcess(settings, "whisper") as bot:
+        call = await place_call(dataclasses.replace(plan, target=bot.target))
+    assert call.answered, call.error
+    assert call.turns, "no turn was measured"
+    assert call.turns[0].label == "human"
+    assert call.turns[0].gap_ms is not None, "the bot never reacted to the caller"
+    assert call.refer_to == settings.departments["zentrale"].target
+    assert call.quality is not None
+    assert call.quality.packets > 0

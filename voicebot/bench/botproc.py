@@ -2,7 +2,8 @@
 
 The configuration is the checkout's (or the given) ``voicebot.toml`` with the benchmark's changes: one
 ASR engine, free SIP/RTP ports, records in a temporary folder, absolute paths to the content and to the
-shared TTS cache (so a warm cache stays warm). ``BotProcess`` waits until the bot answers OPTIONS and
+shared TTS cache (so a warm cache stays warm), every department open around the clock (so a transfer is
+a transfer at any time of day). ``BotProcess`` waits until the bot answers OPTIONS and
 reports the start-up time; ``rss_mb`` reads the bot's memory (psutil).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -76,8 +78,14 @@ def bench_config(
         model = vosk_korean_model()
         if model:
             data["asr"]["vosk_model"] = model
-    if "whisper_model" in data["asr"] and not str(data["asr"]["whisper_model"]).startswith("pypi:"):
-        data["asr"]["whisper_model"] = str(settings.resolve(data["asr"]["whisper_model"]))
+    whisper = str(data["asr"].get("whisper_model", settings.asr.whisper_model))
+    if whisper.startswith("pypi:") and engine == "whisper":
+        # Assembled once under the checkout's var/models, not again in every temporary folder.
+        from voicebot.engines.whisper_asr import resolve_whisper_model
+
+        data["asr"]["whisper_model"] = str(resolve_whisper_model(whisper, settings.resolve("var/models")))
+    elif not whisper.startswith("pypi:"):
+        data["asr"]["whisper_model"] = str(settings.resolve(whisper))
     data.setdefault("tts", {})["cache_dir"] = str(settings.resolve(settings.tts.cache_dir))
     content = data.setdefault("content", {})
     for key in ("faq", "departments", "prompts"):
@@ -88,6 +96,12 @@ def bench_config(
     for key in ("piper_voice",):
         if key in data["tts"]:
             data["tts"][key] = str((base / data["tts"][key]).resolve())
+    # Every department open around the clock: transfers are measured whatever the time of day.
+    data["closed"] = []
+    always = dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "00:00-24:00")
+    for department in data.get("departments", {}).values():
+        department["hours"] = dict(always)
+        department["closed"] = []
     for section, values in (changes or {}).items():
         data.setdefault(section, {}).update(values)
     path = work / "voicebot.toml"
@@ -106,12 +120,15 @@ class BotProcess:
         changes: Mapping[str, Mapping[str, Any]] | None = None,
         extra_args: tuple[str, ...] = (),
         ready_timeout_s: float = 120.0,
+        keep_log: Path | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.changes = changes
         self.extra_args = extra_args
         self.ready_timeout_s = ready_timeout_s
+        self.keep_log = keep_log
+        """Copy the bot's log here when it stops (and its call records beside it, ``.sqlite3``)."""
         self.host = "127.0.0.1"
         self.port = free_udp_port()
         self.rtp_port = free_rtp_base()
@@ -183,6 +200,12 @@ class BotProcess:
             if process.poll() is None:
                 process.kill()
                 await asyncio.to_thread(process.wait)
+        if self.keep_log is not None and self._log.is_file():
+            self.keep_log.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self._log, self.keep_log)
+            records = Path(self._work.name) / "records.sqlite3"
+            if records.is_file():
+                shutil.copyfile(records, self.keep_log.with_suffix(".sqlite3"))
         self._work.cleanup()
 
     def rss_mb(self) -> float:

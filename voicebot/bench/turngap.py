@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ class TurnGapOptions:
     levels: tuple[int, ...] = (1, 4, 8, 16)
     min_calls: int = 6
     """At least this many calls per level (a level of c places max(2c, min_calls) calls)."""
+    log_dir: Path | None = None
+    """Where the bot's log is kept (None: not kept)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TurnGapOptions:
@@ -57,7 +60,7 @@ class TurnGapOptions:
         engines = tuple(e.strip() for e in str(getattr(args, "engines", "whisper,vosk")).split(",") if e.strip())
         levels = tuple(int(c) for c in str(getattr(args, "concurrency", "1,4,8,16")).split(",") if c.strip())
         if getattr(args, "quick", False):
-            return cls(engines, tuple(c for c in levels if c <= 4) or (1,), 2)
+            return cls(engines, tuple(c for c in levels if c <= 4) or (1,), 3)
         return cls(engines, levels)
 
 
@@ -175,7 +178,8 @@ async def measure_engine(
     changes = {"sip": {"max_calls": max(options.levels) + 4}}
     results: list[GapStats] = []
     calls: list[dict[str, Any]] = []
-    async with BotProcess(settings, engine, changes=changes) as bot:
+    log = options.log_dir / f"turn-gap-{engine}-bot.log" if options.log_dir else None
+    async with BotProcess(settings, engine, changes=changes, keep_log=log) as bot:
         say(f"{engine}: voicebot run pid {bot.pid} answered OPTIONS after {bot.startup_s:.1f} s")
         for level in options.levels:
             count = max(2 * level, options.min_calls)
@@ -221,6 +225,8 @@ def run_turn_gap(
     """Measure every engine, print the table and the goal check, plot; the result document."""
     manifest = load_manifest()
     cases = pick_cases(manifest, load_accuracy(out_dir))
+    if options.log_dir is None:
+        options = dataclasses.replace(options, log_dir=out_dir)
     silence = settings.vad.end_silence_ms
     all_stats: list[GapStats] = []
     calls: list[dict[str, Any]] = []
