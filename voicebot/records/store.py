@@ -68,7 +68,7 @@ def _never_raises(
 ) -> Callable[Concatenate[RecordStore, _P], None]:
     """A recorder method that logs and counts a failure instead of raising into the call session."""
 
-    def safe(self: RecordStore, *args: _P.args, **kwargs: _P.kwargs) -> None:
+    def safe(self: RecordStore, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
         try:
             method(self, *args, **kwargs)
         except Exception:
