@@ -267,3 +267,26 @@ def test_cli_transcribe_with_vosk_prints_partials(tmp_path: Path, vosk_ko: VoskT
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("  … ") for line in lines)
     assert "vosk" in lines[-1] and "RTF" in lines[-1]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("kind", ["noise", "hum"])
+def test_whisper_invents_nothing_for_noise_or_hum(whisper: WhisperTranscriber, kind: str) -> None:
+    import numpy as np
+
+    if kind == "noise":
+        samples = np.random.default_rng(1).normal(0, 2000, 32000)
+    else:
+        samples = 1000 * np.sin(np.arange(32000) * 2 * np.pi * 50 / 16000)
+    assert whisper.decode(samples.astype("<i2").tobytes()).text == ""
+
+
+@pytest.mark.model
+def test_vosk_grammar_without_known_words_recognises_freely(
+    vosk_ko: VoskTranscriber, korean_speech: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="voicebot.engines.vosk_asr"):
+        session = vosk_ko.open_session(["wohngeld beantragen"])
+    assert "no word of the 1 phrases" in caplog.text
+    session.accept(korean_speech)
+    assert session.finish().text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import struct
 import threading
 import time
@@ -19,6 +20,8 @@ from typing import Any
 
 from voicebot.errors import AsrError, ModelError
 from voicebot.ports import Transcript, Word
+
+log = logging.getLogger(__name__)
 
 UNKNOWN_WORD = "[unk]"
 """Vosk's out-of-vocabulary word; only some models have it."""
@@ -173,9 +176,17 @@ class VoskTranscriber:
         """Start one utterance; ``phrases`` restricts recognition to those words (plus ``[unk]`` if known)."""
         import vosk
 
+        grammar = grammar_json(phrases, self.vocabulary) if phrases else None
+        if grammar == "[]":
+            log.warning(
+                "vosk: no word of the %d phrases is in the model %s; recognising freely",
+                len(phrases or ()),
+                self.model_dir,
+            )
+            grammar = None
         try:
-            if phrases:
-                recognizer = vosk.KaldiRecognizer(self._model, self.sample_rate, grammar_json(phrases, self.vocabulary))
+            if grammar is not None:
+                recognizer = vosk.KaldiRecognizer(self._model, self.sample_rate, grammar)
             else:
                 recognizer = vosk.KaldiRecognizer(self._model, self.sample_rate)
             recognizer.SetWords(True)

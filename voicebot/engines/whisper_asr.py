@@ -152,6 +152,21 @@ def _load_model(model_dir: Path, compute_type: str, threads: int) -> Any:
     return model
 
 
+MAX_TOKENS = 200
+"""Upper bound of tokens decoded per 30 s window."""
+TOKENS_PER_SECOND = 10
+"""Tokens allowed per second of audio (German speech needs about 8)."""
+NO_SPEECH_LIMIT = 0.6
+"""A segment whose no-speech probability is above this is dropped (real speech measured here: < 0.1)."""
+COMPRESSION_LIMIT = 2.4
+"""A segment whose text compresses better than this is a repetition loop (real speech: < 1.1)."""
+
+
+def _hallucinated(segment: Any) -> bool:
+    """Whisper's tell-tales of text invented for noise or hum: repetition loops and 'no speech' segments."""
+    return float(segment.compression_ratio) > COMPRESSION_LIMIT or float(segment.no_speech_prob) > NO_SPEECH_LIMIT
+
+
 class WhisperTranscriber:
     """A loaded Whisper model; each session buffers one utterance and decodes it at ``finish()``."""
 
@@ -186,6 +201,7 @@ class WhisperTranscriber:
         if len(pcm) < 2 * self.sample_rate // 10:  # under 100 ms: nothing to hear
             return Transcript(text="", confidence=0.0, engine=self.name)
         audio = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+        seconds = len(audio) / self.sample_rate
         with self._slots:
             try:
                 segments, _info = self._model.transcribe(
@@ -197,11 +213,13 @@ class WhisperTranscriber:
                     condition_on_previous_text=False,
                     without_timestamps=False,
                     word_timestamps=False,
+                    # German speech runs at ~8 tokens a second; a cap stops repetition loops on noise early.
+                    max_new_tokens=min(MAX_TOKENS, 16 + int(TOKENS_PER_SECOND * seconds)),
                 )
                 parts = list(segments)
             except Exception as error:
                 raise AsrError(f"whisper: decoding failed: {error}") from error
-        spoken = [part for part in parts if part.text.strip()]
+        spoken = [part for part in parts if part.text.strip() and not _hallucinated(part)]
         text = " ".join(part.text.strip() for part in spoken)
         # Whisper gives segment probabilities, not word confidences: exp(mean log-probability) per segment.
         confidence = sum(float(np.exp(part.avg_logprob)) for part in spoken) / len(spoken) if spoken else 0.0
