@@ -201,6 +201,16 @@ OUT_OF_SCOPE = [
 ]
 
 
+VAGUE = [
+    "Es geht um den Müll",
+    "es geht um einen Antrag",
+    "ich möchte was anmelden",
+    "ich hab da mal eine Frage",
+    "Auto",
+]
+"""Too vague to answer: the bot must ask (again or back), never answer straight away."""
+
+
 @pytest.fixture(scope="module")
 def content(settings: Settings) -> Content:
     """The shipped FAQ base."""
@@ -262,6 +272,28 @@ def test_human_requests(matcher: Matcher, content: Content, settings: Settings, 
 def test_out_of_scope_is_not_answered(matcher: Matcher, content: Content, settings: Settings, text: str) -> None:
     decision = decide(matcher, content, settings, text)
     assert decision.action == "reprompt", decision
+
+
+@pytest.mark.parametrize("text", VAGUE)
+def test_vague_is_not_answered(matcher: Matcher, content: Content, settings: Settings, text: str) -> None:
+    assert decide(matcher, content, settings, text).action in ("reprompt", "confirm", "choose")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("wohn gelt", "wohngeld"),
+        ("sperr mül", "sperrmuell"),
+        ("fürerschein verloren", "fuehrerschein-verloren"),
+        ("kfz zulasung", "kfz-anmeldung"),
+        ("einbürgerun", "einbuergerung"),
+        ("elterngelt beantragen", "elterngeld"),
+    ],
+)
+def test_misheard_words_still_answer(
+    matcher: Matcher, content: Content, settings: Settings, text: str, topic: str
+) -> None:
+    assert route(decide(matcher, content, settings, text)) == ("answer", topic, None)
 
 
 def test_topic_with_department_word_stays_topic(matcher: Matcher, content: Content, settings: Settings) -> None:

@@ -70,8 +70,8 @@ UNKNOWN_WEIGHT = 1.6
 FUZZY_CUTOFF = 78.0
 """rapidfuzz ratio (0..100) from which two words count as alike."""
 PHONETIC_SIM = 0.85
-PHONETIC_MIN_RATIO = 70.0
-"""Equal Kölner Phonetik counts only for words at least this alike in spelling ("suchen" is not "ziegen")."""
+PHONETIC_MIN_RATIO = 80.0
+"""Equal Kölner Phonetik counts only for words at least this alike in spelling ("anmelden" is not "ummelden")."""
 PART_SIM = 0.45
 PAIR_FACTOR = 0.9
 COMPOUND_FACTOR = 0.9
@@ -275,6 +275,8 @@ class Matcher:
                 word, self._known, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=8
             ):
                 sim = 1.0 if other == word else max(0.0, (ratio / 100.0 - 0.5) * 2.0)
+                if (other in word or word in other) and abs(len(other) - len(word)) >= 3:
+                    sim = min(sim, PART_SIM)  # "antrag" in "bauantrag": a part, not a misspelling
                 found[other] = max(found.get(other, 0.0), sim)
         code = cologne_phonetic(word)
         if len(code) >= 3:
