@@ -313,3 +313,21 @@ def test_a_bad_record_is_counted_and_never_raised_into_the_call(tmp_path: Path) 
         store.call_started("x", "+49838192045", T0)
         store.flush()
         assert store.query(queries.get_call, "x") is not None, "the writer thread survived"
+
+
+def test_read_then_write_is_retried_when_another_process_wrote_in_between(tmp_path: Path) -> None:
+    attempts: list[int] = []
+
+    def read_then_write(conn: sqlite3.Connection) -> int:
+        conn.execute("SELECT COUNT(*) FROM calls").fetchone()
+        attempts.append(1)
+        if len(attempts) == 1:  # another instance commits after our snapshot was taken
+            other = connect(tmp_path / "records.sqlite3")
+            other.execute("INSERT INTO calls (id, started_at) VALUES ('other', ?)", (queries.to_db(T0),))
+            other.close()
+        conn.execute("INSERT INTO calls (id, started_at) VALUES ('mine', ?)", (queries.to_db(T0),))
+        return len(attempts)
+
+    with make_store(tmp_path) as store:
+        assert store.query(read_then_write) == 2
+        assert {row.id for row in store.query(queries.list_calls)} == {"other", "mine"}

@@ -230,23 +230,37 @@ class RecordStore:
     # --- reads and the web app's writes ------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
-        """The query connection, locked, in one transaction (committed on success, rolled back on error)."""
+    def connection(self, *, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+        """The query connection, locked, in one transaction (committed on success, rolled back on error).
+
+        ``immediate`` takes the write lock at once (waiting up to the busy timeout): use it for changes.
+        """
         with self._lock:
             if self._closed:
                 raise RecordsError(f"the record store {self.path} is closed")
             conn = self._reader
-            conn.execute("BEGIN")
+            conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
     def query(self, function: Callable[..., _T], *args: object, **kwargs: object) -> _T:
-        """``function(conn, *args, **kwargs)`` on the query connection (blocking)."""
-        with self.connection() as conn:
+        """``function(conn, *args, **kwargs)`` in one transaction on the query connection (blocking).
+
+        A function that reads and then writes can find that another process wrote in between (SQLite then
+        refuses the write at once instead of waiting); it is run again under the write lock.
+        """
+        try:
+            with self.connection() as conn:
+                return function(conn, *args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+        with self.connection(immediate=True) as conn:
             return function(conn, *args, **kwargs)
 
     async def run(self, function: Callable[..., _T], *args: object, **kwargs: object) -> _T:
@@ -264,7 +278,7 @@ class RecordStore:
             raise RecordsError(f"retention_days must be at least 1, not {retention_days}")
         self.flush()
         cutoff = to_db(now - dt.timedelta(days=retention_days))
-        with self.connection() as conn:
+        with self.connection(immediate=True) as conn:
             old = "SELECT id FROM calls WHERE started_at < ?"
             conn.execute(f"DELETE FROM turns WHERE call_id IN ({old})", (cutoff,))  # noqa: S608
             conn.execute(f"DELETE FROM feedback WHERE call_id IN ({old})", (cutoff,))  # noqa: S608
