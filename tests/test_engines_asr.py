@@ -290,3 +290,16 @@ def test_vosk_grammar_without_known_words_recognises_freely(
     assert "no word of the 1 phrases" in caplog.text
     session.accept(korean_speech)
     assert session.finish().text
+
+
+@pytest.mark.model
+def test_engine_bench_measures_asr_cost_and_errors(whisper: WhisperTranscriber, vosk_ko: VoskTranscriber) -> None:
+    from voicebot.bench.engines import load_clips, measure_asr
+
+    clips = [clip for clip in load_clips(EVAL) if clip[0].startswith("thorsten_gt")][:2]
+    measured = measure_asr(whisper, clips)
+    assert measured["clips"] == 2 and measured["audio_s"] > 1
+    assert 0 < measured["rtf"] < 20 and measured["wer"] < 0.5
+    korean = measure_asr(vosk_ko, clips, ["안녕하세요", "감사합니다"])
+    assert korean["wer"] >= 0.9  # a Korean grammar cannot write German words
+    assert korean["finish_ms_p50"] is not None

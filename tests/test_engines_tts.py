@@ -165,3 +165,15 @@ def test_cli_say_with_piper(tmp_path: Path, joe: PiperSynthesizer) -> None:
     assert main(["-c", str(config), "say", "Good morning.", "-o", str(out), "--engine", "piper"]) == 0
     pcm, rate = read_wav(out)
     assert rate == 22050 and len(pcm) > 22050
+
+
+@needs_espeak
+def test_engine_bench_measures_tts_and_cache(espeak: EspeakSynthesizer) -> None:
+    from voicebot.bench.engines import engine_table, measure_cache, measure_tts
+
+    tts = measure_tts(espeak, ["Guten Tag.", GERMAN])
+    assert tts["texts"] == 2 and tts["audio_s"] > 2 and tts["rtf"] > 0 and tts["first_audio_ms_p50"] > 0
+    cache = measure_cache(espeak, ["Guten Tag.", GERMAN, "Auf Wiederhören."], [GERMAN, "Nicht vorbereitet."], 8000)
+    assert cache["prerendered"] == 3 and cache["hit_rate"] == 0.5
+    text = engine_table({"tts": {"espeak": tts}, "cache": cache, "load_s": {"espeak": 0.1}, "notes": ["n"]})
+    assert "espeak" in text and "hit rate" in text and "note: n" in text

@@ -157,6 +157,15 @@ def measure_cache(
     }
 
 
+def _rss_mb() -> float | None:
+    """Resident memory of this process (MB), or None without psutil."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
 def _korean_grammar(transcriber: Transcriber, size: int) -> list[str]:
     vocabulary = sorted(getattr(transcriber, "vocabulary", None) or [])
     if not vocabulary:
@@ -207,12 +216,18 @@ def run_engine_bench(
         "espeak": lambda: EspeakSynthesizer(settings.tts.espeak_voice, settings.tts.espeak_speed),
         "piper-en": lambda: PiperSynthesizer(resolve_piper_voice("pypi:joe-us"), settings.tts.length_scale),
     }
+    memory_mb: dict[str, float] = {}
     for name, make in makers.items():
         log(f"loading {name} …")
+        before = _rss_mb()
         try:
             engines[name], load_s[name] = _timed(make)
         except VoicebotError as error:
             notes.append(f"{name} not measured: {error}")
+            continue
+        after = _rss_mb()
+        if before is not None and after is not None:
+            memory_mb[name] = round(after - before, 1)
     clips = load_clips(clips_dir or eval_dir(settings), max_clips)
     asr: dict[str, Any] = {}
     texts: list[str] = []
@@ -255,27 +270,57 @@ def run_engine_bench(
             ratios[f"tts_rtf_{name}"] = ratio(values["rtf"], "lower")
     if cache.get("hit_rate") is not None:
         ratios["tts_cache_hit_rate"] = ratio(cache["hit_rate"], "higher")
-    return {"load_s": {k: round(v, 2) for k, v in load_s.items()}, "asr": asr, "tts": tts, "cache": cache,
-            "ratios": ratios, "notes": notes}  # fmt: skip
+    return {"load_s": {k: round(v, 2) for k, v in load_s.items()}, "model_memory_mb": memory_mb, "asr": asr,
+            "tts": tts, "cache": cache, "ratios": ratios, "notes": notes}  # fmt: skip
 
 
 def engine_table(result: dict[str, Any]) -> str:
     """The result as plain-text tables (ASR, TTS, cache, load times, notes)."""
     parts = []
     load = result.get("load_s", {})
+    memory = result.get("model_memory_mb", {})
     asr_rows = [
-        [name, v["clips"], v["audio_s"], v["rtf"], v["finish_ms_p50"], v["finish_ms_max"], v["wer"], load.get(name.split("+")[0])]
+        [name, v["clips"], v["audio_s"], v["rtf"], v["finish_ms_p50"], v["finish_ms_max"], v["wer"],
+         load.get(name.split("+")[0]), memory.get(name.split("+")[0])]
         for name, v in result.get("asr", {}).items()
     ]  # fmt: skip
     if asr_rows:
-        headers = ["ASR engine", "clips", "audio s", "RTF", "finish p50 ms", "finish max ms", "WER", "load s"]
+        headers = [
+            "ASR engine",
+            "clips",
+            "audio s",
+            "RTF",
+            "finish p50 ms",
+            "finish max ms",
+            "WER",
+            "load s",
+            "model MB",
+        ]
         parts.append(table(headers, asr_rows))
     tts_rows = [
-        [name, v["texts"], v["audio_s"], v["rtf"], v["first_audio_ms_p50"], v["first_audio_ms_max"], load.get(name)]
+        [
+            name,
+            v["texts"],
+            v["audio_s"],
+            v["rtf"],
+            v["first_audio_ms_p50"],
+            v["first_audio_ms_max"],
+            load.get(name),
+            memory.get(name),
+        ]
         for name, v in result.get("tts", {}).items()
     ]
     if tts_rows:
-        headers = ["TTS engine", "texts", "audio s", "RTF", "first audio p50 ms", "first audio max ms", "load s"]
+        headers = [
+            "TTS engine",
+            "texts",
+            "audio s",
+            "RTF",
+            "first audio p50 ms",
+            "first audio max ms",
+            "load s",
+            "model MB",
+        ]
         parts.append(table(headers, tts_rows))
     cache = result.get("cache") or {}
     if cache:
