@@ -5,7 +5,8 @@ bot's queued audio drains by 20 ms per frame handed out, so a two-minute call re
 end-of-turn silence, barge-in and no-input behave as on a line. A caller turn is a WAV file (any rate and
 format ``voicebot.audio.read_wav`` reads, incl. 8 kHz A-law), a typed sentence (skips VAD and ASR), keypad
 digits, a pause, or a hang-up. A polite caller waits until the bot is silent; a ``barge_in_ms`` turn talks
-over the bot that long after the bot's latest speech started.
+over the bot that long after the bot's latest speech started. After the last turn the caller stays on the
+line until the bot has reacted (for a silent turn: its no-input prompt) and fallen silent, then hangs up.
 """
 
 from __future__ import annotations
