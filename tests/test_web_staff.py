@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import AsyncIterator, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,50 @@ async def test_a_second_login_page_does_not_invalidate_the_first(client: Client)
         "/login", data={"csrf": token, "name": "sabine", "password": PASSWORD}, allow_redirects=False
     )
     assert response.status == 303
+
+
+@pytest.mark.parametrize("path", GET_ROUTES)
+async def test_staff_can_open_every_staff_route(client: Client, path: str) -> None:
+    await login(client, "sabine")
+    response = await client.get(path)
+    assert response.status == 200, path
+    assert str(response.url.path) != "/login"
+
+
+class _FormAudit(HTMLParser):
+    """Collects form controls and the ids their labels point at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[tuple[str, str]] = []
+        self.label_targets: set[str] = set()
+        self.label_depth = 0
+        self.wrapped = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {key: value or "" for key, value in attrs}
+        if tag == "label":
+            self.label_depth += 1
+            if values.get("for"):
+                self.label_targets.add(values["for"])
+        elif tag in ("input", "select", "textarea") and values.get("type") not in ("hidden", "submit"):
+            if self.label_depth:
+                self.wrapped += 1
+            else:
+                self.controls.append((tag, values.get("id", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.label_depth -= 1
+
+
+@pytest.mark.parametrize("path", ["/login", "/calls", "/calls/call-transferred", "/callbacks", "/callbacks/1"])
+async def test_every_form_control_has_a_label(client: Client, path: str) -> None:
+    if path != "/login":
+        await login(client, "sabine")
+    audit = _FormAudit()
+    audit.feed(await text_of(client, path))
+    unlabelled = [control for control in audit.controls if control[1] not in audit.label_targets]
+    assert unlabelled == []
+    body = await text_of(client, path)
+    assert 'lang="de"' in body and 'name="viewport"' in body and "Zum Inhalt springen" in body
