@@ -303,3 +303,17 @@ def test_engine_bench_measures_asr_cost_and_errors(whisper: WhisperTranscriber, 
     korean = measure_asr(vosk_ko, clips, ["안녕하세요", "감사합니다"])
     assert korean["wer"] >= 0.9  # a Korean grammar cannot write German words
     assert korean["finish_ms_p50"] is not None
+
+
+@pytest.mark.model
+def test_pypi_whisper_assembly_is_safe_across_processes(tmp_path: Path) -> None:
+    import sys
+
+    target = tmp_path / "whisper-base"
+    code = "import sys; from pathlib import Path; from voicebot.engines.whisper_asr import assemble_pypi_whisper as a; a(Path(sys.argv[1]))"
+    processes = [subprocess.Popen([sys.executable, "-c", code, str(target)], stderr=subprocess.PIPE) for _ in range(3)]
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err.decode()
+    assert (target / "model.bin").stat().st_size == WHISPER_BASE_SIZE
+    assert [p.name for p in tmp_path.iterdir()] == ["whisper-base"]

