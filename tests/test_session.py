@@ -18,8 +18,8 @@ from voicebot.config import ContentPaths, Settings
 from voicebot.content import Content
 from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber, noise_burst
 from voicebot.errors import ContentError, Problem
-from voicebot.events import TransferResult
-from voicebot.simulate import SimulatedCall, Turn, simulate_call
+from voicebot.events import LineEvent, TransferResult
+from voicebot.simulate import FileChannel, SimulatedCall, Turn, simulate_call
 from voicebot.tts_cache import SpeechCache
 from voicebot.understanding import Candidate, Signal, Understanding
 
@@ -356,3 +356,27 @@ async def test_concurrent_calls_keep_their_own_state(settings: Settings, tmp_pat
     for result, (call_id, (_text, topic)) in zip(results, questions.items(), strict=True):
         assert result.outcome.outcome == "answered" and result.outcome.topic == topic
         assert [t.topic for t in recorder.calls[call_id].turns] == [None, topic]
+
+
+class SilentLine(FileChannel):
+    """A line on which nothing ever arrives (the caller holds the line in silence, no audio delivered)."""
+
+    async def receive(self) -> LineEvent:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_cancelled_session_records_the_hand_over(settings: Settings, tmp_path: Path) -> None:
+    from voicebot.session import CallSession
+
+    bot = make_bot(settings, tmp_path)
+    recorder = MemoryRecorder()
+    channel = SilentLine([], RATE, call_id="sim-x")
+    task = asyncio.create_task(CallSession(bot, channel, recorder, lambda: OPEN_NOW).run())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    outcome = recorder.calls["sim-x"].outcome
+    assert outcome is not None and (outcome.outcome, outcome.department) == ("transferred", "zentrale")
+    assert [t.action for t in recorder.calls["sim-x"].turns] == ["greeting"]

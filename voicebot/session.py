@@ -93,6 +93,7 @@ class CallSession:
         self._time_up_sent = False
         self._errors = 0
         self._failure = ""
+        self._handed_over = False
 
     @property
     def over(self) -> bool:
@@ -108,7 +109,8 @@ class CallSession:
             while not self.over:
                 await self._on_line(await channel.receive())
         except asyncio.CancelledError:
-            self._failure = self._failure or "Anruf abgebrochen (Dienst wird beendet)"
+            # the app cancels a session at shutdown or after the hard time limit and hands the call over itself
+            self._handed_over = True
             self._end_record()
             raise
         except Exception as error:
@@ -361,6 +363,9 @@ class CallSession:
         last_topic = state.answered[-1] if state.answered else state.pending_topic
         if state.transferred_to is not None:
             return CallOutcome("transferred", state.transferred_to, state.pending_topic, state.ended_reason, now)
+        if self._handed_over:
+            reason = "Übergabe an die Telefonzentrale (Dienst wird beendet oder Höchstdauer erreicht)"
+            return CallOutcome("transferred", SWITCHBOARD, last_topic, reason, now)
         if state.callback_recorded:
             return CallOutcome("callback", state.pending_department, state.pending_topic, state.ended_reason, now)
         if self._failure:
