@@ -309,7 +309,9 @@ async def test_session_expires_after_idle_time(settings: Settings, store: Record
         clock.advance(minutes=31)
         response = await client.get("/calls", allow_redirects=False)
         assert response.status == 302 and response.headers["Location"].startswith("/login")
+        assert "abgelaufen" in await text_of(client, response.headers["Location"])
         assert (await client.get("/api/calls")).status == 401
+        assert "abgelaufen" not in await text_of(client, "/login"), "the stale cookie was removed"
 
 
 async def test_logout_ends_the_session(client: Client) -> None:
@@ -403,3 +405,13 @@ async def test_every_form_control_has_a_label(client: Client, path: str) -> None
     assert unlabelled == []
     body = await text_of(client, path)
     assert 'lang="de"' in body and 'name="viewport"' in body and "Zum Inhalt springen" in body
+
+
+async def test_logging_in_again_ends_the_old_session(client: Client, store: RecordStore) -> None:
+    await login(client, "sabine")
+    old = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+    await login(client, "sabine")
+    with store.connection() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 1
+    new = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+    assert new != old

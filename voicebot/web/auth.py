@@ -33,6 +33,8 @@ PUBLIC_PATHS: Final = frozenset({"/login"})
 MAX_FAILURES: Final = 5
 """Failed logins for one name from one address within ``FAILURE_WINDOW`` before logins are refused."""
 FAILURE_WINDOW: Final = dt.timedelta(minutes=15)
+MAX_TRACKED: Final = 10_000
+"""Above this many tracked address/name pairs, stale ones are forgotten."""
 FAILURES: Final[web.AppKey[dict[str, list[dt.datetime]]]] = web.AppKey("login_failures")
 """Recent failed logins per ``address|name`` (in memory; a restart forgets them)."""
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -87,7 +89,11 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
                 headers={"WWW-Authenticate": 'Cookie realm="voicebot"'},
             )
         target = request.path_qs if request.method in SAFE_METHODS else "/"
-        raise web.HTTPFound("/login?next=" + quote(target, safe="/"))
+        expired = "&abgelaufen=1" if token else ""
+        response = web.HTTPFound("/login?next=" + quote(target, safe="/") + expired)
+        if token:
+            response.del_cookie(COOKIE, path="/")
+        raise response
     request[SESSION] = session
     if (request.path == "/admin" or request.path.startswith("/admin/")) and not session.user.is_admin:
         raise web.HTTPForbidden(text="Dieser Bereich ist nur für Administratoren.")
@@ -139,6 +145,11 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     return _login_form(request, error="", name="")
 
 
+def _forget_old_failures(failures: dict[str, list[dt.datetime]], now: dt.datetime) -> None:
+    for key in [key for key, times in failures.items() if not times or now - times[-1] >= FAILURE_WINDOW]:
+        del failures[key]
+
+
 def _login_form(request: web.Request, *, error: str, name: str, status: int = 200) -> web.Response:
     # keep the token a browser already has: a second /login load (favicon redirect, other tab) must not
     # invalidate the form on screen
@@ -148,7 +159,13 @@ def _login_form(request: web.Request, *, error: str, name: str, status: int = 20
     response = render(
         request,
         "login.html",
-        {"login_token": token, "error": error, "name": name, "next": _safe_next(request.query.get("next"))},
+        {
+            "login_token": token,
+            "error": error,
+            "name": name,
+            "next": _safe_next(request.query.get("next")),
+            "expired": request.query.get("abgelaufen") == "1" and not error,
+        },
         status=status,
     )
     response.set_cookie(
@@ -177,10 +194,15 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         return _login_form(request, error=message, name=name, status=429)
     user = await store.run(users.authenticate, name, password) if name and password else None
     if user is None:
+        if len(request.app[FAILURES]) > MAX_TRACKED:
+            _forget_old_failures(request.app[FAILURES], now)
         request.app[FAILURES][key] = [*failures, now]
         _LOGGER.warning("failed login for %r from %s", name, request.remote)
         return _login_form(request, error="Benutzername oder Passwort ist falsch.", name=name, status=401)
     request.app[FAILURES].pop(key, None)
+    previous = request.cookies.get(COOKIE, "")
+    if previous:  # a new login replaces the browser's old session
+        await store.run(users.end_session, previous)
     token = await store.run(users.create_session, user, now)
     _LOGGER.info("login: %s (%s)", user.name, user.role)
     response = web.HTTPSeeOther(_safe_next(str(form.get("next", "/"))))
