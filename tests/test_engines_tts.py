@@ -177,3 +177,15 @@ def test_engine_bench_measures_tts_and_cache(espeak: EspeakSynthesizer) -> None:
     assert cache["prerendered"] == 3 and cache["hit_rate"] == 0.5
     text = engine_table({"tts": {"espeak": tts}, "cache": cache, "load_s": {"espeak": 0.1}, "notes": ["n"]})
     assert "espeak" in text and "hit rate" in text and "note: n" in text
+
+
+@pytest.mark.model
+def test_speech_cache_streams_piper_sentence_by_sentence(joe: PiperSynthesizer, tmp_path: Path) -> None:
+    from voicebot.tts_cache import SpeechCache
+
+    cache = SpeechCache(joe, tmp_path, 8000)
+    chunks = list(cache.stream(ENGLISH))
+    assert len(chunks) >= 2
+    pcm = b"".join(chunks)
+    assert 2.0 < len(pcm) / 2 / 8000 < 8.0
+    assert cache.render(ENGLISH) == pcm and cache.stats.hits == 1
