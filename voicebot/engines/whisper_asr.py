@@ -155,7 +155,7 @@ def _load_model(model_dir: Path, compute_type: str, threads: int) -> Any:
                     str(model_dir),
                     device="cpu",
                     compute_type=compute_type,
-                    cpu_threads=threads,
+                    cpu_threads=threads or min(4, os.cpu_count() or 1),
                     local_files_only=True,
                 )
             except Exception as error:  # CTranslate2 raises RuntimeError/ValueError for a bad folder or type
@@ -196,6 +196,11 @@ class WhisperTranscriber:
         concurrency: int = 2,
         threads: int = 0,
     ) -> None:
+        """Load (or reuse) the model in ``model_dir``.
+
+        ``concurrency`` bounds how many decodes may wait inside CTranslate2 at once (more calls queue here);
+        ``threads`` is CTranslate2's CPU thread count (0: one per core, at most 4).
+        """
         self.model_dir = model_dir.resolve()
         self.compute_type = compute_type
         self.beam_size = beam_size
