@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -26,8 +27,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from voicebot.calllog import CallbackRequest, CallOutcome, TurnRecord
 from voicebot.config import Settings
+from voicebot.records.queries import to_db
 from voicebot.records.store import RecordStore
 from voicebot.records.users import add_user as _add_user
+from voicebot.records.users import hash_password
 from voicebot.web.server import make_app
 
 PASSWORD = "richtig-geheim-42"
@@ -55,9 +58,21 @@ def make_store(tmp_path: Path) -> RecordStore:
     return RecordStore(tmp_path / "records.sqlite3")
 
 
+@functools.cache
+def _test_password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
 def add_user(store: RecordStore, name: str, role: str = "staff", password: str = PASSWORD) -> None:
-    """Create an account directly in the store."""
-    store.query(_add_user, name, role, password, T0)
+    """Create an account directly in the store (the shared test password is hashed once per test run)."""
+    if password != PASSWORD:
+        store.query(_add_user, name, role, password, T0)
+        return
+    with store.connection(immediate=True) as conn:
+        conn.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+            (name, role, _test_password_hash(), to_db(T0)),
+        )
 
 
 def seed_calls(store: RecordStore, start: dt.datetime = T0) -> dict[str, str]:

@@ -86,6 +86,26 @@ ADMIN_NAV: Final = (
 )
 
 
+_LOADED: dict[tuple[object, ...], Content | None] = {}
+"""Content loaded per (files, their modification stamps, district facts), shared by the apps of a process."""
+
+
+def _load_content(key: tuple[object, ...], settings: Settings) -> Content | None:
+    if key in _LOADED:
+        return _LOADED[key]
+    try:
+        from voicebot.content_load import load_content
+
+        loaded: Content | None = load_content(settings)
+    except Exception as error:  # the pages work with ids when the content is broken or missing
+        _LOGGER.warning("FAQ content for the web app not loaded: %s", error)
+        loaded = None
+    if len(_LOADED) >= 8:
+        _LOADED.clear()
+    _LOADED[key] = loaded
+    return loaded
+
+
 @dataclass
 class ContentSource:
     """The current FAQ content for names in pages: the running bot's, else loaded from the files.
@@ -96,28 +116,25 @@ class ContentSource:
     settings: Settings
     bot: object | None = None
     _cached: Content | None = None
-    _stamp: tuple[float, ...] = field(default_factory=tuple)
+    _key: tuple[object, ...] = field(default_factory=tuple)
 
     def get(self) -> Content | None:
         """The content, or None when it cannot be loaded (pages then show ids)."""
         content = getattr(self.bot, "content", None)
         if isinstance(content, Content):
             return content
-        paths = (self.settings.content.faq, self.settings.content.departments, self.settings.content.prompts)
+        paths = tuple(
+            self.settings.resolve(p)
+            for p in (self.settings.content.faq, self.settings.content.departments, self.settings.content.prompts)
+        )
         try:
-            stamp = tuple(self.settings.resolve(p).stat().st_mtime for p in paths)
+            stamp = tuple((path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
         except OSError:
             return self._cached
-        if stamp != self._stamp:
-            self._stamp = stamp
-            try:
-                from voicebot.content_load import load_content  # type: ignore[import-not-found,unused-ignore]
-
-                loaded = load_content(self.settings)
-                self._cached = loaded if isinstance(loaded, Content) else None
-            except Exception as error:  # the pages work with ids when the content is broken or missing
-                _LOGGER.warning("FAQ content for the web app not loaded: %s", error)
-                self._cached = None
+        key = (paths, stamp, tuple(sorted(self.settings.district.items())))
+        if key != self._key:
+            self._key = key
+            self._cached = _load_content(key, self.settings)
         return self._cached
 
     def topic_title(self, topic_id: str | None) -> str:
