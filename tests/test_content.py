@@ -49,6 +49,12 @@ def _problems(config: Path) -> list[Problem]:
         return list(error.problems)
 
 
+def _line_of(path: Path, text: str) -> int:
+    """The 1-based line where ``text`` starts in the file."""
+    content = path.read_text(encoding="utf-8")
+    return content[: content.index(text)].count("\n") + 1
+
+
 def _replace(path: Path, old: str, new: str) -> int:
     """Replace ``old`` once in the file; the 1-based line where it was."""
     text = path.read_text(encoding="utf-8")
@@ -230,7 +236,7 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
 def test_answer_too_long_and_unknown_placeholder(tmp_path: Path) -> None:
     config = _copy(tmp_path)
     faq = tmp_path / "grammars/faq.yaml"
-    long_line = _replace(faq, "  - id: hundesteuer\n", "  - id: hundesteuer\n")
+    long_line = _line_of(faq, "  - id: hundesteuer\n")
     text = faq.read_text(encoding="utf-8")
     start = text.index("  - id: hundesteuer")
     answer_at = text.index("      Einen Hund melden", start)
@@ -328,3 +334,13 @@ def test_unquoted_colon_in_phrasing_is_named(tmp_path: Path) -> None:
     [problem] = raised.value.problems
     assert (problem.line, problem.field) == (line, "topics.wohngeld.phrasings[1]")
     assert "double quotes" in problem.message
+
+
+def test_one_name_for_two_departments(tmp_path: Path) -> None:
+    config = _copy(tmp_path)
+    departments = tmp_path / "grammars/departments.yaml"
+    line = _line_of(departments, "  - id: kreiskasse\n")
+    _replace(departments, "synonyms: [Kasse,", "synonyms: [Kasse, Sozial-Amt,")
+    [problem] = _problems(config)
+    assert (problem.line, problem.field) == (line, "departments.kreiskasse.synonyms[1]")
+    assert "sozialamt" in problem.message

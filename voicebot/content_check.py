@@ -5,7 +5,7 @@
 errors (the bot would misbehave; ``voicebot check`` exits 1):
   - a topic's department is neither configured in ``voicebot.toml`` nor ``extern``;
   - department ids differ between ``grammars/departments.yaml`` and ``[departments.*]`` in the config;
-  - the same phrasing (compared in normalised form) under two topics;
+  - the same phrasing (compared in normalised form) under two topics, or one name for two departments;
   - a required prompt is missing; a ``{placeholder}`` is unknown or a brace is stray;
   - an answer takes longer than ``MAX_ANSWER_SECONDS`` to speak (placeholders filled in);
   - a keypad digit is used twice, or "0" (always the switchboard) is used for something else;
@@ -116,6 +116,7 @@ def check_content(
     )
     problems: list[Problem] = []
     problems += _departments(content, settings, files)
+    problems += _department_names(content, files)
     problems += _phrasings(content, files)
     problems += _prompts(content, files)
     problems += _answers(content, files)
@@ -154,6 +155,24 @@ def _departments(content: Content, settings: Settings, files: _Files) -> Iterato
             f"departments.{department_id}",
             f"configured in {files.config} but missing here: add it with id, name and synonyms",
         )
+
+
+def _department_names(content: Content, files: _Files) -> Iterator[Problem]:
+    normalize = _normalizer()
+    first: dict[str, str] = {}
+    for department in content.departments:
+        for index, text in enumerate((department.name, *department.synonyms)):
+            key = normalize(text)
+            owner = first.setdefault(key, department.id)
+            if owner != department.id:
+                field = f"departments.{department.id}." + ("name" if index == 0 else f"synonyms[{index - 1}]")
+                yield Problem(
+                    files.departments,
+                    department.line,
+                    field,
+                    f'"{text}" also names department {owner}; a caller saying it cannot be put through, '
+                    "keep it under one department only",
+                )
 
 
 def _normalizer() -> Callable[[str], str]:
