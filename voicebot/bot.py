@@ -11,15 +11,15 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from voicebot.config import Settings
+from voicebot.config import Settings, load_settings
 from voicebot.content import Content
 from voicebot.dialogue_replies import render
 from voicebot.dialogue_types import DialogueContext
-from voicebot.errors import ContentError
+from voicebot.errors import ConfigError, ContentError
 from voicebot.ports import SpeechDetector, Synthesizer, Transcriber
 from voicebot.understanding import Understanding
 
@@ -149,9 +149,11 @@ class Bot:
     # --- reloading ------------------------------------------------------------------------------------
 
     def content_files(self) -> tuple[Path, ...]:
-        """The content files whose changes are picked up."""
+        """The files whose changes are picked up: the content files, then the configuration (its opening
+        hours, closed days, district facts and dialogue thresholds apply live; the rest needs a restart)."""
         paths = self.settings.content
-        return tuple(self.settings.resolve(name) for name in (paths.faq, paths.departments, paths.prompts))
+        files = tuple(self.settings.resolve(name) for name in (paths.faq, paths.departments, paths.prompts))
+        return (*files, self.settings.path)
 
     def maybe_reload(self) -> bool:
         """Reload when a content file changed since the last look; True if new content is in use."""
@@ -171,9 +173,12 @@ class Bot:
     def _reload(self, stamps: tuple[tuple[str, int, int], ...]) -> bool:
         old = self._loaded
         try:
-            content = self._content_loader(self.settings)
+            settings = self.settings
+            if old.stamps[-1:] != stamps[-1:] and stamps[-1][1] != -1:
+                settings = _live_settings(settings)
+            content = self._content_loader(settings)
             matcher = self._matcher_factory(content)
-        except ContentError as error:
+        except (ContentError, ConfigError) as error:
             self.reload_problems = [str(problem) for problem in error.problems]
             _LOGGER.error("content change not applied, keeping the previous content: %s", error)
             self._loaded = Loaded(old.content, old.matcher, stamps)
@@ -183,6 +188,7 @@ class Bot:
             _LOGGER.exception("content change not applied, keeping the previous content")
             self._loaded = Loaded(old.content, old.matcher, stamps)
             return False
+        self.settings = settings
         self._loaded = Loaded(content, matcher, stamps)
         self.reloads += 1
         self.reload_problems = []
@@ -238,6 +244,18 @@ class Bot:
         for text in texts:
             self.speech.render(text)
         return None
+
+
+def _live_settings(current: Settings) -> Settings:
+    """``current`` with the parts of a changed configuration file that apply without a restart."""
+    changed = load_settings(current.path)
+    return replace(
+        current,
+        district=changed.district,
+        closed=changed.closed,
+        departments=changed.departments,
+        dialogue=changed.dialogue,
+    )
 
 
 def _default_loader(settings: Settings) -> Content:
