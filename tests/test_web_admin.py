@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
@@ -16,12 +17,16 @@ from aiohttp.test_utils import TestClient
 
 from tests.admin_helpers import copy_content
 from tests.web_helpers import T0, FakeClock, add_user, login, make_store, running_app, seed_calls
+from voicebot.bot import Bot
 from voicebot.calllog import CallOutcome, TurnRecord
 from voicebot.config import Settings
 from voicebot.content_load import load_content
-from voicebot.engines.fakes import FakeSynthesizer
+from voicebot.dialogue_replies import department_open
+from voicebot.engines.fakes import FakeSynthesizer, FakeTranscriber
+from voicebot.records.queries import add_feedback
 from voicebot.records.store import RecordStore
 from voicebot.tts_cache import SpeechCache
+from voicebot.web.admin_queries import list_proposals, sync_proposals
 
 Client = TestClient[web.Request, web.Application]
 
@@ -334,3 +339,41 @@ async def test_posts_without_csrf_are_refused(env: Env) -> None:
         )
         assert response.status == 403
     assert _faq(env) == before
+
+
+async def test_edits_reach_a_bot_running_in_the_same_process(env: Env) -> None:
+    bot = Bot.from_settings(env.settings, transcriber=FakeTranscriber(), synthesizer=FakeSynthesizer())
+    monday_evening = dt.datetime(2026, 11, 23, 18, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert not department_open(bot.context(monday_evening), "jugendamt")
+    async with running_app(env.settings, env.store, clock=env.clock, bot=bot) as client:
+        csrf = await login(client, "chef")
+        hours = {f"hours.{day}": "08:00-20:00" for day in ("mon", "tue", "wed", "thu", "fri")}
+        saved = await client.post(
+            "/admin/content/hours/jugendamt", data={"csrf": csrf, **hours, "closed": ""}, allow_redirects=False
+        )
+        assert saved.status == 303
+        assert department_open(bot.context(monday_evening), "jugendamt")
+        data = {"csrf": csrf, **_topic_form(env, "anfahrt", answer="Wir sind in der {street}.")}
+        saved = await client.post("/admin/content/topic/anfahrt", data=data, allow_redirects=False)
+        assert saved.status == 303
+    assert bot.content.topic("anfahrt").answer == "Wir sind in der {street}."
+    assert bot.reloads == 2
+
+
+async def test_sync_proposals_is_idempotent_and_skips_known_phrasings(env: Env) -> None:
+    ids = seed_calls(env.store)
+    wunsch = await _wrong_feedback_call(env)
+    at = env.clock()
+    env.store.query(add_feedback, wunsch, "wrong", "anna", at, correct_topic="wunschkennzeichen")
+    env.store.query(add_feedback, wunsch, "wrong", "anna", at, correct_topic="wunschkennzeichen")
+    env.store.query(add_feedback, ids["answered"], "wrong", "anna", at, correct_topic="oeffnungszeiten", turn_idx=0)
+    env.store.query(add_feedback, ids["answered"], "right", "anna", at)
+    created = env.store.query(sync_proposals, ["Wann habt ihr offen?"], at)
+    assert created == 1
+    assert env.store.query(sync_proposals, [], at) == 0
+    open_rows = env.store.query(list_proposals, "open")
+    assert [(row.utterance, row.topic, row.turn_idx) for row in open_rows] == [
+        ("ich hätte gern so ein eigenes Nummernschild", "wunschkennzeichen", 0)
+    ]
+    rejected = env.store.query(list_proposals, "rejected")
+    assert sorted(row.decided_by or "" for row in rejected) == ["system", "system"]
