@@ -198,6 +198,10 @@ OUT_OF_SCOPE = [
     "Was kostet ein Kilo Tomaten",
     "Können Sie mir ein Taxi rufen",
     "ich habe Zahnschmerzen",
+    # garbled recogniser output (whisper base on a synthetic 8 kHz call): never answer noise
+    "Willkommen zu meinem Klinn, reine Frau Kaka, zu den Schuhen.",
+    "Ich habe mich heute Abend heute Abend heute Abend heute Abend",
+    "Ich kann nicht sagen, dass ich nicht sagen kann.",
 ]
 
 

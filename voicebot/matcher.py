@@ -29,7 +29,12 @@ from voicebot.matcher_signals import detect_signals
 from voicebot.text import DOMAIN_WORDS, cologne_phonetic, fold, normalize, split_compound, vocabulary_of
 from voicebot.understanding import Candidate, Signal, Understanding
 
-LIGHT_WORDS = frozenset({"wann", "wo", "wohin", "auf", "heute", "morgen", "lange", "viel", "kostet", "neu", "neue"})
+LIGHT_WORDS = frozenset(
+    str.split(
+        "wann wo wohin auf heute morgen lange viel kostet neu neue neuen kommen kommt gehen gehe "
+        "machen mache macht tun lassen holen geben"
+    )
+)
 """Question words and the like: they help a little (at most LIGHT_WEIGHT) but never decide."""
 LIGHT_WEIGHT = 0.6
 
@@ -84,7 +89,7 @@ MARGIN_SPAN = 0.25
 """A lead over the runner-up this large closes MARGIN_GAIN of the gap to 1.0 (calibration: clear winners are
 more often right)."""
 MARGIN_GAIN = 0.6
-MARGIN_FROM = 0.6
+MARGIN_FROM = 0.65
 """Only scores at least this high get the margin calibration."""
 STEM_SIM = 0.9
 AGREEMENT_BONUS = 0.3
