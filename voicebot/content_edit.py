@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import tomlkit
+import yaml
 
 from voicebot.config import Settings, load_settings
 from voicebot.content import EXTERN
@@ -123,6 +124,8 @@ class ContentEditor:
             "departments": settings.resolve(settings.content.departments),
             "prompts": settings.resolve(settings.content.prompts),
         }
+        self._baseline: tuple[tuple[tuple[str, str], ...], set[tuple[str, str, str]]] | None = None
+        """The file texts last validated unchanged, and their problems (those never block an edit)."""
 
     def display(self, path: Path) -> str:
         """A path as the admin knows it: relative to the configuration's folder when inside it."""
@@ -139,17 +142,17 @@ class ContentEditor:
 
     def topics(self) -> list[dict[str, Any]]:
         """The FAQ topics as plain dicts (id, kind, department, title, keywords, phrasings, answer)."""
-        data = load_yaml(self.read("faq"))
+        data = _fast_load(self.read("faq"))
         return [_plain(item) for item in (data or {}).get("topics") or []]
 
     def departments(self) -> list[dict[str, Any]]:
         """The departments as plain dicts (id, name, synonyms, dtmf)."""
-        data = load_yaml(self.read("departments"))
+        data = _fast_load(self.read("departments"))
         return [_plain(item) for item in (data or {}).get("departments") or []]
 
     def prompts(self) -> dict[str, str]:
         """Prompt id -> text, in file order."""
-        data = load_yaml(self.read("prompts"))
+        data = _fast_load(self.read("prompts"))
         return {str(key): str(value) for key, value in ((data or {}).get("prompts") or {}).items()}
 
     def hours(self, department_id: str) -> tuple[dict[str, str], list[str]]:
@@ -309,12 +312,17 @@ class ContentEditor:
     ) -> EditResult:
         before = {name: self.read(name) for name in self.paths}
         after = {**before, **new_texts}
-        known = {_key(p) for p in self.validate(before)}
-        added = [p for p in self.validate(after) if _key(p) not in known]
+        stamp = tuple(sorted(before.items()))
+        if self._baseline is None or self._baseline[0] != stamp:
+            self._baseline = (stamp, {_key(p) for p in self.validate(before)})
+        known = self._baseline[1]
+        problems_after = self.validate(after)
+        added = [p for p in problems_after if _key(p) not in known]
         if added:
             return EditResult(problems=tuple(FieldProblem(f, m) for f, m in map_problems(added, after, locate)))
         for name, text in new_texts.items():
             write_atomic(self.paths[name], text)
+        self._baseline = (tuple(sorted(after.items())), {_key(p) for p in problems_after})
         written = tuple(
             ContentChange(now, user, self.display(self.paths[next(iter(new_texts))]), field, old, new)
             for field, old, new in changes
@@ -399,6 +407,12 @@ def _hours_locator(problem: Problem, texts: Mapping[str, str]) -> str:
 
 def _hours_text(hours: Mapping[str, str]) -> str:
     return "; ".join(f"{day} {value}" for day, value in hours.items())
+
+
+def _fast_load(text: str) -> Any:
+    """Plain YAML parsing for reading (the C loader when present; round-trip parsing is only for writing)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
 def _plain(item: Any) -> dict[str, Any]:
