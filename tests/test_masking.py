@@ -18,6 +18,8 @@ MASKED = [
     ("meine nummer null eins sieben eins zwo drei vier fünf sechs", f"meine nummer {PHONE}"),
     ("plus neun vier acht drei acht eins neun zwei", PHONE),
     ("null eins fünf eins 1234 5678", PHONE),
+    ("null acht drei acht eins zweiundneunzig null vier fünfundvierzig", PHONE),
+    ("Rückruf unter null achtzig dreiundachtzig zwölf", f"Rückruf unter {PHONE}"),
     # dates of birth and other full dates
     ("geboren am 3.4.1980", f"geboren am {DATE}"),
     ("ich bin am 03.04.1980 geboren", f"ich bin am {DATE} geboren"),
@@ -46,6 +48,8 @@ KEPT = [
     "ich habe die Nacht nicht geschlafen",
     "Termin am Montag um 10 Uhr",
     "Das kostet 26,30 Euro",
+    "ich habe zwanzig Fragen und elf Kinder",
+    "achtzehn Jahre alt",
     "",
 ]
 

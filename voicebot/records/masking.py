@@ -64,7 +64,14 @@ _BIRTH_RE = re.compile(
 )
 
 # --- phone numbers: runs of digits and digit words ---------------------------------------------------------
-_UNIT = r"(?:\d+|" + "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True)) + r")"
+_TENS = "zwanzig|dreißig|dreissig|vierzig|fünfzig|fuenfzig|sechzig|siebzig|achtzig|neunzig"
+_PAIR = (
+    rf"(?:(?:ein|zwei|drei|vier|fünf|fuenf|sechs|sieben|acht|neun)und(?:{_TENS})|{_TENS}|"
+    r"dreizehn|vierzehn|fünfzehn|fuenfzehn|sechzehn|siebzehn|achtzehn|neunzehn|zehn|elf|zwölf|zwoelf)"
+)
+"""Number words of two digits, as people read numbers in pairs ("null acht dreiundachtzig …")."""
+_PAIR_RE = re.compile(rf"^{_PAIR}$")
+_UNIT = r"(?:\d+|" + _PAIR + "|" + "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True)) + r")"
 _RUN_RE = re.compile(
     rf"(?<![\w+])(?:(?:\+|plus\s+|00)\s?)?{_UNIT}(?:[\s/().,-]{{0,3}}{_UNIT}\b)*",
     re.IGNORECASE,
@@ -77,7 +84,7 @@ def _count_digits(run: str) -> int:
         if token.isdigit():
             count += len(token)
         else:
-            count += _DIGIT_WORDS.get(token, 0)
+            count += 2 if _PAIR_RE.match(token) else _DIGIT_WORDS.get(token, 0)
     return count
 
 
