@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     accuracy.add_argument("--engine", default=None, help="ASR engine (default: the configured preference list)")
     accuracy.add_argument("--eval-dir", type=Path, default=None, help="folder with transcripts.tsv")
     accuracy.add_argument("--limit", type=int, default=None, help="only the first N fixtures/clips")
-    sub.add_parser("engines", parents=[common], help="ASR/TTS real-time factors, time to first audio, cache")
+    engines = sub.add_parser("engines", parents=[common], help="ASR/TTS real-time factors, time to first audio, cache")
+    engines.add_argument("--quick", action="store_true", help="only 8 clips")
     for name, text in (("turn-gap", "turn gap on the wire over real SIP"), ("capacity", "calls per machine")):
         bench = sub.add_parser(name, parents=[common], help=text)
         bench.add_argument("--engines", default="whisper,vosk", help="ASR engines to measure (whisper,vosk)")
@@ -93,8 +95,27 @@ def _engines(settings: Settings, args: argparse.Namespace, out_dir: Path) -> dic
     except ImportError as error:
         print(f"engine benchmark not available: {error}")
         return {"ratios": {}, "status": 1}
-    document: dict[str, Any] = module.run_engine_bench(settings, out_dir)
+    max_clips = 8 if getattr(args, "quick", False) else None
+    document: dict[str, Any] = module.run_engine_bench(settings, max_clips=max_clips, log=_progress)
+    print(module.engine_table(document))
+    plot = report.bar_chart(
+        out_dir / "engines.png",
+        "Real-time factor per engine (lower is faster)",
+        [*document.get("asr", {}), *document.get("tts", {})],
+        {
+            "RTF": [
+                float(v.get("rtf") or 0.0)
+                for v in [*document.get("asr", {}).values(), *document.get("tts", {}).values()]
+            ]
+        },
+        "processing time / audio time",
+    )
+    document["plots"] = [str(plot) if plot else None]
     return document
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _turn_gap(settings: Settings, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
