@@ -118,6 +118,8 @@ def mask(text: str) -> str:
 def digits_of(caller: str) -> str:
     """The dialable digits of a caller id (``sip:+4983819204 5@host`` → ``+49838192045``); ``""`` if none."""
     user = caller.strip()
+    if "<" in user and ">" in user:  # name-addr: "Name" <sip:user@host>
+        user = user[user.index("<") + 1 : user.index(">", user.index("<"))].strip()
     if user.lower().startswith(("sip:", "sips:", "tel:")):
         user = user.split(":", 1)[1]
     user = user.split("@", 1)[0].split(";", 1)[0]
