@@ -35,6 +35,16 @@ class HistoryRow:
     old: str
     new: str
 
+    def changes(self) -> list[tuple[str, str]]:
+        """What changed as (``-``/``+``, text) pairs: for lists (one entry per line) only the entries removed
+        and added, for single values the old and the new value."""
+        old_lines, new_lines = self.old.splitlines(), self.new.splitlines()
+        if len(old_lines) <= 1 and len(new_lines) <= 1:
+            return [("-", self.old)] * bool(self.old) + [("+", self.new)] * bool(self.new)
+        removed = [("-", line) for line in old_lines if line not in new_lines]
+        added = [("+", line) for line in new_lines if line not in old_lines]
+        return removed + added or [("+", "(nur die Reihenfolge geändert)")]
+
 
 @dataclass(frozen=True)
 class ProposalRow:
