@@ -344,3 +344,17 @@ def test_one_name_for_two_departments(tmp_path: Path) -> None:
     [problem] = _problems(config)
     assert (problem.line, problem.field) == (line, "departments.kreiskasse.synonyms[1]")
     assert "sozialamt" in problem.message
+
+
+def test_every_phrasing_and_keyword_leads_to_its_own_topic(content: Content) -> None:
+    """The FAQ base is consistent with itself: nothing it lists for a topic is won by another topic."""
+    from voicebot.matcher import Matcher
+
+    matcher = Matcher(content)
+    wrong = []
+    for topic in content.topics:
+        for text in (*topic.phrasings, *topic.keywords):
+            best = matcher.understand(text).best
+            if best is None or best.topic != topic.id:
+                wrong.append((topic.id, text, best.topic if best else None))
+    assert wrong == []
