@@ -68,15 +68,29 @@ def free_rtp_base(host: str = "127.0.0.1", span: int = 80) -> int:
     raise RuntimeError("no free RTP port range")
 
 
-def write_config(folder: Path, sip: Mapping[str, Any] | None = None, **sections: Mapping[str, Any]) -> Path:
+ALWAYS = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+"""Opening hours of every day, all day (tests must not depend on the time of day)."""
+
+
+def write_config(
+    folder: Path, sip: Mapping[str, Any] | None = None, *, always_open: bool = True, **sections: Mapping[str, Any]
+) -> Path:
     """The repository's voicebot.toml, made runnable from ``folder``: every path absolute, records in
-    ``folder``, the given ``[sip]`` (and other section) values applied, departments at ``dept_host``."""
+    ``folder``, the given ``[sip]`` (and other section) values applied; ``departments={id: target}``
+    moves targets; ``always_open`` opens every department all day, every day (no closed days)."""
     document = tomlkit.parse((ROOT / "voicebot.toml").read_text(encoding="utf-8"))
+    if always_open:
+        document["closed"] = []
+        for dept in document["departments"].values():  # type: ignore[union-attr]
+            dept["hours"] = tomlkit.inline_table()
+            dept["hours"].update(ALWAYS)
+            dept.pop("closed", None)
     for key in ("faq", "departments", "prompts"):
         document["content"][key] = str(ROOT / str(document["content"][key]))  # type: ignore[index]
     for section, key in (("asr", "vosk_model"), ("tts", "piper_voice"), ("tts", "cache_dir")):
         document[section][key] = str(ROOT / str(document[section][key]))  # type: ignore[index]
     document["records"]["database"] = str(folder / "records.sqlite3")  # type: ignore[index]
+    document["asr"]["whisper_model"] = str(shared_whisper_model())  # type: ignore[index]
     for key, value in (sip or {}).items():
         document["sip"][key] = value  # type: ignore[index]
     for name, values in sections.items():
@@ -95,6 +109,13 @@ def departments_at(host: str, port: int) -> dict[str, str]:
     """Every department's target moved to ``host:port`` (the SIPp UAS standing in for the PBX)."""
     document = tomlkit.parse((ROOT / "voicebot.toml").read_text(encoding="utf-8"))
     return {name: f"sip:{name}@{host}:{port}" for name in document["departments"]}  # type: ignore[union-attr]
+
+
+def shared_whisper_model() -> Path:
+    """The PyPI Whisper base model, assembled once under the checkout's var/models (not per test)."""
+    from voicebot.engines.whisper_asr import assemble_pypi_whisper
+
+    return assemble_pypi_whisper(ROOT / "var" / "models" / "whisper-base")
 
 
 class BotProcess:
@@ -184,6 +205,7 @@ class BotProcess:
         if self.alive():
             code = self.terminate()
             assert code == 0, self.log
+        (self.config.parent / "bot.log").write_text(self.log, encoding="utf-8")
         assert "Traceback" not in self.log, self.log
 
 

@@ -9,6 +9,7 @@ director callback is logged here instead).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Final, Protocol
 
@@ -49,24 +50,38 @@ def _guarded(name: str, function: Callable[[], None]) -> None:
 
 
 class MediaBridge(pj.AudioMediaPort):  # type: ignore[misc]
-    """Conference-bridge port: caller audio into the sink, bot audio out of it, 20 ms per tick."""
+    """Conference-bridge port: caller audio into the sink, bot audio out of it, 20 ms per tick.
 
-    def __init__(self, sink: CallSink, rate: int) -> None:
+    pjmedia's conference clock calls every registered port on every tick, connected or not, so a
+    bridge must never be destroyed while that clock runs (Python would tear down a port pjmedia is
+    still calling: AttributeError first, then a crash). Bridges are therefore pooled by the endpoint
+    and reused call after call; ``sink`` is None while a bridge waits in the pool (silence, nothing
+    kept). They are destroyed only at shutdown, after the clock has been stopped.
+    """
+
+    def __init__(self, rate: int) -> None:
         super().__init__()
-        self._sink = sink
+        self.sink: CallSink | None = None
+        self.pulled_at = time.monotonic()
+        """When pjmedia last asked for a frame (the watchdog reconnects a bridge that stopped being asked)."""
         fmt = pj.MediaFormatAudio()
         fmt.type = pj.PJMEDIA_TYPE_AUDIO
         fmt.init(pj.PJMEDIA_FORMAT_PCM, rate, 1, 20000, 16)
         self.createPort("voicebot", fmt)
 
     def onFrameReceived(self, frame: Any) -> None:
-        if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-            _guarded("onFrameReceived", lambda: self._sink.post_audio(bytes(frame.buf)))
+        sink = getattr(self, "sink", None)
+        if sink is not None and frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+            _guarded("onFrameReceived", lambda: sink.post_audio(bytes(frame.buf)))
 
     def onFrameRequested(self, frame: Any) -> None:
+        sink = getattr(self, "sink", None)
+        self.pulled_at = time.monotonic()
+
         def fill() -> None:
             frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-            frame.buf = pj.ByteVector(self._sink.take_audio(frame.size))
+            pcm = sink.take_audio(frame.size) if sink is not None else b"\x00" * frame.size
+            frame.buf = pj.ByteVector(pcm)
 
         _guarded("onFrameRequested", fill)
 
@@ -74,11 +89,18 @@ class MediaBridge(pj.AudioMediaPort):  # type: ignore[misc]
 class BotCall(pj.Call):  # type: ignore[misc]
     """One SIP dialog of the bot; forwards its events to the attached sink."""
 
-    def __init__(self, account: Any, call_id: int, key: int, rate: int, on_gone: Callable[[BotCall], None]) -> None:
+    def __init__(
+        self,
+        account: Any,
+        call_id: int,
+        key: int,
+        lease_bridge: Callable[[], MediaBridge],
+        on_gone: Callable[[BotCall], None],
+    ) -> None:
         super().__init__(account, call_id)
         self.key = key
         """The endpoint's handle for this call (never reused)."""
-        self.rate = rate
+        self._lease_bridge = lease_bridge
         self.sink: CallSink | None = None
         self.bridge: MediaBridge | None = None
         self.disconnected = False
@@ -111,17 +133,32 @@ class BotCall(pj.Call):  # type: ignore[misc]
 
     def onCallMediaState(self, prm: Any) -> None:
         def handle() -> None:
-            info = self.getInfo()
-            for media in info.media:
-                if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
-                    audio = self.getAudioMedia(media.index)
-                    if self.bridge is None:
-                        self.bridge = MediaBridge(_LateSink(self), self.rate)
-                    audio.startTransmit(self.bridge)
-                    self.bridge.startTransmit(audio)
-                    return
+            self.connect_media(first=True)
 
         _guarded("onCallMediaState", handle)
+
+    def connect_media(self, first: bool = False) -> bool:
+        """Connect the active audio stream and the bridge both ways (again); False when there is none."""
+        if self.disconnected:
+            return False
+        info = self.getInfo()
+        for media in info.media:
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                audio = self.getAudioMedia(media.index)
+                if self.bridge is None:
+                    self.bridge = self._lease_bridge()
+                    self.bridge.sink = _LateSink(self)
+                if not first:  # the watchdog: connect afresh
+                    audio.stopTransmit(self.bridge)
+                    self.bridge.stopTransmit(audio)
+                audio.startTransmit(self.bridge)
+                self.bridge.startTransmit(audio)
+                self.bridge.pulled_at = time.monotonic()
+                if first:
+                    codec = self.getStreamInfo(media.index).codecName
+                    _LOGGER.info("call %s: media active (%s, #%s)", info.callIdString, codec, self.key)
+                return True
+        return False
 
     def onDtmfDigit(self, prm: Any) -> None:
         digit = str(prm.digit)

@@ -104,7 +104,7 @@ class PjsuaChannel:
             return TransferResult(False, 0, "a transfer is already running")
         self._transfer = self._loop.create_future()
         self._transfer_status = 0
-        _LOGGER.info("call %s: REFER to %s", self.call_id, target)
+        _LOGGER.info("call %s: REFER to %s (%.0f ms of bot audio sent)", self.call_id, target, self.sent_audio_ms)
         try:
             await self._control.transfer(self._key, target)
             result = await asyncio.wait_for(asyncio.shield(self._transfer), TRANSFER_TIMEOUT_S)

@@ -15,6 +15,7 @@ import itertools
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -23,11 +24,13 @@ import pjsua2 as pj
 
 from voicebot.config import Settings
 from voicebot.errors import TelephonyError
-from voicebot.telephony.call import BotCall, CallSink
+from voicebot.telephony.call import BotCall, CallSink, MediaBridge
 
 _LOGGER: Final = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
+WATCHDOG_S: Final = 0.3
+"""A live call's bridge not asked for audio this long is reconnected (seconds)."""
 POLL_MS: Final = 10
 """Longest wait inside ``libHandleEvents`` before queued commands run (milliseconds)."""
 PJSUA_MAX_CALLS: Final = 32
@@ -95,7 +98,9 @@ class SipEndpoint:
         self._log_level = pj_log_level
         self._commands: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._calls: dict[int, BotCall] = {}
-        self._gone: list[BotCall] = []
+        self._bridges: list[MediaBridge] = []
+        self._zombies: list[BotCall] = []
+        self._free_bridges: list[MediaBridge] = []
         self._keys = itertools.count(1)
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -238,13 +243,12 @@ class SipEndpoint:
             self._shutdown(endpoint, account)
 
     def _poll(self, endpoint: pj.Endpoint) -> None:
+        next_check = time.monotonic() + WATCHDOG_S
         while True:
             endpoint.libHandleEvents(POLL_MS)
-            if self._gone:
-                for call in self._gone:
-                    self._calls.pop(call.key, None)
-                    call.bridge = None
-                self._gone.clear()
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + WATCHDOG_S
+                self._watchdog()
             while True:
                 try:
                     command = self._commands.get_nowait()
@@ -267,9 +271,9 @@ class SipEndpoint:
                 endpoint.libHandleEvents(POLL_MS)
                 if all(call.disconnected for call in self._calls.values()):
                     break
-            _detach_all([*self._calls.values(), *self._gone])
-            self._calls.clear()
-            self._gone.clear()
+            # stop pjmedia's clock before any bridge is destroyed (it calls every port on every tick)
+            endpoint.audDevManager().setNoDev()
+            self._drop_all()
             if account is not None:
                 account.shutdown()
             account = None
@@ -280,7 +284,7 @@ class SipEndpoint:
         _LOGGER.info("SIP stack stopped")
 
     def _incoming(self, account: _Account, prm: Any) -> None:
-        call = BotCall(account, prm.callId, next(self._keys), self._settings.audio.line_rate, self._forget)
+        call = BotCall(account, prm.callId, next(self._keys), self._lease_bridge, self._forget)
         self._calls[call.key] = call
         source = str(prm.rdata.srcAddress)
         host = source.rsplit(":", 1)[0].strip("[]")
@@ -297,9 +301,73 @@ class SipEndpoint:
         incoming = IncomingCall(call.key, str(info.callIdString), str(info.remoteUri), source)
         self._loop.call_soon_threadsafe(self._on_incoming, incoming)
 
+    def _watchdog(self) -> None:
+        """Clean up calls whose end pjsua2 never reported, and reconnect a bridge that stopped being clocked.
+
+        Under concurrent set-up and tear-down a DISCONNECTED callback can go missing (pjsua reuses call
+        slots); such a call is reported as hung up to its channel and parked (never destroyed while the
+        library runs: its slot may belong to a new call, which a pj.Call destructor would hang up).
+        """
+        now = time.monotonic()
+        for call in list(self._calls.values()):
+            bridge = call.bridge
+            if call.disconnected or bridge is None or now - bridge.pulled_at < WATCHDOG_S:
+                continue
+            try:
+                active = call.connect_media() if call.isActive() else False
+            except pj.Error:
+                active = False
+            if active:
+                _LOGGER.warning(
+                    "call %s: audio stalled for %.1f s, media reconnected", call.key, now - bridge.pulled_at
+                )
+                continue
+            _LOGGER.warning("call %s: ended without a DISCONNECTED report; cleaning up", call.key)
+            call.disconnected = True
+            sink = call.sink
+            if sink is not None:
+                sink.post_disconnected(0, "Verbindung beendet")
+            self._calls.pop(call.key, None)
+            self._release_bridge(call)
+            self._zombies.append(call)
+
+    def _drop_all(self) -> None:
+        """Drop every call and bridge (a method of its own: no loop variable of the caller's frame may keep
+        a pjsua2 object alive past ``libDestroy``, or the process aborts)."""
+        for call in self._calls.values():
+            call.sink = None
+            self._release_bridge(call)
+        self._calls.clear()
+        self._zombies.clear()
+        for bridge in self._bridges:
+            bridge.sink = None
+        self._bridges.clear()
+        self._free_bridges.clear()
+
+    def _lease_bridge(self) -> MediaBridge:
+        """A media bridge for a call whose audio became active (from the pool, or a new one)."""
+        if self._free_bridges:
+            return self._free_bridges.pop()
+        bridge = MediaBridge(self._settings.audio.line_rate)
+        self._bridges.append(bridge)
+        return bridge
+
+    def _release_bridge(self, call: BotCall) -> None:
+        """Return a finished call's bridge to the pool (its stream is gone: nothing is connected to it)."""
+        bridge, call.bridge = call.bridge, None
+        if bridge is not None:
+            bridge.sink = None
+            self._free_bridges.append(bridge)
+
     def _forget(self, call: BotCall) -> None:
-        """The call is disconnected: drop our reference on the next poll (not inside its callback)."""
-        self._gone.append(call)
+        """The call is disconnected: drop every reference now, inside its DISCONNECTED callback.
+
+        pjsua reuses the call's slot as soon as the callback returns; a pj.Call destroyed later would
+        clear the user data of the *next* call in that slot, whose callbacks (DTMF, hang-up) would then
+        be lost. So the object must die here, as pjsua2's documentation asks.
+        """
+        self._calls.pop(call.key, None)
+        self._release_bridge(call)
 
     def _ep_config(self) -> pj.EpConfig:
         config = pj.EpConfig()
@@ -357,15 +425,6 @@ class SipEndpoint:
             except (OSError, IndexError) as error:
                 raise TelephonyError(f"{path}: cannot read the SIP password ([sip] password_file): {error}") from error
         return sip.password
-
-
-def _detach_all(calls: list[BotCall]) -> None:
-    """Break every call's links to its channel and bridge (in a function of its own: no loop variable
-    of the caller's frame may keep a pj.Call alive past ``libDestroy``, or the process aborts)."""
-    for call in calls:
-        call.sink = None
-        call.bridge = None
-    calls.clear()
 
 
 def _answer(call: BotCall, status: int) -> None:
