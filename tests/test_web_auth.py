@@ -241,3 +241,12 @@ async def test_logging_in_again_ends_the_old_session(client: Client, store: Reco
         assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 1
     new = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
     assert new != old
+
+
+async def test_a_failure_inside_gives_a_german_error_page(client: Client, store: RecordStore) -> None:
+    await login(client, "sabine")
+    store.close()
+    response = await client.get("/calls")
+    assert response.status == 500
+    assert "interner Fehler" in await response.text()
+    assert (await client.get("/api/calls")).status == 500

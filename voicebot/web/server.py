@@ -73,6 +73,12 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         message = error.text if error.text and not error.text.startswith(f"{error.status}:") else ""
         return render(request, "error.html", {"status": error.status, "message": message}, status=error.status)
+    except Exception:
+        _LOGGER.exception("error in %s %s", request.method, request.path)
+        message = "Ein interner Fehler ist aufgetreten. Bitte später erneut versuchen; der Fehler wurde protokolliert."
+        if wants_json(request):
+            return web.json_response({"error": message}, status=500)
+        return render(request, "error.html", {"status": 500, "message": message}, status=500)
 
 
 async def _forget_old_sessions(app: web.Application) -> None:
