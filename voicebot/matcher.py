@@ -3,16 +3,20 @@
 Layers, each scoring every topic 0..1; a topic's score is the best layer plus a small bonus when layers agree:
 
 - ``exact``: the normalised utterance is a normalised phrasing.
-- ``fuzzy``: a soft, weighted word overlap between the utterance and each phrasing. Words count by how
-  specific they are to one topic (inverse topic frequency); two words are alike when equal, equal after
+- ``fuzzy`` / ``phonetic``: a soft, weighted word overlap between the utterance and each phrasing. Words count
+  by how specific they are to one topic (inverse topic frequency); two words are alike when equal, equal after
   stripping German endings ("anmelden"/"anmeldung"), close by rapidfuzz's ratio, or equal in Kölner
-  Phonetik ("fuhrerschein"/"fuehrerschein", "wohngelt"/"wohngeld"). The score mixes how much of the phrasing
-  was said (coverage) with how much of the utterance the phrasing explains (precision); whole-string
-  rapidfuzz (token_sort) on the content words is a second opinion.
+  Phonetik ("fuhrerschein"/"fuehrerschein", "wohngelt"/"wohngeld") — see ``voicebot.matcher_words``. Words
+  the recogniser split ("fuhrer schein") are tried joined. The score mixes how much of the phrasing was said
+  (coverage) with how much of the utterance the topic's vocabulary explains (precision); whole-string
+  rapidfuzz (token_sort) on the content words is a second opinion. ``phonetic`` marks a match that needed
+  inexact words.
 - ``keyword``: a topic keyword heard (also inside a compound or split in two) reaches the confirm threshold on
   its own and the answer threshold when no other topic shares it.
 
-Department names and synonyms are matched the same way; signals come from ``voicebot.matcher_signals``.
+A clear lead over the runner-up raises the best score a little (clear winners are more often right), so
+the thresholds of ``[dialogue]`` (answer 0.80, confirm 0.55, margin 0.06) mean what they say. Department
+names and synonyms are matched the same way; signals come from ``voicebot.matcher_signals``.
 """
 
 from __future__ import annotations
@@ -22,41 +26,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from voicebot.content import Content
 from voicebot.matcher_signals import detect_signals
-from voicebot.text import DOMAIN_WORDS, cologne_phonetic, fold, normalize, split_compound, vocabulary_of
+from voicebot.matcher_words import LIGHT_WEIGHT, LIGHT_WORDS, Heard, WordIndex, content_words
+from voicebot.text import DOMAIN_WORDS, fold, normalize, vocabulary_of
 from voicebot.understanding import Candidate, Signal, Understanding
-
-LIGHT_WORDS = frozenset(
-    str.split(
-        "wann wo wohin auf heute morgen lange viel kostet neu neue neuen kommen kommt gehen gehe "
-        "machen mache macht tun lassen holen geben"
-    )
-)
-"""Question words and the like: they help a little (at most LIGHT_WEIGHT) but never decide."""
-LIGHT_WEIGHT = 0.6
-
-STOPWORDS = (
-    frozenset(
-        str.split(
-            "ich du sie er es wir ihr man mich mir mein meine meinen meinem meiner meines dich dir sich uns unser "
-            "unsere ihre ihren ihrem ihrer der die das den dem des ein eine einen einem einer eines ne nen "
-            "und oder aber wie was wo wann wer warum wieso weshalb welche welcher welches welchen wohin woher "
-            "ist sind bin bist war waren wird werden wurde hat habe haben hab hast hatte haette kann koennen "
-            "koennte koennten kannst muss muessen musste will wollte wollen moechte moechten moecht wuerde wuerden "
-            "soll sollte sollen darf duerfen zu zum zur von vom mit bei beim fuer auf an am im in ins aus nach "
-            "ueber um da dort hier so noch schon auch nur denn doch wegen gibt geht gehts dass ob wenn weil "
-            "bis jetzt dann nicht kein keine keinen sagen fragen frage wissen gerne bitte sie ihnen danke "
-            "mal ja nein genau information informationen infos info thema anliegen bzw etwas was sowas "
-            "brauche brauchen benoetige benoetigen suche erfahren erkundigen brauch braucht brauchst braeuchte "
-            "kriege krieg kriegt kriegen bekomme bekommt bekommen gern einfach bisschen denn dran da"
-        )
-    )
-    - LIGHT_WORDS
-)
-"""Words that say nothing about the topic (ignored by the fuzzy and keyword layers)."""
 
 KEYWORD_UNIQUE = 0.86
 """Score of a topic whose own keyword was heard and no other topic has it."""
@@ -72,17 +48,8 @@ KEYWORD_EXTRA = 0.03
 """Raised per further keyword of the same topic heard."""
 UNKNOWN_WEIGHT = 1.6
 """Weight of an utterance word the FAQ base does not know ("Pizza"): lowers precision."""
-FUZZY_CUTOFF = 78.0
-"""rapidfuzz ratio (0..100) from which two words count as alike."""
-PHONETIC_SIM = 0.85
-PHONETIC_MIN_RATIO = 80.0
-"""Equal Kölner Phonetik counts only for words at least this alike in spelling ("anmelden" is not "ummelden")."""
-PART_SIM = 0.45
 PAIR_FACTOR = 0.9
-COMPOUND_FACTOR = 0.9
-"""A known compound whose parts were all heard, apart ("Platz ... Kita" for "Kitaplatz"), counts this much."""
 """Two words heard as one known word ("fuhrer schein") count a little less than the word itself."""
-"""Similarity of a compound to one of its parts ("tonne"/"papiertonne")."""
 SPARSE_FACTOR = 0.6
 """Weight factor of a word found in only one phrasing of its topics and in no keyword or title."""
 MARGIN_SPAN = 0.25
@@ -91,7 +58,6 @@ more often right)."""
 MARGIN_GAIN = 0.6
 MARGIN_FROM = 0.65
 """Only scores at least this high get the margin calibration."""
-STEM_SIM = 0.9
 AGREEMENT_BONUS = 0.3
 """Share of the remaining gap to 1.0 closed when a second layer also supports the topic."""
 PRECISION_SHARE = 0.5
@@ -114,27 +80,6 @@ WEAK_HUMAN_TOPIC_SCORE = 0.7
 """A topic this sure makes a bare "Mitarbeiter"/"Sachbearbeiter" a topic request, not a switchboard request."""
 
 
-_ENDINGS = ("ungen", "ung", "ern", "est", "en", "er", "es", "em", "et", "e", "n", "s", "t")
-_PREFIXES = ("an", "ab", "auf", "aus", "ein", "um", "zu", "vor", "nach", "mit", "weg", "still", "")
-_UMLAUT_PAIRS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
-
-
-def stem(word: str) -> str:
-    """Crude German stem: umlauts merged with their base vowel ("parkplaetze"/"parkplatz"), the participle "ge"
-    after a separable prefix dropped ("angemeldet"/"anmelden"), one inflection ending stripped when at
-    least four letters remain."""
-    for first, second in _UMLAUT_PAIRS:
-        word = word.replace(first, second)
-    for prefix in _PREFIXES:
-        if word.startswith(prefix + "ge") and len(word) - len(prefix) >= 6:
-            word = prefix + word[len(prefix) + 2 :]
-            break
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
-    return word
-
-
 @dataclass(frozen=True)
 class _Phrase:
     topic: str
@@ -149,15 +94,6 @@ class _Named:
     key: str
     words: tuple[str, ...]
     compact: str
-
-
-def content_words(normalized: str) -> tuple[str, ...]:
-    """The words of a normalised text that are not stopwords, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for word in normalized.split():
-        if word not in STOPWORDS:
-            seen.setdefault(word, None)
-    return tuple(seen)
 
 
 class Matcher:
@@ -225,30 +161,12 @@ class Matcher:
             word: math.log(1.0 + total / len(ids)) * (1.0 if strong[word] else SPARSE_FACTOR)
             for word, ids in topics_of.items()
         }
-        self._known = sorted(set(self._weights) | {w for d in self._departments for w in d.words})
-        self._stems: dict[str, list[str]] = defaultdict(list)
-        self._codes: dict[str, list[str]] = defaultdict(list)
-        self._parts: dict[str, tuple[str, ...]] = {}
-        self._compounds_of: dict[str, list[str]] = defaultdict(list)
-        known = set(self._known)
-        splitting = known | self.vocabulary
+        self._index = WordIndex(set(self._weights) | {w for d in self._departments for w in d.words}, self.vocabulary)
         topic_words = {topic: set(words) for topic, words in self._topic_words.items()}
-        for word in self._known:
-            parts = split_compound(word, splitting - {word})
-            if len(parts) > 1:
-                self._parts[word] = tuple(parts)
-                for part in parts:
-                    self._compounds_of[part].append(word)
-                    known.add(part)  # parts become known words (for stems, phonetics, spelling)
-                for owner in topics_of.get(word, ()):
-                    topic_words[owner].update(parts)
+        for word, parts in self._index.parts.items():
+            for owner in topics_of.get(word, ()):
+                topic_words[owner].update(parts)  # "platz" explains a "kitaplatz" topic too
         self._topic_words = {topic: frozenset(words) for topic, words in topic_words.items()}
-        self._known = sorted(known)
-        for word in self._known:
-            self._stems[stem(word)].append(word)
-            code = cologne_phonetic(word)
-            if len(code) >= 3:
-                self._codes[code].append(word)
 
     def normalize(self, text: str) -> str:
         """``voicebot.text.normalize`` with this FAQ base's vocabulary."""
@@ -264,36 +182,8 @@ class Matcher:
         return min(value, LIGHT_WEIGHT) if word in LIGHT_WORDS else value
 
     def similar(self, word: str, fuzzy: bool = True) -> dict[str, float]:
-        """Known words alike to ``word`` with a similarity 0..1 (see module docstring).
-
-        ``fuzzy=False`` leaves out mere spelling closeness (for two words joined on trial).
-        """
-        found: dict[str, float] = {}
-        if word in self._weights or word in self._known:
-            found[word] = 1.0
-        if word.isdigit():
-            return found
-        for other in self._stems.get(stem(word), ()):
-            found[other] = max(found.get(other, 0.0), STEM_SIM if other != word else 1.0)
-        if fuzzy and len(word) >= 4:
-            for other, ratio, _index in process.extract(
-                word, self._known, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=8
-            ):
-                sim = 1.0 if other == word else max(0.0, (ratio / 100.0 - 0.5) * 2.0)
-                if (other in word or word in other) and abs(len(other) - len(word)) >= 3:
-                    sim = min(sim, PART_SIM)  # "antrag" in "bauantrag": a part, not a misspelling
-                found[other] = max(found.get(other, 0.0), sim)
-        code = cologne_phonetic(word)
-        if len(code) >= 3:
-            for other in self._codes.get(code, ()):
-                if fuzz.ratio(word, other) >= PHONETIC_MIN_RATIO:
-                    found[other] = max(found.get(other, 0.0), PHONETIC_SIM)
-        for compound in self._compounds_of.get(word, ()):
-            found[compound] = max(found.get(compound, 0.0), PART_SIM)
-        head = self._parts.get(word, ())[-1:]
-        for part in head:
-            found[part] = max(found.get(part, 0.0), PART_SIM)
-        return found
+        """Known words alike to ``word`` with their similarity (``voicebot.matcher_words.WordIndex.similar``)."""
+        return self._index.similar(word, fuzzy)
 
     def understand(self, text: str) -> Understanding:
         """Candidates, named department and signals for one utterance."""
@@ -354,33 +244,6 @@ class Matcher:
             scores = {**scores, HUMAN_TOPIC: (score * HUMAN_WITH_DEPARTMENT, method)}
         return department, scores, signals
 
-    @staticmethod
-    def _best(
-        sims: dict[str, dict[str, float]], pairs: dict[tuple[str, str], dict[str, float]]
-    ) -> tuple[dict[str, float], dict[str, float]]:
-        """Per known word the best similarity heard: from words and pairs, and from single words only."""
-        single: dict[str, float] = {}
-        for word_sims in sims.values():
-            for other, sim in word_sims.items():
-                if sim > single.get(other, 0.0):
-                    single[other] = sim
-        both = dict(single)
-        for pair_sims in pairs.values():
-            for other, sim in pair_sims.items():
-                if sim > both.get(other, 0.0):
-                    both[other] = sim
-        return both, single
-
-    def _word_sim(self, target: str, best: dict[str, float], single: dict[str, float]) -> float:
-        """How well ``target`` was heard: itself, as a pair of words, or as all its compound parts apart."""
-        value = best.get(target, 0.0)
-        parts = self._parts.get(target)
-        if parts and value < STEM_SIM:
-            heard = min(single.get(part, 0.0) for part in parts)
-            if heard >= 0.8:
-                value = max(value, heard * COMPOUND_FACTOR)
-        return value
-
     def _topic_scores(
         self,
         norm: str,
@@ -398,7 +261,7 @@ class Matcher:
         explained = self._explained(words, sims, pairs, u_weights, u_total)
         fuzzy: dict[str, tuple[float, str]] = {}
         u_text = " ".join(words)
-        best, single = self._best(sims, pairs)
+        best, single = WordIndex.best(sims, pairs)
         heard_of: dict[str, float] = {}
         for phrase in self._phrases:
             covered = 0.0
@@ -407,7 +270,7 @@ class Matcher:
             for target in phrase.words:
                 w = self.weight(target)
                 if target not in heard_of:
-                    heard_of[target] = self._word_sim(target, best, single)
+                    heard_of[target] = self._index.word_sim(target, best, single)
                 sim = heard_of[target]
                 covered += w * sim
                 total += w
@@ -456,18 +319,16 @@ class Matcher:
                 result[topic] = explained / u_total
         return result
 
-    def _heard(self, item: _Named, best: dict[str, float], single: dict[str, float]) -> float:
+    def _heard(self, item: _Named, best: Heard, single: Heard) -> float:
         """How well every word of a keyword/department name was heard (0..1; 0 below NAME_MIN_SIM)."""
         worst = 1.0
         for target in item.words:
-            worst = min(worst, self._word_sim(target, best, single))
+            worst = min(worst, self._index.word_sim(target, best, single))
             if worst < NAME_MIN_SIM:
                 return 0.0
         return worst
 
-    def _keyword_scores(
-        self, best: dict[str, float], single: dict[str, float], explained: dict[str, float]
-    ) -> dict[str, float]:
+    def _keyword_scores(self, best: Heard, single: Heard, explained: dict[str, float]) -> dict[str, float]:
         scores: dict[str, float] = {}
         hits: dict[str, int] = defaultdict(int)
         for item, topics in self._keywords:
@@ -491,7 +352,7 @@ class Matcher:
         """The department named, and the utterance words that named it."""
         best: tuple[int, str] | None = None
         used: set[str] = set()
-        _both, single = self._best(sims, {})
+        _both, single = WordIndex.best(sims, {})
         for item in self._departments:
             if self._heard(item, single, single) <= 0:
                 continue
@@ -520,4 +381,4 @@ def baseline_understand(content: Content, text: str) -> Understanding:
     return Understanding(text, query, candidates)
 
 
-__all__ = ["STOPWORDS", "Matcher", "baseline_understand", "content_words", "stem"]
+__all__ = ["Matcher", "baseline_understand"]

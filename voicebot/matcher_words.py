@@ -1,0 +1,185 @@
+"""Word level of the matcher: which words count, how much, and which known words a heard word is like. Pure.
+
+Two words are alike (similarity 0..1) when they are equal (1.0), equal after a crude German stemming
+("anmelden"/"anmeldung", "parkplaetze"/"parkplatz": STEM_SIM), close in spelling by rapidfuzz's ratio, equal
+in Kölner Phonetik and still fairly close in spelling ("fuhrerschein"/"fuehrerschein": PHONETIC_SIM), or
+one is a part of the other as a compound ("tonne"/"muelltonne": PART_SIM).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+from voicebot.text import cologne_phonetic, split_compound
+
+LIGHT_WORDS = frozenset(
+    str.split(
+        "wann wo wohin auf heute morgen lange viel kostet neu neue neuen kommen kommt gehen gehe "
+        "machen mache macht tun lassen holen geben"
+    )
+)
+"""Question words and generic verbs: they help a little (at most LIGHT_WEIGHT) but never decide."""
+LIGHT_WEIGHT = 0.6
+
+STOPWORDS = (
+    frozenset(
+        str.split(
+            "ich du sie er es wir ihr man mich mir mein meine meinen meinem meiner meines dich dir sich uns unser "
+            "unsere ihre ihren ihrem ihrer der die das den dem des ein eine einen einem einer eines ne nen "
+            "und oder aber wie was wo wann wer warum wieso weshalb welche welcher welches welchen wohin woher "
+            "ist sind bin bist war waren wird werden wurde hat habe haben hab hast hatte haette kann koennen "
+            "koennte koennten kannst muss muessen musste will wollte wollen moechte moechten moecht wuerde wuerden "
+            "soll sollte sollen darf duerfen zu zum zur von vom mit bei beim fuer auf an am im in ins aus nach "
+            "ueber um da dort hier so noch schon auch nur denn doch wegen gibt geht gehts dass ob wenn weil "
+            "bis jetzt dann nicht kein keine keinen sagen fragen frage wissen gerne bitte sie ihnen danke "
+            "mal ja nein genau information informationen infos info thema anliegen bzw etwas was sowas "
+            "brauche brauchen benoetige benoetigen suche erfahren erkundigen brauch braucht brauchst braeuchte "
+            "kriege krieg kriegt kriegen bekomme bekommt bekommen gern einfach bisschen denn dran da"
+        )
+    )
+    - LIGHT_WORDS
+)
+"""Words that say nothing about the topic (left out by ``content_words``)."""
+
+FUZZY_CUTOFF = 78.0
+"""rapidfuzz ratio (0..100) from which two words count as alike in spelling."""
+STEM_SIM = 0.9
+"""Similarity of two words with the same stem."""
+PHONETIC_SIM = 0.85
+"""Similarity of two words with the same Kölner Phonetik code (and PHONETIC_MIN_RATIO spelling)."""
+PHONETIC_MIN_RATIO = 80.0
+"""Equal Kölner Phonetik counts only for words at least this alike in spelling ("anmelden" is not "ummelden")."""
+PART_SIM = 0.45
+"""Similarity of a compound to one of its parts ("tonne"/"papiertonne"): related, not the same."""
+COMPOUND_FACTOR = 0.9
+"""A known compound whose parts were all heard apart ("Platz ... Kita" for "Kitaplatz") counts this much."""
+
+_ENDINGS = ("ungen", "ung", "ern", "est", "en", "er", "es", "em", "et", "e", "n", "s", "t")
+_PREFIXES = ("an", "ab", "auf", "aus", "ein", "um", "zu", "vor", "nach", "mit", "weg", "still", "")
+_UMLAUT_PAIRS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def stem(word: str) -> str:
+    """Crude German stem of a folded word.
+
+    Umlauts merge with their base vowel ("parkplaetze"/"parkplatz"), the participle "ge" after a separable
+    prefix goes ("angemeldet"/"anmelden"), and one inflection ending is stripped when four letters remain.
+    """
+    for first, second in _UMLAUT_PAIRS:
+        word = word.replace(first, second)
+    for prefix in _PREFIXES:
+        if word.startswith(prefix + "ge") and len(word) - len(prefix) >= 6:
+            word = prefix + word[len(prefix) + 2 :]
+            break
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+def content_words(normalized: str) -> tuple[str, ...]:
+    """The words of a normalised text that are not stopwords, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in normalized.split():
+        if word not in STOPWORDS:
+            seen.setdefault(word, None)
+    return tuple(seen)
+
+
+Heard = dict[str, float]
+"""Known word -> best similarity of anything in the utterance to it."""
+
+
+class WordIndex:
+    """The known words of an FAQ base, indexed by stem, phonetic code and compound parts."""
+
+    def __init__(self, known: Iterable[str], vocabulary: Iterable[str]) -> None:
+        """``known``: words of phrasings, keywords and names; ``vocabulary``: all words compounds may split into."""
+        words = set(known)
+        splitting = words | set(vocabulary)
+        self.parts: dict[str, tuple[str, ...]] = {}
+        """Known compound -> its parts ("kitaplatz" -> ("kita", "platz"))."""
+        self._compounds_of: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(words):
+            parts = split_compound(word, splitting - {word})
+            if len(parts) > 1:
+                self.parts[word] = tuple(parts)
+                for part in parts:
+                    self._compounds_of[part].append(word)
+        self.words: frozenset[str] = frozenset(words | {part for parts in self.parts.values() for part in parts})
+        """Known words and the parts of known compounds."""
+        self._sorted = sorted(self.words)
+        self._stems: dict[str, list[str]] = defaultdict(list)
+        self._codes: dict[str, list[str]] = defaultdict(list)
+        for word in self._sorted:
+            self._stems[stem(word)].append(word)
+            code = cologne_phonetic(word)
+            if len(code) >= 3:
+                self._codes[code].append(word)
+
+    def similar(self, word: str, fuzzy: bool = True) -> dict[str, float]:
+        """Known words alike to ``word`` with their similarity (see module docstring).
+
+        ``fuzzy=False`` leaves out mere spelling closeness (for two words joined on trial).
+        """
+        found: dict[str, float] = {}
+
+        def note(other: str, sim: float) -> None:
+            if sim > found.get(other, 0.0):
+                found[other] = sim
+
+        if word in self.words:
+            note(word, 1.0)
+        if word.isdigit():
+            return found
+        for other in self._stems.get(stem(word), ()):
+            note(other, 1.0 if other == word else STEM_SIM)
+        if fuzzy and len(word) >= 4:
+            for other, ratio, _index in process.extract(
+                word, self._sorted, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=8
+            ):
+                sim = 1.0 if other == word else max(0.0, (ratio / 100.0 - 0.5) * 2.0)
+                if (other in word or word in other) and abs(len(other) - len(word)) >= 3:
+                    sim = min(sim, PART_SIM)  # "antrag" in "bauantrag": a part, not a misspelling
+                note(other, sim)
+        code = cologne_phonetic(word)
+        if len(code) >= 3:
+            for other in self._codes.get(code, ()):
+                if fuzz.ratio(word, other) >= PHONETIC_MIN_RATIO:
+                    note(other, PHONETIC_SIM)
+        for compound in self._compounds_of.get(word, ()):
+            note(compound, PART_SIM)
+        for head in self.parts.get(word, ())[-1:]:
+            note(head, PART_SIM)
+        return found
+
+    @staticmethod
+    def best(sims: dict[str, dict[str, float]], pairs: dict[tuple[str, str], dict[str, float]]) -> tuple[Heard, Heard]:
+        """Per known word the best similarity heard: from words and pairs, and from single words only."""
+        single: Heard = {}
+        for word_sims in sims.values():
+            for other, sim in word_sims.items():
+                if sim > single.get(other, 0.0):
+                    single[other] = sim
+        both = dict(single)
+        for pair_sims in pairs.values():
+            for other, sim in pair_sims.items():
+                if sim > both.get(other, 0.0):
+                    both[other] = sim
+        return both, single
+
+    def word_sim(self, target: str, best: Heard, single: Heard) -> float:
+        """How well ``target`` was heard: itself, as a pair of words, or as all its compound parts apart."""
+        value = best.get(target, 0.0)
+        parts = self.parts.get(target)
+        if parts and value < STEM_SIM:
+            heard = min(single.get(part, 0.0) for part in parts)
+            if heard >= 0.8:
+                value = max(value, heard * COMPOUND_FACTOR)
+        return value
+
+
+__all__ = ["LIGHT_WEIGHT", "LIGHT_WORDS", "STOPWORDS", "WordIndex", "content_words", "stem"]
