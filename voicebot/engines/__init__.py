@@ -70,7 +70,8 @@ def _first_that_loads(kind: str, engines: Sequence[str], make: Callable[[str], _
         try:
             loaded = make(engine)
         except ModelError as error:
-            problems.append(f"{engine}: {error}")
+            text = str(error)
+            problems.append(text if text.startswith(f"{engine}:") else f"{engine}: {text}")
             rest = list(engines[position + 1 :])
             log.warning("%s engine %s not available: %s%s", kind, engine, error, f"; trying {rest[0]}" if rest else "")
             continue
