@@ -358,3 +358,12 @@ def test_every_phrasing_and_keyword_leads_to_its_own_topic(content: Content) -> 
             if best is None or best.topic != topic.id:
                 wrong.append((topic.id, text, best.topic if best else None))
     assert wrong == []
+
+
+def test_topic_digit_taken_by_a_department(tmp_path: Path) -> None:
+    config = _copy(tmp_path)
+    faq = tmp_path / "grammars/faq.yaml"
+    line = _replace(faq, "  - id: sperrmuell\n", '  - id: sperrmuell\n    dtmf: "6"\n')
+    [problem] = _problems(config)
+    assert (problem.line, problem.field) == (line, "topics.sperrmuell.dtmf")
+    assert "department abfall" in problem.message

@@ -8,7 +8,8 @@ errors (the bot would misbehave; ``voicebot check`` exits 1):
   - the same phrasing (compared in normalised form) under two topics, or one name for two departments;
   - a required prompt is missing; a ``{placeholder}`` is unknown or a brace is stray;
   - an answer takes longer than ``MAX_ANSWER_SECONDS`` to speak (placeholders filled in);
-  - a keypad digit is used twice, or "0" (always the switchboard) is used for something else;
+  - a keypad digit is used twice (departments and topics share the digits 0-9), or "0" (always the
+    switchboard) is used for something else;
   - a topic id of the client's list (``expected_topics``) is missing.
 
 warnings (worth a look, the bot still works; ``voicebot check`` prints them and exits 0 unless ``--strict``):
@@ -276,8 +277,8 @@ def _answers(content: Content, files: _Files) -> Iterator[Problem]:
 
 
 def _dtmf(content: Content, files: _Files) -> Iterator[Problem]:
-    owners: dict[str, tuple[str, str]] = {}
-    department_digits = {department.id: department.dtmf for department in content.departments}
+    """Keypad digits: each once; "0" is the switchboard; departments are looked up before topics."""
+    owners: dict[str, str] = {}
     for department in content.departments:
         if not department.dtmf:
             continue
@@ -289,34 +290,25 @@ def _dtmf(content: Content, files: _Files) -> Iterator[Problem]:
                 files.departments,
                 department.line,
                 field,
-                f'digit "{department.dtmf}" is already used by {owners[department.dtmf][0]}; use a free digit',
+                f'digit "{department.dtmf}" is already used by {owners[department.dtmf]}; use a free digit',
             )
         else:
-            owners[department.dtmf] = (f"department {department.id}", department.id)
-    topic_digits: dict[str, str] = {}
+            owners[department.dtmf] = f"department {department.id}"
     for topic in content.topics:
         if not topic.dtmf:
             continue
         field = f"topics.{topic.id}.dtmf"
-        owner = owners.get(topic.dtmf)
-        if topic.dtmf in topic_digits:
+        if topic.dtmf == "0":
+            yield Problem(files.faq, topic.line, field, '"0" is always the switchboard; use a free digit 1-9')
+        elif topic.dtmf in owners:
             yield Problem(
                 files.faq,
                 topic.line,
                 field,
-                f'digit "{topic.dtmf}" is already used by topic {topic_digits[topic.dtmf]}',
+                f'digit "{topic.dtmf}" is already used by {owners[topic.dtmf]} (which wins); use a free digit',
             )
-        elif owner is not None and owner[1] != topic.department:
-            yield Problem(
-                files.faq,
-                topic.line,
-                field,
-                f'digit "{topic.dtmf}" belongs to {owner[0]}; a topic may only share its own department\'s digit '
-                f'("{department_digits.get(topic.department, "")}")',
-            )
-        elif topic.dtmf == "0" and topic.department != SWITCHBOARD:
-            yield Problem(files.faq, topic.line, field, '"0" is always the switchboard; use 1-9')
-        topic_digits.setdefault(topic.dtmf, topic.id)
+        else:
+            owners[topic.dtmf] = f"topic {topic.id}"
 
 
 def _expected(content: Content, expected: Collection[str], files: _Files) -> Iterator[Problem]:
