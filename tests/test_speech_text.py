@@ -48,6 +48,10 @@ CASES = [
     ("als PDF", "als Pe De Ef"),
     ("Mo.-Fr. 8-12 Uhr", "Montag bis Freitag 8 Uhr bis 12 Uhr"),
     ("BAföG beantragen", "Bafög beantragen"),
+    ("Reise in die USA", "Reise in die U Es A"),
+    ("im 2. Stock", "im zweiten Stock"),
+    ("Die 1. Mahnung", "Die erste Mahnung"),
+    ("ab dem 18. Lebensjahr", "ab dem achtzehnten Lebensjahr"),
     # money, paragraphs, symbols
     ("Das kostet 28,60 €.", "Das kostet 28 Euro 60."),
     ("Das kostet 28,00 €.", "Das kostet 28 Euro."),

@@ -106,7 +106,15 @@ _ACRONYMS: tuple[tuple[str, str], ...] = (
     ("BAföG", "Bafög"),
     ("TÜV", "Tüff"),
     ("IBAN", "Iban"),
+    ("USA", "U Es A"),
+    ("DRK", "De Er Ka"),
+    ("ADAC", "A De A Ce"),
+    ("AOK", "A O Ka"),
+    ("BGB", "Be Ge Be"),
+    ("KiTa", "Kita"),
 )
+_ORDINAL_NOUNS = "Stock|Etage|Obergeschoss|Untergeschoss|Geschoss|Klasse|Mahnung|Quartal|Halbjahr|Lebensjahr"
+"""Nouns after which "2." is an ordinal ("im 2. Stock" = "im zweiten Stock")."""
 _UNITS = {"km": "Kilometer", "kg": "Kilogramm", "qm": "Quadratmeter", "m²": "Quadratmeter", "ha": "Hektar"}
 _TLDS = "de|com|org|net|eu|info|bayern|berlin|nrw"
 
@@ -219,6 +227,13 @@ def _dates(text: str) -> str:
     text = re.sub(
         r"(?<![\d.,])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2}(?!\d))?",
         lambda m: spoken(m, int(m.group(1)), int(m.group(2)), _year(m.group(3))),
+        text,
+    )
+    text = re.sub(
+        rf"(?<![\d.,])(\d{{1,2}})\.\s+(?=(?:{_ORDINAL_NOUNS})\b)",
+        lambda m: (
+            (ordinal(int(m.group(1)), _ending(text, m.start())) + " ") if 1 <= int(m.group(1)) <= 31 else m.group(0)
+        ),
         text,
     )
     month_names = "|".join(_MONTHS)
