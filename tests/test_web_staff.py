@@ -162,6 +162,7 @@ async def test_callback_worklist_and_done(client: Client, store: RecordStore, cl
     csrf = await login(client, "sabine")
     (item,) = store.query(queries.list_callbacks)
     worklist = await text_of(client, "/callbacks")
+    assert 'Rückrufe <span class="count">1<span class="visually-hidden"> offen</span>' in worklist
     assert "Erika Muster" in worklist and "0151 ••• 78" in worklist and "1 offen" in worklist
     detail = await text_of(client, f"/callbacks/{item.id}")
     assert "0151 12345678" in detail and 'href="tel:015112345678"' in detail
@@ -171,6 +172,7 @@ async def test_callback_worklist_and_done(client: Client, store: RecordStore, cl
     assert done is not None and done.done_by == "sabine" and done.done_at == clock.now
     worklist = await text_of(client, "/callbacks")
     assert "erledigt" in worklist and "0 offen" in worklist
+    assert 'class="count"' not in worklist
     assert (await client.post("/callbacks/999/done", data={"csrf": csrf})).status == 404
     assert (await client.get("/callbacks/abc")).status == 404
 

@@ -17,6 +17,7 @@ import hmac
 import logging
 import re
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Final
 from urllib.parse import quote
@@ -24,7 +25,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from voicebot.records import users
-from voicebot.web.common import CLOCK, SESSION, SETTINGS, STORE, render, session_of
+from voicebot.web.common import CLOCK, OPEN_CALLBACKS, SESSION, SETTINGS, STORE, render, session_of
 
 _LOGGER: Final = logging.getLogger(__name__)
 COOKIE: Final = "voicebot_session"
@@ -71,6 +72,16 @@ def _idle(request: web.Request) -> dt.timedelta:
     return dt.timedelta(minutes=request.app[SETTINGS].web.session_minutes)
 
 
+def _session_and_counts(
+    conn: sqlite3.Connection, token: str, now: dt.datetime, idle: dt.timedelta
+) -> tuple[users.Session | None, int]:
+    """The session of a token and, for the navigation, how many callback requests are open."""
+    session = users.get_session(conn, token, now, idle)
+    if session is None:
+        return None, 0
+    return session, int(conn.execute("SELECT COUNT(*) FROM callbacks WHERE done_at IS NULL").fetchone()[0])
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Attach the session, enforce login, the admin area and CSRF."""
@@ -80,7 +91,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     token = request.cookies.get(COOKIE, "")
     session = None
     if token:
-        session = await store.run(users.get_session, token, request.app[CLOCK](), _idle(request))
+        session, open_callbacks = await store.run(_session_and_counts, token, request.app[CLOCK](), _idle(request))
+        request[OPEN_CALLBACKS] = open_callbacks
     if session is None:
         if wants_json(request):
             raise web.HTTPUnauthorized(

@@ -40,6 +40,8 @@ NAV: Final[web.AppKey[list[NavItem]]] = web.AppKey("nav")
 """Navigation entries (``NavItem``); ``admin.setup`` may append its own."""
 CONTENT: Final[web.AppKey[ContentSource]] = web.AppKey("content")
 """Names of topics and departments (the running bot's content, else the files)."""
+OPEN_CALLBACKS: Final = web.RequestKey("open_callbacks", int)
+"""Open callback requests (shown in the navigation), set with the session."""
 SESSION: Final = web.RequestKey("session", Session)
 """The logged-in session of a request (set by the auth middleware on every non-public route)."""
 
@@ -217,6 +219,7 @@ def render(
         "user": user,
         "csrf": session.csrf if session is not None else "",
         "nav": nav,
+        "open_callbacks": request.get(OPEN_CALLBACKS, 0),
         "path": request.path,
         "district": app[SETTINGS].district.get("name", "Landratsamt"),
         "topic_title": content.topic_title,
@@ -250,6 +253,7 @@ __all__ = [
     "CONTENT",
     "JINJA",
     "NAV",
+    "OPEN_CALLBACKS",
     "OUTCOME_LABELS",
     "SESSION",
     "SETTINGS",
