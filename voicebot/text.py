@@ -268,14 +268,41 @@ def parse_ordinal(word: str) -> int | None:
     return None
 
 
+_MAX_NUMBER_RUN = 7
+
+
 def _numbers(words: list[str]) -> list[str]:
+    """Number words → digits; number words a recogniser wrote apart are read as one ("sechs und zwanzig" → 26)."""
     out: list[str] = []
-    for word in words:
-        value = None if word in _ARTICLES else parse_number(word)
-        if value is None and not word.isdigit():
-            value = parse_ordinal(word)
-        out.append(word if value is None else str(value))
+    i = 0
+    while i < len(words):
+        joined = _number_run(words, i)
+        if joined is not None:
+            value, size = joined
+            out.append(str(value))
+            i += size
+            continue
+        word = words[i]
+        number = None if word in _ARTICLES else parse_number(word)
+        if number is None and not word.isdigit():
+            number = parse_ordinal(word)
+        out.append(word if number is None else str(number))
+        i += 1
     return out
+
+
+def _number_run(words: list[str], start: int) -> tuple[int, int] | None:
+    """The longest run of two or more words from ``start`` that reads as one number word, with its length."""
+    if words[start] == "und" or words[start].isdigit():
+        return None
+    for end in range(min(len(words), start + _MAX_NUMBER_RUN), start + 1, -1):
+        run = words[start:end]
+        if run[-1] == "und" or any(word.isdigit() for word in run):
+            continue
+        value = parse_number("".join(run))
+        if value is not None:
+            return value, end - start
+    return None
 
 
 def _compounds(words: list[str], vocab: Collection[str]) -> list[str]:
