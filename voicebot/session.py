@@ -126,7 +126,7 @@ class CallSession:
             await self._on_audio(event)
         elif isinstance(event, DtmfReceived):
             self.channel.stop_playback()
-            self._listener.restart(max(self.media_ms, event.at_ms))
+            self._listener.restart(self.media_ms)
             await self._dispatch(DtmfDigit(event.digit), TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
         elif isinstance(event, TypedText):
             await self._on_text(event)
@@ -174,7 +174,7 @@ class CallSession:
     async def _on_text(self, event: TypedText) -> None:
         self.channel.stop_playback()
         turn = TurnInput(transcript=event.text, engine="typed", detected_at=time.perf_counter())
-        self._listener.restart(max(self.media_ms, event.at_ms))
+        self._listener.restart(self.media_ms)
         await self._understood(turn)
 
     async def _understood(self, turn: TurnInput) -> None:
