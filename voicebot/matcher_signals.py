@@ -56,6 +56,9 @@ _REPEAT_PHRASES = (
     ("wie", "war", "das"),
     ("nicht", "mitbekommen"),
 )
+_REPEAT_SHORT = _w("was wie hae haeh haeh bitte")
+"""A bare "Was?", "Wie?", "Hä?" asks to repeat ("Bitte?" alone too, unless it comes with yes/no)."""
+_REPEAT_SHORT_CORE = _w("was wie hae haeh")
 _GOODBYE_WORDS = _w("tschuess tschuessi tschues tschau ciao wiederhoeren wiederschauen adieu")
 _GOODBYE_PHRASES = (
     ("auf", "wiederhoeren"),
@@ -70,6 +73,9 @@ _GOODBYE_PHRASES = (
     ("nichts", "mehr"),
     ("schoenen", "tag", "noch"),
     ("nein", "danke"),
+    ("ne", "danke"),
+    ("nee", "danke"),
+    ("noe", "danke"),
     ("danke", "nein"),
 )
 _THANKS_ONLY = _w("danke dank vielen vielmals schoen sehr herzlichen recht ok okay gut alles klar")
@@ -127,7 +133,12 @@ def detect_signals(words: list[str]) -> tuple[frozenset[Signal], bool]:
     weak_human = any(word in _WEAK_HUMAN for word in words) or _has_phrase(words, _HUMAN_PHRASES)
     if strong_human or weak_human:
         found.add(Signal.HUMAN)
-    if any(word in _REPEAT_WORDS for word in words) or _has_phrase(words, _REPEAT_PHRASES):
+    bare_question = 0 < len(words) <= 2 and all(word in _REPEAT_SHORT for word in words)
+    if (
+        any(word in _REPEAT_WORDS for word in words)
+        or _has_phrase(words, _REPEAT_PHRASES)
+        or (bare_question and any(word in _REPEAT_SHORT_CORE for word in words))
+    ):
         found.add(Signal.REPEAT)
     thanks_only = bool(words) and all(word in _THANKS_ONLY for word in words) and "danke" in words
     if thanks_only or any(word in _GOODBYE_WORDS for word in words) or _has_phrase(words, _GOODBYE_PHRASES):
