@@ -3,6 +3,7 @@ processes, retention, accounts and sessions."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import sqlite3
@@ -17,6 +18,7 @@ from tests.web_helpers import T0, make_store, seed_calls
 from voicebot.calllog import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
 from voicebot.errors import RecordsError
 from voicebot.records import queries, schema, users
+from voicebot.records.retention import keep_purging
 from voicebot.records.store import RecordStore, connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -331,3 +333,23 @@ def test_read_then_write_is_retried_when_another_process_wrote_in_between(tmp_pa
     with make_store(tmp_path) as store:
         assert store.query(read_then_write) == 2
         assert {row.id for row in store.query(queries.list_calls)} == {"other", "mine"}
+
+
+async def test_long_running_processes_keep_purging(tmp_path: Path) -> None:
+    stop = asyncio.Event()
+    times = [T0, T0 + dt.timedelta(days=11)]  # by the second run "later-old" has passed the retention period
+
+    def clock() -> dt.datetime:
+        now = times.pop(0)
+        if not times:
+            stop.set()  # the second purge is the last
+        return now
+
+    with make_store(tmp_path) as store:
+        store.call_started("old", "+49838192045", T0 - dt.timedelta(days=91))
+        store.call_started("later-old", "+49838192045", T0 - dt.timedelta(days=80))
+        store.call_started("recent", "+49838192045", T0)
+        store.flush()
+        total = await keep_purging(store, 90, stop, clock=clock, every=dt.timedelta(milliseconds=10))
+        assert total == 2
+        assert [row.id for row in store.query(queries.list_calls)] == ["recent"]

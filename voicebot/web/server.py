@@ -25,6 +25,7 @@ How to add routes and pages (note for the admin part, ``voicebot/web/admin.py``)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import importlib
 import logging
@@ -33,6 +34,7 @@ from typing import Final
 from aiohttp import web
 
 from voicebot.config import Settings
+from voicebot.records.retention import keep_purging
 from voicebot.records.store import RecordStore
 from voicebot.records.users import purge_sessions
 from voicebot.web import auth, staff
@@ -124,11 +126,13 @@ async def serve(
 ) -> None:
     """Serve the web app on ``[web] host``/``port`` until ``stop`` is set.
 
-    Opens (and closes) the configured record store unless one is given.
+    Opens (and closes) the configured record store unless one is given. Records older than
+    ``[records] retention_days`` are deleted at start and every few hours while it runs.
     """
     own_store = store is None
     records = store or RecordStore(settings.resolve(settings.records.database))
     runner = web.AppRunner(make_app(settings, records, bot), access_log=None)
+    purging = asyncio.create_task(keep_purging(records, settings.records.retention_days, stop), name="purge")
     try:
         await runner.setup()
         site = web.TCPSite(runner, settings.web.host, settings.web.port if port is None else port)
@@ -136,6 +140,9 @@ async def serve(
         _LOGGER.info("web app on http://%s:%s/", settings.web.host, settings.web.port if port is None else port)
         await stop.wait()
     finally:
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
         await runner.cleanup()
         if own_store:
             records.close()
