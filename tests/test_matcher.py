@@ -431,3 +431,56 @@ def test_matcher_beats_baseline(matcher: Matcher, content: Content, settings: Se
     assert ours >= 0.9 * len(TOPIC_CASES), ours
     assert ours >= base + 0.15 * len(TOPIC_CASES), (ours, base)
     assert ours_top >= base_top + 0.1 * len(TOPIC_CASES), (ours_top, base_top)
+
+
+def tiny_content() -> Content:
+    """A three-topic FAQ base, independent of the shipped files (the mechanics, not the content)."""
+    from voicebot.content import Department, Topic
+
+    def topic(topic_id: str, department: str, phrasings: tuple[str, ...], keywords: tuple[str, ...]) -> Topic:
+        return Topic(topic_id, "answer", department, topic_id, phrasings, "Antwort.", keywords)
+
+    return Content(
+        (
+            topic("wohngeld", "sozialamt", ("Wohngeld beantragen", "Zuschuss zur Miete"), ("Wohngeld",)),
+            topic("fs-neu", "fs", ("Führerschein beantragen", "Führerschein machen"), ("Fahrschule",)),
+            topic("fs-weg", "fs", ("Führerschein verloren", "Führerschein gestohlen"), ("Ersatzführerschein",)),
+        ),
+        (
+            Department("sozialamt", "Sozialamt", ("Wohngeldstelle",)),
+            Department("fs", "Führerscheinstelle", ()),
+        ),
+        {},
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "method"),
+    [
+        ("Wohngeld beantragen", "wohngeld", "exact"),
+        ("Ähm, Wohngeld beantragen, bitte!", "wohngeld", "exact"),
+        ("ich möchte Wohngeld beantragen", "wohngeld", "fuzzy"),
+        ("Fuhrerschein verloren", "fs-weg", "phonetic"),
+        ("wohn gelt", "wohngeld", "phonetic"),
+        ("Ersatz Führerschein", "fs-weg", "keyword"),
+    ],
+)
+def test_layers_on_a_tiny_base(text: str, topic: str, method: str) -> None:
+    best = Matcher(tiny_content()).understand(text).best
+    assert best is not None
+    assert (best.topic, best.method) == (topic, method)
+
+
+def test_shared_word_is_ambiguous_and_unique_keyword_is_sure(settings: Settings) -> None:
+    content = tiny_content()
+    matcher = Matcher(content)
+    understanding = matcher.understand("Führerschein")
+    assert {c.topic for c in understanding.candidates[:2]} == {"fs-neu", "fs-weg"}
+    assert first_decision(understanding, content, settings.dialogue).action in ("choose", "confirm")
+    assert first_decision(matcher.understand("Wohngeld"), content, settings.dialogue).action == "answer"
+
+
+def test_department_synonym_on_a_tiny_base() -> None:
+    understanding = Matcher(tiny_content()).understand("verbinden Sie mich mit der Wohngeld Stelle")
+    assert understanding.department == "sozialamt"
+    assert Signal.CONNECT in understanding.signals
