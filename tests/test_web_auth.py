@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -17,6 +20,7 @@ from voicebot.config import Settings
 from voicebot.records import queries
 from voicebot.records.store import RecordStore
 from voicebot.web.auth import COOKIE
+from voicebot.web.server import serve
 
 Client = TestClient[web.Request, web.Application]
 
@@ -250,3 +254,30 @@ async def test_a_failure_inside_gives_a_german_error_page(client: Client, store:
     assert response.status == 500
     assert "interner Fehler" in await response.text()
     assert (await client.get("/api/calls")).status == 500
+
+
+async def test_serve_runs_the_app_on_its_port_and_purges_old_records(settings: Settings, tmp_path: Path) -> None:
+    database = tmp_path / "served.sqlite3"
+    served = dataclasses.replace(settings, records=dataclasses.replace(settings.records, database=str(database)))
+    with RecordStore(database) as records:
+        records.call_started("ancient", "+49838192045", dt.datetime.now(dt.UTC) - dt.timedelta(days=400))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(served, stop, port=port))
+    async with aiohttp.ClientSession() as session:
+        for _ in range(100):
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/login") as response:
+                    assert response.status == 200
+                    assert "Anmelden" in await response.text()
+                    break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the web app did not come up")
+    stop.set()
+    await task
+    with RecordStore(database) as records:
+        assert records.query(queries.get_call, "ancient") is None

@@ -25,7 +25,6 @@ How to add routes and pages (note for the admin part, ``voicebot/web/admin.py``)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import importlib
 import logging
@@ -140,9 +139,8 @@ async def serve(
         _LOGGER.info("web app on http://%s:%s/", settings.web.host, settings.web.port if port is None else port)
         await stop.wait()
     finally:
-        purging.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await purging
+        stop.set()  # also when leaving by an error: the purge loop ends after its current run
+        await purging
         await runner.cleanup()
         if own_store:
             records.close()
