@@ -131,7 +131,8 @@ async def serve(
     own_store = store is None
     records = store or RecordStore(settings.resolve(settings.records.database))
     runner = web.AppRunner(make_app(settings, records, bot), access_log=None)
-    purging = asyncio.create_task(keep_purging(records, settings.records.retention_days, stop), name="purge")
+    done = asyncio.Event()  # not ``stop``: a failing web app must not stop the bot it runs beside
+    purging = asyncio.create_task(keep_purging(records, settings.records.retention_days, done), name="purge")
     try:
         await runner.setup()
         site = web.TCPSite(runner, settings.web.host, settings.web.port if port is None else port)
@@ -139,7 +140,7 @@ async def serve(
         _LOGGER.info("web app on http://%s:%s/", settings.web.host, settings.web.port if port is None else port)
         await stop.wait()
     finally:
-        stop.set()  # also when leaving by an error: the purge loop ends after its current run
+        done.set()
         await purging
         await runner.cleanup()
         if own_store:
