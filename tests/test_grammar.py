@@ -11,7 +11,16 @@ import pytest
 
 from voicebot.config import Settings
 from voicebot.content import Content
-from voicebot.grammar import SIGNAL_PHRASES, missing_words, number_words, phrases, spoken, vocabulary, vosk_grammar
+from voicebot.grammar import (
+    SIGNAL_PHRASES,
+    fit_word,
+    missing_words,
+    number_words,
+    phrases,
+    spoken,
+    vocabulary,
+    vosk_grammar,
+)
 from voicebot.text import normalize
 
 VOICEBOT = Path(sys.executable).parent / "voicebot"
@@ -94,6 +103,14 @@ def test_vosk_grammar_without_model(content: Content) -> None:
     assert "führerschein" in text  # ensure_ascii=False
     assert json.loads(text) == phrases(content)
     assert "[unk]" not in json.loads(text)
+
+
+def test_words_the_model_lacks_are_split_into_words_it_has() -> None:
+    model = {"drei", "und", "vierzig", "führerschein", "stelle"}
+    assert fit_word("dreiundvierzig", model) == ["drei", "und", "vierzig"]
+    assert fit_word("führerscheinstelle", model) == ["führerschein", "stelle"]
+    assert fit_word("stelle", model) == ["stelle"]
+    assert fit_word("jugendamt", model) == []
 
 
 def test_vosk_grammar_drops_unknown_words(content: Content) -> None:

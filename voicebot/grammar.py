@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from voicebot.content import Content
+from voicebot.text import split_compound
 
 _NOT_SPOKEN = re.compile(r"[^a-zäöüß0-9]+")
 _DIGIT_RUN = re.compile(r"\d+")
@@ -130,28 +131,41 @@ def vocabulary(content: Content) -> set[str]:
     return {word for phrase in phrases(content) for word in phrase.split()}
 
 
+def fit_word(word: str, model_words: set[str]) -> list[str]:
+    """``word`` as the model can say it: itself, its compound parts the model knows ("dreiundvierzig" →
+    "drei und vierzig", "führerscheinstelle" → "führerschein stelle"), or nothing."""
+    if word in model_words:
+        return [word]
+    parts = split_compound(word, model_words)
+    return parts if len(parts) > 1 else []
+
+
 def vosk_grammar(content: Content, model_words: set[str] | None = None) -> str:
     """The phrase list as vosk's grammar JSON (``ensure_ascii=False``).
 
-    With ``model_words`` (the model's ``words.txt``), words the model does not know are dropped from each
-    phrase and ``"[unk]"`` is appended when the model has it, so unexpected speech is not forced onto a phrase.
+    With ``model_words`` (the model's ``words.txt``), words the model does not know are split into parts it
+    knows or else dropped from each phrase, and ``"[unk]"`` is appended when the model has it, so unexpected
+    speech is not forced onto a phrase.
     """
     items = phrases(content)
     if model_words is not None:
-        items = _unique(" ".join(word for word in phrase.split() if word in model_words) for phrase in items)
+        items = _unique(
+            " ".join(part for word in phrase.split() for part in fit_word(word, model_words)) for phrase in items
+        )
         if "[unk]" in model_words:
             items.append("[unk]")
     return json.dumps(items, ensure_ascii=False)
 
 
 def missing_words(content: Content, model_words: set[str]) -> list[str]:
-    """Grammar words the model does not know, sorted (for ``voicebot check`` and ``voicebot grammar``)."""
-    return sorted(vocabulary(content) - model_words)
+    """Grammar words the model can say neither whole nor in parts, sorted (for ``voicebot grammar``)."""
+    return sorted(word for word in vocabulary(content) if not fit_word(word, model_words))
 
 
 __all__ = [
     "HESITATIONS",
     "SIGNAL_PHRASES",
+    "fit_word",
     "missing_words",
     "number_words",
     "phrases",
