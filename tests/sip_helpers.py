@@ -7,6 +7,7 @@ and aborts the process on misuse, so a crash must never take the test runner wit
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import shutil
@@ -338,3 +339,53 @@ class Capture:
         time.sleep(0.3)
         self._process.send_signal(signal.SIGINT)
         self._process.wait(10)
+
+
+class Kamailio:
+    """Kamailio with a given configuration text on a random UDP port of 127.0.0.1 (foreground, logs kept)."""
+
+    def __init__(self, folder: Path, config: str, port: int = 0) -> None:
+        assert KAMAILIO is not None
+        self.folder = folder
+        self.port = port or free_udp_port()
+        self.path = folder / "kamailio.cfg"
+        self.path.write_text(config, encoding="utf-8")
+        self.lines: list[str] = []
+        self.process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> Kamailio:
+        args = [KAMAILIO, "-f", str(self.path), "-DD", "-E", "-l", f"udp:127.0.0.1:{self.port}"]
+        args += ["-Y", str(self.folder), "-P", str(self.folder / "kamailio.pid"), "-m", "32", "-M", "8"]
+        self.process = subprocess.Popen(
+            args, cwd=self.folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError("kamailio did not start:\n" + self.log)
+            from voicebot.bench.sipcaller import options_ping
+
+            reply = asyncio.run(options_ping(f"sip:127.0.0.1:{self.port}", timeout_s=0.5))
+            if reply:
+                return self
+        raise AssertionError("kamailio did not answer:\n" + self.log)
+
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def log(self) -> str:
+        """Everything Kamailio logged so far."""
+        return "\n".join(self.lines)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)

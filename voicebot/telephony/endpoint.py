@@ -271,6 +271,8 @@ class SipEndpoint:
                 endpoint.libHandleEvents(POLL_MS)
                 if all(call.disconnected for call in self._calls.values()):
                     break
+            if account is not None and self._sip.mode == "register":
+                self._unregister(endpoint, account)
             # stop pjmedia's clock before any bridge is destroyed (it calls every port on every tick)
             endpoint.audDevManager().setNoDev()
             self._drop_all()
@@ -300,6 +302,18 @@ class SipEndpoint:
         _answer(call, 180)
         incoming = IncomingCall(call.key, str(info.callIdString), str(info.remoteUri), source)
         self._loop.call_soon_threadsafe(self._on_incoming, incoming)
+
+    def _unregister(self, endpoint: pj.Endpoint, account: _Account) -> None:
+        """Remove the registration at the registrar (bounded wait: 1 s) so no calls are routed here."""
+        try:
+            if account.getInfo().regIsActive:
+                account.setRegistration(False)
+                for _ in range(100):
+                    endpoint.libHandleEvents(POLL_MS)
+                    if not account.getInfo().regIsActive:
+                        break
+        except pj.Error as error:
+            _LOGGER.warning("unregistering failed: %s", error.reason)
 
     def _watchdog(self) -> None:
         """Clean up calls whose end pjsua2 never reported, and reconnect a bridge that stopped being clocked.
