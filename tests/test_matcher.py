@@ -211,6 +211,7 @@ VAGUE = [
     "ich möchte was anmelden",
     "ich hab da mal eine Frage",
     "Auto",
+    "Führerschein",
 ]
 """Too vague to answer: the bot must ask (again or back), never answer straight away."""
 

@@ -30,7 +30,7 @@ from rapidfuzz import fuzz
 
 from voicebot.content import Content
 from voicebot.matcher_signals import detect_signals
-from voicebot.matcher_words import LIGHT_WEIGHT, LIGHT_WORDS, Heard, WordIndex, content_words
+from voicebot.matcher_words import LIGHT_WEIGHT, LIGHT_WORDS, QUESTION_WORDS, Heard, WordIndex, content_words
 from voicebot.text import DOMAIN_WORDS, fold, normalize, vocabulary_of
 from voicebot.understanding import Candidate, Signal, Understanding
 
@@ -176,10 +176,15 @@ class Matcher:
         words = content_words(self.normalize(text))
         return _Named(key, words, "".join(words))
 
-    def weight(self, word: str) -> float:
-        """How specific a word is to one topic (unknown words: UNKNOWN_WEIGHT; LIGHT_WORDS at most LIGHT_WEIGHT)."""
+    def weight(self, word: str, said: bool = True) -> float:
+        """How specific a word is to one topic (unknown words: UNKNOWN_WEIGHT).
+
+        Light words weigh at most LIGHT_WEIGHT; generic verbs only when said (``said=False``: a phrasing's
+        word the caller may have left out).
+        """
         value = self._weights.get(word, UNKNOWN_WEIGHT)
-        return min(value, LIGHT_WEIGHT) if word in LIGHT_WORDS else value
+        light = LIGHT_WORDS if said else QUESTION_WORDS
+        return min(value, LIGHT_WEIGHT) if word in light else value
 
     def similar(self, word: str, fuzzy: bool = True) -> dict[str, float]:
         """Known words alike to ``word`` with their similarity (``voicebot.matcher_words.WordIndex.similar``)."""
@@ -268,7 +273,7 @@ class Matcher:
             total = 0.0
             phonetic = False
             for target in phrase.words:
-                w = self.weight(target)
+                w = self.weight(target, said=False)
                 if target not in heard_of:
                     heard_of[target] = self._index.word_sim(target, best, single)
                 sim = heard_of[target]

@@ -15,13 +15,12 @@ from rapidfuzz import fuzz, process
 
 from voicebot.text import cologne_phonetic, split_compound
 
-LIGHT_WORDS = frozenset(
-    str.split(
-        "wann wo wohin auf heute morgen lange viel kostet neu neue neuen kommen kommt gehen gehe "
-        "machen mache macht tun lassen holen geben"
-    )
-)
-"""Question words and generic verbs: they help a little (at most LIGHT_WEIGHT) but never decide."""
+QUESTION_WORDS = frozenset(str.split("wann wo wohin auf heute morgen lange viel kostet neu neue neuen"))
+"""Question words and the like: they help a little (at most LIGHT_WEIGHT) but never decide."""
+GENERIC_VERBS = frozenset(str.split("kommen kommt gehen gehe machen mache macht tun lassen holen geben"))
+"""Verbs that say little when a caller uses them; a phrasing that needs one ("Führerschein machen") still
+misses it when it is not said."""
+LIGHT_WORDS = QUESTION_WORDS | GENERIC_VERBS
 LIGHT_WEIGHT = 0.6
 
 STOPWORDS = (
@@ -182,4 +181,13 @@ class WordIndex:
         return value
 
 
-__all__ = ["LIGHT_WEIGHT", "LIGHT_WORDS", "STOPWORDS", "WordIndex", "content_words", "stem"]
+__all__ = [
+    "GENERIC_VERBS",
+    "LIGHT_WEIGHT",
+    "LIGHT_WORDS",
+    "QUESTION_WORDS",
+    "STOPWORDS",
+    "WordIndex",
+    "content_words",
+    "stem",
+]
