@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Final
 
 from voicebot.bot import Bot
@@ -43,6 +42,7 @@ from voicebot.endpointing import BargeIn, NoInput
 from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, LineEvent, TransferResult, TypedText
 from voicebot.ports import CallChannel
 from voicebot.session_listen import Listener, Utterance
+from voicebot.session_records import TurnInput, call_outcome, turn_record
 from voicebot.understanding import Understanding
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -54,22 +54,6 @@ MAX_ERRORS: Final = 3
 
 Clock = Callable[[], dt.datetime]
 """The current local time (timezone-aware)."""
-
-
-@dataclass
-class TurnInput:
-    """What came in for one turn (caller side), for the call record."""
-
-    transcript: str = ""
-    dtmf: str = ""
-    engine: str = ""
-    confidence: float = 1.0
-    understanding: Understanding | None = None
-    detected_at: float | None = None
-    """``perf_counter`` when the caller's turn was over."""
-    endpoint_ms: float = 0.0
-    """Media time from the end of speech to its detection (milliseconds)."""
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 class CallSession:
@@ -143,6 +127,7 @@ class CallSession:
             await self._dispatch(TimeUp(), TurnInput())
             return
         speaking = self.channel.playback_pending_ms() > 0
+        heard_at = self.clock()
         events, utterance = await self._listener.frame(frame, speaking)
         for turn_event in events:
             if isinstance(turn_event, BargeIn) and speaking:
@@ -151,9 +136,9 @@ class CallSession:
             elif isinstance(turn_event, NoInput):
                 await self._dispatch(Silence(), TurnInput(detected_at=time.perf_counter()))
         if utterance is not None:
-            await self._on_utterance(utterance)
+            await self._on_utterance(utterance, heard_at)
 
-    async def _on_utterance(self, utterance: Utterance) -> None:
+    async def _on_utterance(self, utterance: Utterance, heard_at: dt.datetime) -> None:
         transcript = utterance.transcript
         ended = utterance.ended
         turn = TurnInput(
@@ -163,6 +148,7 @@ class CallSession:
             detected_at=utterance.detected_at,
             endpoint_ms=float(ended.at_ms - ended.speech_end_ms),
             timings={"asr_ms": round(utterance.asr_ms, 1)},
+            at=heard_at,
         )
         if utterance.error:
             self._errors += 1
@@ -313,23 +299,7 @@ class CallSession:
     # --- records -------------------------------------------------------------------------------------
 
     def _record_turn(self, note: Note, turn: TurnInput, spoken: list[str]) -> None:
-        understanding = turn.understanding
-        candidates = tuple((c.topic, round(c.score, 3)) for c in understanding.candidates[:5]) if understanding else ()
-        record = TurnRecord(
-            index=len(self.turns),
-            at=self.clock(),
-            transcript=turn.transcript,
-            dtmf=turn.dtmf,
-            engine=turn.engine,
-            asr_confidence=turn.confidence,
-            candidates=candidates,
-            action=note.action,
-            topic=note.topic,
-            department=note.department,
-            reply=" ".join(spoken),
-            reason=note.reason,
-            timings_ms=dict(turn.timings),
-        )
+        record = turn_record(len(self.turns), turn.at or self.clock(), note, turn, spoken)
         self.turns.append(record)
         try:
             self.recorder.turn(self.channel.call_id, record)
@@ -358,28 +328,13 @@ class CallSession:
 
     def outcome(self) -> CallOutcome:
         """How the call ended, from the dialogue state and the line."""
-        state = self.state
-        now = self.clock()
-        last_topic = state.answered[-1] if state.answered else state.pending_topic
-        if state.transferred_to is not None:
-            return CallOutcome("transferred", state.transferred_to, state.pending_topic, state.ended_reason, now)
         if self._handed_over:
-            reason = "Übergabe an die Telefonzentrale (Dienst wird beendet oder Höchstdauer erreicht)"
-            return CallOutcome("transferred", SWITCHBOARD, last_topic, reason, now)
-        if state.callback_recorded:
-            return CallOutcome("callback", state.pending_department, state.pending_topic, state.ended_reason, now)
-        if self._failure:
-            return CallOutcome("failed", state.pending_department, last_topic, self._failure, now)
-        if state.answered:
-            reason = state.ended_reason or "Anrufer legte nach der Antwort auf"
-            return CallOutcome("answered", None, last_topic, reason, now)
-        if self._caller_hung_up:
-            return CallOutcome(
-                "hung_up", state.pending_department, last_topic, f"Anrufer legte auf ({state.phase})", now
-            )
-        return CallOutcome(
-            "hung_up", state.pending_department, last_topic, state.ended_reason or "Bot beendete den Anruf", now
-        )
+            ended = "handed_over"
+        elif self._failure:
+            ended = "failed"
+        else:
+            ended = "caller" if self._caller_hung_up else "bot"
+        return call_outcome(self.state, ended, self._failure, self.clock())
 
 
 def _phrases(bot: Bot) -> list[str] | None:
