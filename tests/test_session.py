@@ -16,9 +16,11 @@ from voicebot.bot import Bot
 from voicebot.calllog import MemoryRecorder
 from voicebot.config import ContentPaths, Settings
 from voicebot.content import Content
+from voicebot.dialogue_types import DialogueState
 from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber, noise_burst
 from voicebot.errors import ContentError, Problem
 from voicebot.events import LineEvent, TransferResult
+from voicebot.session_records import call_outcome
 from voicebot.simulate import FileChannel, SimulatedCall, Turn, simulate_call
 from voicebot.tts_cache import SpeechCache
 from voicebot.understanding import Candidate, Signal, Understanding
@@ -380,3 +382,29 @@ async def test_cancelled_session_records_the_hand_over(settings: Settings, tmp_p
     outcome = recorder.calls["sim-x"].outcome
     assert outcome is not None and (outcome.outcome, outcome.department) == ("transferred", "zentrale")
     assert [t.action for t in recorder.calls["sim-x"].turns] == ["greeting"]
+
+
+@pytest.mark.parametrize(
+    ("state", "ended", "expected"),
+    [
+        (
+            DialogueState(phase="ended", transferred_to="bauamt", pending_department="bauamt", ended_reason="x"),
+            "bot",
+            ("transferred", "bauamt"),
+        ),
+        (DialogueState(phase="listening", answered=("wohngeld",)), "handed_over", ("transferred", "zentrale")),
+        (
+            DialogueState(phase="ended", callback_recorded=True, pending_department="bauamt", ended_reason="y"),
+            "bot",
+            ("callback", "bauamt"),
+        ),
+        (DialogueState(phase="confirm", pending_topic="wohngeld"), "failed", ("failed", None)),
+        (DialogueState(phase="listening", answered=("wohngeld",)), "caller", ("answered", None)),
+        (DialogueState(phase="confirm", pending_topic="wohngeld"), "caller", ("hung_up", None)),
+        (DialogueState(phase="ended", ended_reason="2-mal keine Eingabe"), "bot", ("hung_up", None)),
+    ],
+)
+def test_call_outcome(state: DialogueState, ended: str, expected: tuple[str, str | None]) -> None:
+    outcome = call_outcome(state, ended, "interner Fehler" if ended == "failed" else "", OPEN_NOW)
+    assert (outcome.outcome, outcome.department) == expected
+    assert outcome.reason and outcome.ended_at == OPEN_NOW
