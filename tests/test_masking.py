@@ -35,6 +35,7 @@ MASKED = [
     # e-mail addresses, written and spoken
     ("schreiben Sie an max.muster@web.de bitte", f"schreiben Sie an {EMAIL} bitte"),
     ("max punkt muster at web punkt de", EMAIL),
+    ("die adresse ist max.muster at web.de danke", f"die adresse ist {EMAIL} danke"),
     ("Meine Mail ist max minus muster ät gmx punkt net", f"Meine Mail ist {EMAIL}"),
     ("erika unterstrich m at t minus online punkt de danke", f"{EMAIL} danke"),
 ]
@@ -50,6 +51,8 @@ KEPT = [
     "Das kostet 26,30 Euro",
     "ich habe zwanzig Fragen und elf Kinder",
     "achtzehn Jahre alt",
+    "ich war at home",
+    "Sprechzeiten am Montag, Punkt acht Uhr",
     "",
 ]
 

@@ -40,6 +40,8 @@ _MIN_PHONE_DIGITS = 6
 
 # --- e-mail -------------------------------------------------------------------------------------------
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_MIXED_EMAIL_RE = re.compile(r"[\w.+-]+\s+(?:at|ät|et)\s+[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+"""Half spoken, half written, as recognisers produce it: ``max.muster at web.de``."""
 _SPOKEN_PART = r"[\wäöüß]+(?:\s+(?:punkt|minus|bindestrich|unterstrich|strich)\s+[\wäöüß]+)*"
 _SPOKEN_EMAIL_RE = re.compile(
     rf"\b{_SPOKEN_PART}\s+(?:at|ät|et|klammeraffe)\s+{_SPOKEN_PART}\s+punkt\s+[\wäöüß]+\b",
@@ -105,6 +107,7 @@ def mask(text: str) -> str:
     if not text:
         return text
     out = _EMAIL_RE.sub(EMAIL, text)
+    out = _MIXED_EMAIL_RE.sub(EMAIL, out)
     out = _SPOKEN_EMAIL_RE.sub(EMAIL, out)
     out = _IBAN_RE.sub(IBAN, out)
     out = _ISO_DATE_RE.sub(DATE, out)
