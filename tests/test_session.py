@@ -408,3 +408,13 @@ def test_call_outcome(state: DialogueState, ended: str, expected: tuple[str, str
     outcome = call_outcome(state, ended, "interner Fehler" if ended == "failed" else "", OPEN_NOW)
     assert (outcome.outcome, outcome.department) == expected
     assert outcome.reason and outcome.ended_at == OPEN_NOW
+
+
+def test_speech_texts_cover_prompts_variants_menu_and_answers(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    texts = bot.speech_texts()
+    assert bot.prompt_text("greeting") in texts
+    assert "Ich verbinde Sie mit das Bauamt." in texts  # transfer{department} for every department
+    assert any(text.startswith("Sie können auch eine Taste drücken. Die 1 für") for text in texts)
+    assert "Abmelden geht auch online." in texts
+    assert not any("{" in text for text in texts)

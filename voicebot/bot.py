@@ -17,7 +17,7 @@ from typing import Any, Final, Protocol
 
 from voicebot.config import Settings, load_settings
 from voicebot.content import Content
-from voicebot.dialogue_replies import render
+from voicebot.dialogue_replies import dtmf_menu, render
 from voicebot.dialogue_types import DialogueContext
 from voicebot.errors import ConfigError, ContentError
 from voicebot.ports import SpeechDetector, Synthesizer, Transcriber
@@ -227,6 +227,9 @@ class Bot:
                     texts.append(self.prompt_text(prompt_id, **values))
                 except KeyError:  # needs values only known during a call (next opening, menu options)
                     continue
+        menu = dtmf_menu(DialogueContext.from_settings(self.settings, content, dt.datetime.now(dt.UTC)))
+        if menu is not None:
+            texts.append(menu.text)
         for topic in content.topics:
             if topic.answer:
                 try:
