@@ -127,9 +127,12 @@ def tmp_config(tmp_path: Path) -> Path:
 def test_cli_prerender_given_texts(tmp_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from voicebot.cli import main
 
+    (tmp_config.parent / "var" / "cache" / "tts" / "ab").mkdir(parents=True)
+    (tmp_config.parent / "var" / "cache" / "tts" / "ab" / "ab00.wav").write_bytes(b"stale")
     args = ["-c", str(tmp_config), "prerender", "--engine", "espeak", "--text", "Guten Tag.", "--text", "Tschüss."]
-    assert main(args) == 0
-    assert "2 texts: 2 rendered, 0 already cached" in capsys.readouterr().out
+    assert main([*args, "--prune"]) == 0
+    assert "2 texts: 2 rendered, 0 already cached; " in (out := capsys.readouterr().out)
+    assert "1 unused files deleted" in out
     assert main(args) == 0
     captured = capsys.readouterr()
     assert "2 texts: 0 rendered, 2 already cached" in captured.out
@@ -154,3 +157,10 @@ def test_cli_prerender_renders_every_prompt_and_answer(tmp_config: Path, capsys:
 
     for topic in content.topics:
         assert not topic.answer or cache.is_cached(render_text(topic.answer, content.facts)), topic.id
+
+
+def test_prune_deletes_audio_of_texts_no_longer_used(cache: SpeechCache) -> None:
+    cache.prerender(["Alte Antwort.", "Guten Tag."], progress=False)
+    assert cache.prune(["Guten Tag.", "Neue Antwort."]) == 1
+    assert cache.is_cached("Guten Tag.") and not cache.is_cached("Alte Antwort.")
+    assert cache.prune(["Guten Tag."]) == 0

@@ -181,6 +181,19 @@ class SpeechCache:
             audio_seconds=audio_bytes / 2 / self.line_rate,
         )
 
+    def prune(self, keep: Iterable[str]) -> int:
+        """Delete cached audio of every text not in ``keep`` (e.g. answers edited since); returns how many."""
+        wanted = {f"{self.key(text)}.wav" for text in keep if text.strip()}
+        removed = 0
+        for path in self.cache_dir.glob("??/*.wav"):
+            if path.name not in wanted:
+                path.unlink(missing_ok=True)
+                removed += 1
+        with self._lock:
+            for key in [k for k in self._memory if f"{k}.wav" not in wanted]:
+                del self._memory[key]
+        return removed
+
     # --- internals ------------------------------------------------------------------------------
 
     def _synthesize(self, spoken: str) -> Iterator[AudioFrame]:

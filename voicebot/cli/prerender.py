@@ -15,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=TTS_ENGINES, help="use this engine instead of the [tts] engines list")
     parser.add_argument("--text", action="append", default=[], help="render only this text (repeatable)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--prune", action="store_true", help="also delete cached audio of texts no longer used")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,10 +25,11 @@ def run(args: argparse.Namespace) -> int:
     cache = SpeechCache(synth, settings.resolve(settings.tts.cache_dir), settings.audio.line_rate)
     texts = list(args.text) if args.text else speech_texts(settings, synth)
     result = cache.prerender(texts, progress=not args.quiet)
+    pruned = f"; {cache.prune(texts)} unused files deleted" if args.prune else ""
     print(
         f"{result.texts} texts: {result.rendered} rendered, {result.cached} already cached; "
         f"{result.audio_seconds:.0f} s of audio at {cache.line_rate} Hz by {synth.name} "
-        f"in {result.seconds:.1f} s -> {cache.cache_dir}"
+        f"in {result.seconds:.1f} s -> {cache.cache_dir}{pruned}"
     )
     return 0
 
