@@ -415,6 +415,6 @@ def test_speech_texts_cover_prompts_variants_menu_and_answers(settings: Settings
     texts = bot.speech_texts()
     assert bot.prompt_text("greeting") in texts
     assert "Ich verbinde Sie mit das Bauamt." in texts  # transfer{department} for every department
-    assert any(text.startswith("Sie können auch eine Taste drücken. Die 1 für") for text in texts)
+    assert any("Taste drücken" in text and "Die 1 für die Kfz-Zulassungsstelle." in text for text in texts)
     assert "Abmelden geht auch online." in texts
     assert not any("{" in text for text in texts)
