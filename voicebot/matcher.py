@@ -56,6 +56,8 @@ MARGIN_SPAN = 0.25
 """A lead over the runner-up this large closes MARGIN_GAIN of the gap to 1.0 (calibration: clear winners are
 more often right)."""
 MARGIN_GAIN = 0.6
+MARGIN_DEAD = 0.06
+"""A lead up to this large earns nothing (a close call stays a close call)."""
 MARGIN_FROM = 0.65
 """Only scores at least this high get the margin calibration."""
 AGREEMENT_BONUS = 0.3
@@ -213,7 +215,8 @@ class Matcher:
         if ranked and ranked[0][1][0] >= MARGIN_FROM:
             top, (score, method) = ranked[0]
             lead = score - (ranked[1][1][0] if len(ranked) > 1 else 0.0)
-            ranked[0] = (top, (score + (1.0 - score) * MARGIN_GAIN * min(1.0, lead / MARGIN_SPAN), method))
+            share = min(1.0, max(0.0, lead - MARGIN_DEAD) / MARGIN_SPAN)
+            ranked[0] = (top, (score + (1.0 - score) * MARGIN_GAIN * share, method))
         candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
         if weak_human and (
             department is not None
