@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.web_helpers import T0, FakeClock, add_user, login, make_store, running_app, seed_calls
+from tests.web_helpers import T0, FakeClock, add_user, csrf_of, login, make_store, running_app, seed_calls
 from voicebot.calllog import CallOutcome
 from voicebot.config import Settings
 from voicebot.records import queries
@@ -82,6 +82,14 @@ async def test_call_list_filters(client: Client) -> None:
     assert all(f"/calls/{c}" in html for c in ("call-callback", "call-answered", "call-transferred"))
     html = await text_of(client, "/calls?von=gestern&ergebnis=quatsch")
     assert "kein gültiges Datum" in html and "Unbekanntes Ergebnis" in html
+    await client.post(
+        "/calls/call-answered/feedback", data={"csrf": csrf_of(html), "verdict": "right"}, allow_redirects=False
+    )
+    html = await text_of(client, "/calls?rueckmeldung=ohne")
+    assert "call-answered" not in html and "call-transferred" in html
+    html = await text_of(client, "/calls?rueckmeldung=mit")
+    assert "call-answered" in html and "call-transferred" not in html
+    assert "Unbekannter Wert" in await text_of(client, "/calls?rueckmeldung=vielleicht")
     data = await (await client.get("/api/calls?ergebnis=answered")).json()
     assert [call["id"] for call in data["calls"]] == ["call-answered"]
     assert (await client.get("/api/calls?von=gestern")).status == 400

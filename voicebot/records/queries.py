@@ -117,6 +117,8 @@ class CallFilter:
     outcome: str | None = None
     department: str | None = None
     instance: str | None = None
+    reviewed: bool | None = None
+    """True: only calls with staff feedback; False: only calls without; None: all."""
 
 
 _CALL_COLUMNS = """c.id, c.instance, c.started_at, c.ended_at, c.caller_masked, c.caller_hash, c.outcome,
@@ -166,6 +168,9 @@ def _where(selection: CallFilter) -> tuple[str, list[Any]]:
     if selection.instance:
         clauses.append("c.instance = ?")
         values.append(selection.instance)
+    if selection.reviewed is not None:
+        exists = "EXISTS (SELECT 1 FROM feedback f WHERE f.call_id = c.id)"
+        clauses.append(exists if selection.reviewed else f"NOT {exists}")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", values
 
 

@@ -2,7 +2,8 @@
 
 Routes (all need a login; admins may use them too):
     GET  /                          → /calls
-    GET  /calls                     call list, newest first; filters von, bis (YYYY-MM-DD), ergebnis, abteilung; seite
+    GET  /calls                     call list, newest first; filters von, bis (YYYY-MM-DD), ergebnis, abteilung,
+                                    rueckmeldung (mit/ohne); seite
     GET  /calls/{call_id}           one call: facts, turn-by-turn timeline, feedback form
     POST /calls/{call_id}/feedback  store "richtig" / "falsch – richtig wäre …"
     GET  /callbacks                 callback worklist (open first; numbers masked)
@@ -53,7 +54,7 @@ def _parse_day(text: str, zone: ZoneInfo) -> dt.datetime | None:
 def parse_list_query(query: Any, timezone: str) -> ListQuery:
     """Filters from ``?von=&bis=&ergebnis=&abteilung=&seite=``; bad values are reported and ignored."""
     zone = ZoneInfo(timezone)
-    values = {key: str(query.get(key, "")).strip() for key in ("von", "bis", "ergebnis", "abteilung")}
+    values = {key: str(query.get(key, "")).strip() for key in ("von", "bis", "ergebnis", "abteilung", "rueckmeldung")}
     errors: list[str] = []
     since = until = None
     try:
@@ -73,7 +74,12 @@ def parse_list_query(query: Any, timezone: str) -> ListQuery:
         page = max(1, int(str(query.get("seite", "1")) or "1"))
     except ValueError:
         page = 1
-    selection = CallFilter(since=since, until=until, outcome=outcome, department=values["abteilung"] or None)
+    reviewed = {"mit": True, "ohne": False}.get(values["rueckmeldung"])
+    if values["rueckmeldung"] and reviewed is None:
+        errors.append("Unbekannter Wert im Filter „Rückmeldung“.")
+    selection = CallFilter(
+        since=since, until=until, outcome=outcome, department=values["abteilung"] or None, reviewed=reviewed
+    )
     return ListQuery(selection, page, values, tuple(errors))
 
 
