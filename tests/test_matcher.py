@@ -158,6 +158,26 @@ TOPIC_CASES += [
     ("Ich möchte meinen grad der behinderung erhöhen lassen", A, "schwerbehindertenausweis", None),
 ]
 
+# a third batch: long, rambling callers (written after tuning, kept as regression rows)
+TOPIC_CASES += [
+    (
+        "Ja hallo, Müller hier, ich hab da mal ne Frage, und zwar hat mein Sohn jetzt bald Geburtstag und will "
+        "dann den Führerschein anfangen, wo muss der den Antrag stellen",
+        A,
+        "fuehrerschein-antrag",
+        None,
+    ),
+    ("also ich hab gestern einen Brief von der Kreiskasse gekriegt, eine Mahnung, was mach ich da", A, "zahlung", None),
+    ("Ich bin Rentnerin und die Rente ist so klein, kann ich da irgendwas beantragen", A, "grundsicherung", None),
+    ("Hallo, mein Nachbar hat Hühner und die laufen frei rum, wo kann ich das melden", A, "tierhaltung", None),
+    ("wie lange dauert es bis ich meinen Führerschein umgetauscht habe", A, "fuehrerschein-umtausch", None),
+    ("ich hab den Termin verpasst, kann ich einen neuen kriegen", A, "termin", None),
+    ("wir haben Zwillinge bekommen und wollen Elterngeld beantragen, geht das online", A, "elterngeld", None),
+    ("ich würde gerne Jäger werden, was muss ich machen", A, "jagdschein", None),
+    ("meine Frau hat ihren Führerschein verloren und braucht einen neuen", A, "fuehrerschein-verloren", None),
+    ("ich möchte einen Antrag auf Wohngeld stellen, brauche ich da einen Termin", A, "wohngeld", None),
+]
+
 KNOWN_MISSES = {
     # honest limits of the current matcher (it asks back or picks the neighbour topic); see the accuracy test
     "Ja guten Tag, bis wie viel Uhr ist das Landratsamt heute noch auf?": "confirms instead of answering",
