@@ -34,6 +34,7 @@ NORMALIZE_CASES = [
     ("Sperr Müll", "sperrmuell"),
     ("führer schein", "fuehrerschein"),
     ("Café", "cafe"),
+    ("bis wie viel Uhr haben Sie auf", "bis wann haben sie auf"),
 ]
 
 

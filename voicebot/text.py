@@ -46,6 +46,15 @@ FILLER_PHRASES = (
 )
 """Multi-word greetings removed by ``normalize`` (in folded form)."""
 
+PARAPHRASES = (
+    (("um", "wie", "viel", "uhr"), ("wann",)),
+    (("wie", "viel", "uhr"), ("wann",)),
+    (("wieviel", "uhr"), ("wann",)),
+    (("zu", "welcher", "uhrzeit"), ("wann",)),
+    (("welche", "uhrzeit"), ("wann",)),
+)
+"""Ways of asking the same thing written one way by ``normalize`` ("bis wie viel Uhr" → "bis wann")."""
+
 _UNITS = {
     "null": 0,
     "eins": 1,
@@ -173,11 +182,13 @@ def normalize(text: str, vocabulary: Collection[str] | None = None) -> str:
 
 
 def _drop_fillers(words: list[str]) -> list[str]:
+    """Fillers and greetings out, PARAPHRASES in their one form."""
     out: list[str] = []
     i = 0
     while i < len(words):
-        for phrase in FILLER_PHRASES:
+        for phrase, replacement in (*((p, ()) for p in FILLER_PHRASES), *PARAPHRASES):
             if tuple(words[i : i + len(phrase)]) == phrase:
+                out.extend(replacement)
                 i += len(phrase)
                 break
         else:
@@ -371,6 +382,7 @@ def vocabulary_of(texts: Iterable[str]) -> set[str]:
 __all__ = [
     "DOMAIN_WORDS",
     "FILLER_WORDS",
+    "PARAPHRASES",
     "cologne_phonetic",
     "fold",
     "normalize",
