@@ -56,9 +56,9 @@ def test_piper_speaks_non_silent_audio_of_plausible_length(joe: PiperSynthesizer
 @pytest.mark.model
 def test_piper_length_scale_slows_down(joe: PiperSynthesizer) -> None:
     slow = PiperSynthesizer(joe.onnx, length_scale=1.5)
-    normal = len(join_frames(joe.synthesize("Thank you for calling.")))
-    slower = len(join_frames(slow.synthesize("Thank you for calling.")))
-    assert slower > normal * 1.25
+    normal = len(join_frames(joe.synthesize(ENGLISH)))
+    slower = len(join_frames(slow.synthesize(ENGLISH)))
+    assert slower > normal * 1.2  # piper's durations are a little random; 1.5 gives about 1.4 here
     assert slow.voice_id != joe.voice_id
 
 
