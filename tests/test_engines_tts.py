@@ -189,3 +189,12 @@ def test_speech_cache_streams_piper_sentence_by_sentence(joe: PiperSynthesizer, 
     pcm = b"".join(chunks)
     assert 2.0 < len(pcm) / 2 / 8000 < 8.0
     assert cache.render(ENGLISH) == pcm and cache.stats.hits == 1
+
+
+@pytest.mark.model
+def test_load_engines_loads_both_as_configured(settings: Settings, joe: PiperSynthesizer) -> None:
+    from voicebot.engines import load_engines
+
+    english = replace(settings, tts=replace(settings.tts, piper_voice="pypi:joe-us"))
+    transcriber, synthesizer = load_engines(english)
+    assert transcriber.name == "whisper" and synthesizer.name == "piper"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from voicebot.config import Settings
@@ -96,6 +97,14 @@ def load_synthesizer(settings: Settings, engines: Sequence[str] | None = None) -
     return _first_that_loads("TTS", tuple(engines or settings.tts.engines), lambda e: make_synthesizer(settings, e))
 
 
+def load_engines(settings: Settings) -> tuple[Transcriber, Synthesizer]:
+    """Load the ASR and the TTS engine side by side (start-up takes the longer of the two, not the sum)."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine-load") as pool:
+        synthesizer = pool.submit(load_synthesizer, settings)
+        transcriber = load_transcriber(settings)
+        return transcriber, synthesizer.result()
+
+
 def make_speech_detector(settings: Settings) -> SpeechDetector:
     """A fresh voice activity detector for one call (``[vad] aggressiveness``)."""
     from voicebot.engines.webrtc_vad import WebrtcSpeechDetector
@@ -106,6 +115,7 @@ def make_speech_detector(settings: Settings) -> SpeechDetector:
 __all__ = [
     "ASR_ENGINES",
     "TTS_ENGINES",
+    "load_engines",
     "load_synthesizer",
     "load_transcriber",
     "make_speech_detector",
