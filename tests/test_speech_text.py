@@ -21,7 +21,9 @@ CASES = [
     # dates
     ("am 24.12. geschlossen", "am vierundzwanzigsten Dezember geschlossen"),
     ("ab 01.01.2027", "ab ersten Januar 2027"),
-    ("bis zum 3.10.", "bis zum dritten Oktober"),
+    ("bis zum 3.10.", "bis zum dritten Oktober."),
+    ("Frist bis 3.10. Danach nicht mehr.", "Frist bis dritten Oktober. Danach nicht mehr."),
+    ("am 3.10. geschlossen", "am dritten Oktober geschlossen"),
     ("der 31.3.27 ist Stichtag", "der einunddreißigste März 2027 ist Stichtag"),
     ("am 2026-12-24", "am vierundzwanzigsten Dezember 2026"),
     ("am 7. Mai", "am siebten Mai"),

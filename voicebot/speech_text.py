@@ -217,7 +217,11 @@ def _dates(text: str) -> str:
         before = text[: match.start()].rstrip().rsplit(" ", 1)[-1].lower()
         ending = "e" if before in ("der", "die") else "en"
         result = f"{ordinal(day, ending)} {_MONTHS[month - 1]}"
-        return f"{result} {year}" if year else result
+        if year:
+            return f"{result} {year}"
+        # "bis zum 3.10." at the end of a sentence: its last dot also ends the sentence.
+        rest = match.string[match.end() :]
+        return result + "." if not rest.strip() or re.match(r"\s+[A-ZÄÖÜ]", rest) else result
 
     text = re.sub(
         r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])",
