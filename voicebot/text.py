@@ -55,6 +55,9 @@ PARAPHRASES = (
 )
 """Ways of asking the same thing written one way by ``normalize`` ("bis wie viel Uhr" → "bis wann")."""
 
+SYNONYMS = {"wagen": "auto", "pkw": "auto", "karre": "auto"}
+"""Colloquial words for one thing, written one way by ``normalize`` (whole words only, after compounds)."""
+
 _UNITS = {
     "null": 0,
     "eins": 1,
@@ -178,7 +181,7 @@ def normalize(text: str, vocabulary: Collection[str] | None = None) -> str:
     words = _join_letters(words)
     words = _numbers(words)
     words = _compounds(words, vocab)
-    return " ".join(words)
+    return " ".join(SYNONYMS.get(word, word) for word in words)
 
 
 def _drop_fillers(words: list[str]) -> list[str]:
@@ -383,6 +386,7 @@ __all__ = [
     "DOMAIN_WORDS",
     "FILLER_WORDS",
     "PARAPHRASES",
+    "SYNONYMS",
     "cologne_phonetic",
     "fold",
     "normalize",
