@@ -89,6 +89,7 @@ class CallSession:
         channel = self.channel
         self.recorder.call_started(channel.call_id, channel.remote, self.clock())
         try:
+            await asyncio.get_running_loop().run_in_executor(None, self.bot.maybe_reload)
             await self._dispatch(CallStarted(), TurnInput())
             while not self.over:
                 await self._on_line(await channel.receive())
@@ -111,6 +112,7 @@ class CallSession:
         elif isinstance(event, DtmfReceived):
             self.channel.stop_playback()
             self._listener.restart(self.media_ms)
+            await asyncio.get_running_loop().run_in_executor(None, self.bot.maybe_reload)
             await self._dispatch(DtmfDigit(event.digit), TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
         elif isinstance(event, TypedText):
             await self._on_text(event)
