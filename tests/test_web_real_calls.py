@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -38,8 +39,8 @@ def _speech(case: str) -> bytes:
     return resample(pcm, rate, 8000)
 
 
-def _answer_turn(database: Path, call_id: str, timeout: float = 30.0) -> tuple[str, str, str]:
-    """(transcript, topic, reply) of the call's first answer turn, once the call has ended."""
+def _answer_turn(database: Path, call_id: str, timeout: float = 30.0) -> tuple[str, str, str] | None:
+    """(transcript, topic, reply) of the call's first answer turn once the call has ended (None: no answer)."""
     deadline = time.monotonic() + timeout
     while True:
         with sqlite3.connect(database) as conn:
@@ -48,24 +49,39 @@ def _answer_turn(database: Path, call_id: str, timeout: float = 30.0) -> tuple[s
                 "SELECT transcript, topic, reply FROM turns WHERE call_id = ? AND action = 'answer' ORDER BY idx",
                 (call_id,),
             ).fetchone()
-            turns = conn.execute("SELECT idx, action, transcript FROM turns WHERE call_id = ?", (call_id,)).fetchall()
         if (ended is not None and ended[0] is not None) or time.monotonic() > deadline:
-            assert turn is not None, f"no answer turn in call {call_id}: {turns}"
-            return str(turn[0]), str(turn[1]), str(turn[2])
+            return None if turn is None else (str(turn[0]), str(turn[1]), str(turn[2]))
         time.sleep(0.3)
 
 
-async def _ask_the_way(uri: str) -> str:
-    plan = CallPlan(
-        uri,
-        steps=(Step("question", pcm8k=_speech("q-anfahrt-1")),),
-        quiet_ms=2500,
-        reply_timeout_s=60,
-        leave_on_reply=True,
-    )
-    report = await place_call(plan)
-    assert report.answered, report
-    return report.call_id
+def _actions(database: Path, call_id: str, timeout: float = 30.0) -> list[tuple[str, str]]:
+    """(action, department) of the call's turns, once the call has ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(database) as conn:
+            ended = conn.execute("SELECT ended_at FROM calls WHERE id = ?", (call_id,)).fetchone()
+            turns = conn.execute("SELECT action, department FROM turns WHERE call_id = ? ORDER BY idx", (call_id,))
+            rows = [(str(action), str(department)) for action, department in turns.fetchall()]
+        if (ended is not None and ended[0] is not None) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.3)
+
+
+async def _ask_the_way(uri: str, database: Path) -> tuple[str, tuple[str, str, str]]:
+    """Call and ask how to get to the office until the bot answers the ``anfahrt`` topic (the recogniser hears
+    the same fixture a little differently from call to call); returns the call id and its answer turn."""
+    heard = []
+    for case in ("q-anfahrt-2", "q-anfahrt-1", "q-anfahrt-2", "q-anfahrt-1"):
+        plan = CallPlan(
+            uri, steps=(Step("question", pcm8k=_speech(case)),), quiet_ms=2500, reply_timeout_s=60, leave_on_reply=True
+        )
+        report = await place_call(plan)
+        assert report.answered, report
+        turn = _answer_turn(database, report.call_id)
+        if turn is not None and turn[1] == "anfahrt":
+            return report.call_id, turn
+        heard.append(turn)
+    raise AssertionError(f"the bot never answered the way: {heard}")
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None or SIPP is None, reason="needs espeak-ng and the SIP tools")
@@ -82,9 +98,7 @@ async def test_admin_edit_reaches_the_running_bot_and_real_calls_feed_the_admin_
     settings = load_settings(config)
     database = settings.resolve(settings.records.database)
     with BotProcess(config, "--grace", "3", instance="bot-web") as bot:
-        first = await _ask_the_way(bot.uri)
-        transcript, topic, reply = _answer_turn(database, first)
-        assert topic == "anfahrt", (transcript, bot.log[-3000:])
+        first, (transcript, _, reply) = await _ask_the_way(bot.uri, database)
         assert "Neu geregelt" not in reply
 
         store = RecordStore(database)
@@ -108,10 +122,32 @@ async def test_admin_edit_reaches_the_running_bot_and_real_calls_feed_the_admin_
                 assert saved.status == 303, await saved.text()
 
             # the separate bot process uses the edited answer on the next call, without a restart
-            second = await _ask_the_way(bot.uri)
-            _, topic, reply = _answer_turn(database, second)
-            assert topic == "anfahrt"
+            _, (_, _, reply) = await _ask_the_way(bot.uri, database)
             assert reply.startswith(NEW_ANSWER.replace("{street}", settings.district["street"])), reply
+
+            # opening hours live in voicebot.toml: closing the Jugendamt today reaches the bot too
+            today = dt.datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
+            async with running_app(settings, store, clock=clock) as client:
+                csrf = await login(client, "chef")
+                hours = {f"hours.{day}": "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+                closed = await client.post(
+                    "/admin/content/hours/jugendamt",
+                    data={"csrf": csrf, **hours, "closed": today},
+                    allow_redirects=False,
+                )
+                assert closed.status == 303, await closed.text()
+            menu = CallPlan(
+                bot.uri,
+                steps=(Step("menu", digits="4"),),
+                wait_greeting=False,
+                quiet_ms=2500,
+                reply_timeout_s=60,
+                leave_on_reply=True,
+            )
+            report = await place_call(menu)
+            assert report.answered and not report.refer_to, report
+            actions = _actions(database, report.call_id)
+            assert ("callback", "jugendamt") in actions, (actions, bot.log[-3000:])
             assert bot.alive()
 
             async with running_app(settings, store, clock=clock) as client:
@@ -146,7 +182,8 @@ async def test_admin_edit_reaches_the_running_bot_and_real_calls_feed_the_admin_
                 )
                 assert accepted.status == 303, await accepted.text()
                 stats = await (await client.get("/admin/stats")).text()
-                assert re.search(r'<span class="kpi-value">2</span><span class="kpi-label">Anrufe', stats), stats
+                calls_made = re.search(r'<span class="kpi-value">(\d+)</span><span class="kpi-label">Anrufe', stats)
+                assert calls_made is not None and int(calls_made.group(1)) >= 3, stats
         finally:
             store.close()
     assert load_content(settings).topic("termin").phrasings[-1] == "wann habt ihr denn heute für Termine offen"
