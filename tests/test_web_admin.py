@@ -377,3 +377,20 @@ async def test_sync_proposals_is_idempotent_and_skips_known_phrasings(env: Env) 
     ]
     rejected = env.store.query(list_proposals, "rejected")
     assert sorted(row.decided_by or "" for row in rejected) == ["system", "system"]
+
+
+async def test_content_page_reports_a_broken_hand_edit_and_the_bot_keeps_its_content(env: Env) -> None:
+    bot = Bot.from_settings(env.settings, transcriber=FakeTranscriber(), synthesizer=FakeSynthesizer())
+    faq = env.settings.resolve(env.settings.content.faq)
+    broken = faq.read_text(encoding="utf-8").replace("kind: answer", "kind: vielleicht", 1)
+    faq.write_text(broken, encoding="utf-8")
+    assert not bot.maybe_reload()
+    assert bot.content.topic("oeffnungszeiten").kind == "answer"
+    async with running_app(env.settings, env.store, clock=env.clock, bot=bot) as client:
+        await login(client, "chef")
+        page = await (await client.get("/admin/content")).text()
+        problems = re.search(r'<div class="errors" role="alert" id="content-problems">(.*?)</div>', page, re.S)
+        assert problems is not None
+        assert "vielleicht" in html.unescape(problems.group(1))
+        assert "grammars/faq.yaml" in problems.group(1)
+        assert 'id="bot-problems"' in page

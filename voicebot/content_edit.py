@@ -169,6 +169,13 @@ class ContentEditor:
         value = doc.get("web", {}).get("handling_minutes", self.settings.web.handling_minutes)
         return float(value)
 
+    def current_problems(self) -> list[Problem]:
+        """``voicebot check``'s errors in the files as they are now (e.g. after an edit by hand)."""
+        texts = {name: self.read(name) for name in self.paths}
+        problems = self.validate(texts)
+        self._baseline = (tuple(sorted(texts.items())), {_key(p) for p in problems})
+        return problems
+
     # --- edits ----------------------------------------------------------------------------------
 
     def edit_topic(self, topic_id: str, form: TopicForm, *, user: str, now: dt.datetime) -> EditResult:

@@ -20,7 +20,7 @@ from voicebot.content_edit import ContentEditor, EditResult, TopicForm
 from voicebot.hours import WEEKDAY_NAMES_DE, WEEKDAYS
 from voicebot.web import admin_learn, admin_queries, admin_stats, admin_try
 from voicebot.web.admin_common import EDITOR, StoreHistory, apply, editor
-from voicebot.web.common import SETTINGS, STORE, render
+from voicebot.web.common import BOT, SETTINGS, STORE, render
 
 
 def _department_choices(ed: ContentEditor) -> list[tuple[str, str]]:
@@ -33,10 +33,18 @@ async def content_index(request: web.Request) -> web.StreamResponse:
     ed = editor(request)
     topics = await asyncio.to_thread(ed.topics)
     names = dict(await asyncio.to_thread(_department_choices, ed))
+    problems = await asyncio.to_thread(ed.current_problems)
+    bot_problems = list(getattr(request.app[BOT], "reload_problems", None) or [])
     return render(
         request,
         "admin_content.html",
-        {"topics": topics, "department_names": names, "departments": sorted(request.app[SETTINGS].departments)},
+        {
+            "topics": topics,
+            "department_names": names,
+            "departments": sorted(request.app[SETTINGS].departments),
+            "problems": problems,
+            "bot_problems": bot_problems,
+        },
     )
 
 
