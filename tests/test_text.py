@@ -59,6 +59,11 @@ def test_vocabulary_drives_compounds() -> None:
     assert split_compound("hundesteuerbescheid", vocab | {"bescheid"}) == ["hundesteuer", "bescheid"]
     assert split_compound("einbuergerungsantrag", {"einbuergerung", "antrag"}) == ["einbuergerung", "antrag"]
     assert split_compound("unbekannt", vocab) == ["unbekannt"]
+    # an unknown compound that starts with a known word keeps that word (the rest stays as heard)
+    assert normalize("Geflügelpest", {"gefluegel"}) == "gefluegel pest"
+    assert normalize("Bauantragsformular", {"bauantrag"}) == "bauantrag formular"
+    assert normalize("Angelschein", {"angel"}) == "angel schein"
+    assert normalize("Unbekanntes", {"unbe"}) == "unbekanntes"
 
 
 @pytest.mark.parametrize(

@@ -336,8 +336,27 @@ def _compounds(words: list[str], vocab: Collection[str]) -> list[str]:
             i += 1
     out: list[str] = []
     for word in joined:
-        out.extend(split_compound(word, vocab))
+        parts = split_compound(word, vocab)
+        out.extend(parts if len(parts) > 1 else _split_head(word, vocab))
     return out
+
+
+_MIN_HEAD = 5
+_MIN_REST = 4
+
+
+def _split_head(word: str, vocab: Collection[str]) -> list[str]:
+    """An unknown compound that starts with a known word: that word and the rest ("gefluegelpest")."""
+    if word in vocab or word.isdigit() or len(word) < _MIN_HEAD + _MIN_REST:
+        return [word]
+    for cut in range(len(word) - _MIN_REST, _MIN_HEAD - 1, -1):
+        head = word[:cut]
+        if head in vocab:
+            rest = word[cut:]
+            if rest[0] == "s" and rest[1] not in "aeiouychptwz" and len(rest) > _MIN_REST:
+                rest = rest[1:]  # linking s ("bauantrags|formular"), not "sch", "st", "sp"
+            return [head, rest]
+    return [word]
 
 
 def split_compound(word: str, vocab: Collection[str]) -> list[str]:
