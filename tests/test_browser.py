@@ -134,6 +134,18 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+def _shot(page: object, path: Path, *, full_page: bool = False) -> None:
+    """Save a screenshot; with Pillow at hand reduced to 256 colours (README pictures stay small)."""
+    page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow comes with the bench extra
+        return
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
 def _login(page: object, base: str, name: str) -> None:
     page.goto(f"{base}/login")  # type: ignore[attr-defined]
     page.get_by_label("Benutzername").fill(name)  # type: ignore[attr-defined]
@@ -167,14 +179,14 @@ def test_staff_and_admin_tours(tmp_path: Path, browser: object, shots: Path) -> 
             _login(page, base, "anna")
             page.goto(f"{base}/calls")
             expect(page.get_by_role("heading", level=1)).to_be_visible()
-            page.screenshot(path=str(shots / "01-staff-calls.png"))
+            _shot(page, shots / "01-staff-calls.png")
             page.locator(f"a[href='/calls/{call_id}']").first.click()
             expect(page.get_by_text(WUNSCH).first).to_be_visible()
             page.get_by_label("falsch – richtig wäre:").check()
             page.locator("#fb-topic").select_option("wunschkennzeichen")
             page.locator("#fb-turn").select_option("0")
             page.get_by_label("Notiz (optional)").fill("Anrufer wollte ein Wunschkennzeichen reservieren.")
-            page.screenshot(path=str(shots / "02-staff-call-feedback.png"), full_page=True)
+            _shot(page, shots / "02-staff-call-feedback.png", full_page=True)
             page.get_by_role("button", name="Rückmeldung speichern").click()
             expect(page.get_by_text("Danke, Ihre Rückmeldung ist gespeichert.")).to_be_visible()
             # staff cannot open the admin pages
@@ -186,7 +198,7 @@ def test_staff_and_admin_tours(tmp_path: Path, browser: object, shots: Path) -> 
             # --- admin: edit an answer (a problem first, shown next to the field), the bot uses it
             _login(page, base, "chef")
             page.goto(f"{base}/admin/content")
-            page.screenshot(path=str(shots / "03-admin-content.png"))
+            _shot(page, shots / "03-admin-content.png")
             page.goto(f"{base}/admin/content/topic/oeffnungszeiten")
             answer = page.locator("#answer")
             answer.fill("Rufen Sie {telefon} an.")
@@ -194,7 +206,7 @@ def test_staff_and_admin_tours(tmp_path: Path, browser: object, shots: Path) -> 
             expect(page.locator("#err-answer")).to_contain_text("{telefon}")
             expect(answer).to_have_attribute("aria-invalid", "true")
             page.locator("#err-answer").scroll_into_view_if_needed()
-            page.screenshot(path=str(shots / "04-admin-problem-next-to-field.png"))
+            _shot(page, shots / "04-admin-problem-next-to-field.png")
             assert "{telefon}" not in settings.resolve(settings.content.faq).read_text(encoding="utf-8")
             answer.fill(NEW_ANSWER)
             page.get_by_role("button", name="Speichern").click()
@@ -210,13 +222,13 @@ def test_staff_and_admin_tours(tmp_path: Path, browser: object, shots: Path) -> 
             audio = page.request.get(base + (page.locator("audio").get_attribute("src") or ""))
             assert audio.status == 200 and audio.headers["content-type"] == "audio/wav"
             assert audio.body()[:4] == b"RIFF"
-            page.screenshot(path=str(shots / "05-admin-try-phrase.png"), full_page=True)
+            _shot(page, shots / "05-admin-try-phrase.png", full_page=True)
 
             # --- admin: accept the proposed phrasing from the staff feedback
             page.goto(f"{base}/admin/proposals")
             row = page.locator("tr", has_text="Wunschkennzeichen").first
             expect(row.locator("input[name=utterance]")).to_have_value(WUNSCH)
-            page.screenshot(path=str(shots / "06-admin-proposals.png"))
+            _shot(page, shots / "06-admin-proposals.png")
             row.get_by_role("button", name="Übernehmen").click()
             expect(page.get_by_role("status")).to_contain_text("Übernommen")
             assert load_content(settings).topic("wunschkennzeichen").phrasings[-1] == WUNSCH
@@ -225,14 +237,14 @@ def test_staff_and_admin_tours(tmp_path: Path, browser: object, shots: Path) -> 
             assert understood.best is not None and understood.best.topic == "wunschkennzeichen"
             page.goto(f"{base}/admin/history")
             expect(page.get_by_text("topics.wunschkennzeichen.phrasings")).to_be_visible()
-            page.screenshot(path=str(shots / "07-admin-history.png"))
+            _shot(page, shots / "07-admin-history.png")
 
             # --- admin: statistics
             page.goto(f"{base}/admin/stats")
             expect(page.locator("svg.chart").first).to_be_visible()
             assert page.locator("svg.chart").count() >= 5
             expect(page.locator("#automation-rate")).to_contain_text("%")
-            page.screenshot(path=str(shots / "08-admin-statistics.png"), full_page=True)
+            _shot(page, shots / "08-admin-statistics.png", full_page=True)
             context.close()
     finally:
         store.close()
