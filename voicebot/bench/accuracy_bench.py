@@ -19,7 +19,7 @@ from voicebot.bench.accuracy import (
     text_inputs,
     transcribe_fixtures,
 )
-from voicebot.bench.fixtures import load_manifest
+from voicebot.bench.fixtures import KnownFailure, Manifest, load_manifest, replace_known_failures
 from voicebot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ class AccuracyOptions:
     """ASR engine (None: the configuration's preference list)."""
     limit: int | None = None
     """Use only the first N fixtures / clips (quick runs)."""
+    record_known: bool = False
+    """Rewrite ``known_failures:`` in the manifest with this run's matcher misses (reasons kept where listed)."""
 
 
 def run_accuracy(
@@ -113,6 +115,11 @@ def run_accuracy(
         say(f"ASR word error rate on human German speech ({options.eval_dir}), engine {engine_name}:")
         say(report.table(["condition", "clips", "audio s", "WER %", "sub", "del", "ins", "RTF"], wer_rows))
     _print_misses(results, say)
+    if options.record_known and options.limit is None:
+        failures = known_from(results, manifest)
+        path = manifest.root / "manifest.yaml"
+        path.write_text(replace_known_failures(path.read_text(encoding="utf-8"), failures), encoding="utf-8")
+        say(f"recorded {len(failures)} known failures in {path}")
     plot = report.bar_chart(
         out_dir / "accuracy.png",
         "Route accuracy: matcher vs baseline",
@@ -170,3 +177,18 @@ def _print_misses(results: list[RouteResult], say: Callable[[str], None]) -> Non
         got = "/".join(str(part) for part in r.got)
         want = "/".join(str(part) for part in r.expected)
         say(f"  {r.stage:7} {r.case:34} got {got:40} want {want:40} heard {r.heard[:70]!r}")
+
+
+def known_from(results: list[RouteResult], manifest: Manifest) -> list[KnownFailure]:
+    """The matcher's misses as known failures; an already listed reason is kept, else what was decided/heard."""
+    failures: list[KnownFailure] = []
+    for r in results:
+        if r.system != "matcher" or r.correct:
+            continue
+        got = "/".join(str(part) for part in r.got)
+        if r.stage == "text":
+            reason = f"matcher decides {got}"
+        else:
+            reason = f"ASR heard {r.heard[:80]!r} -> {got}" if r.heard else f"ASR heard nothing -> {got}"
+        failures.append(KnownFailure(r.case, r.stage, manifest.known(r.case, r.stage) or reason))
+    return failures

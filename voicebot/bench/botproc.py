@@ -70,11 +70,16 @@ def vosk_korean_model() -> str | None:
 def bench_config(
     settings: Settings, engine: str, work: Path, changes: Mapping[str, Mapping[str, Any]] | None = None
 ) -> Path:
-    """Write the benchmark's configuration file into ``work``; its path."""
+    """Write the benchmark's configuration file into ``work``; its path.
+
+    ``engine`` is ``whisper``, ``vosk`` (free recognition) or ``vosk+grammar`` (restricted to the FAQ words).
+    """
     data: dict[str, Any] = tomllib.loads(settings.path.read_text(encoding="utf-8"))
     base = settings.path.parent
+    engine, _plus, variant = engine.partition("+")
     data.setdefault("asr", {})["engines"] = [engine]
     if engine == "vosk":
+        data["asr"]["vosk_grammar"] = variant == "grammar"
         model = vosk_korean_model()
         if model:
             data["asr"]["vosk_model"] = model

@@ -3,11 +3,11 @@
 Against a real ``voicebot run`` (vosk engine by default: the Korean model re-prompts every German turn at
 the real streaming cost):
 
-* **capacity search**: 4, 8, 12, 16, 20 … calls at once, each waits for the greeting and says one
+* **capacity search**: 2, 4, 6, 8, 12, 16 calls at once, each waits for the greeting and says one
   sentence. A level passes when the p95 turn gap is within the goal (end-of-turn silence + 300 ms) and
   no outgoing frame of the bot was late (an inter-arrival gap above 40 ms at the caller while the bot
   speaks). Capacity = the largest passing level. ``max_calls`` is raised for the search.
-* **overflow**: with the configured ``max_calls``, ``max_calls + 4`` callers at once: the extra callers
+* **overflow**: with ``max_calls`` lowered to 3 (cheap to show), 6 callers at once: the extra callers
   are transferred to the switchboard (REFER to the ``zentrale`` target) while the others keep their turn
   gap.
 * **memory per call**: RSS of the bot process (psutil) idle vs with N calls in progress.
@@ -46,16 +46,18 @@ class CapacityOptions:
     """What to measure."""
 
     engine: str = "vosk"
-    levels: tuple[int, ...] = (4, 8, 12, 16, 20)
-    overflow_extra: int = 4
+    levels: tuple[int, ...] = (2, 4, 6, 8, 12, 16)
+    overflow_extra: int = 3
+    overflow_max_calls: int = 3
+    """``max_calls`` of the overflow demonstration (lowered so the overflow is cheap to show)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CapacityOptions:
         """From ``voicebot bench capacity`` arguments (the first of ``--engines``)."""
         engine = str(getattr(args, "engines", "vosk")).split(",")[-1].strip() or "vosk"
-        levels = tuple(int(c) for c in str(getattr(args, "levels", "4,8,12,16,20")).split(",") if c.strip())
+        levels = tuple(int(c) for c in str(getattr(args, "levels", "2,4,6,8,12,16")).split(",") if c.strip())
         if getattr(args, "quick", False):
-            return cls(engine, tuple(c for c in levels if c <= 8) or (4,), 2)
+            return cls(engine, tuple(c for c in levels if c <= 4) or (2,), 2, 2)
         return cls(engine, levels)
 
 
@@ -153,10 +155,10 @@ async def _search(
 
 
 async def _overflow(settings: Settings, options: CapacityOptions, manifest: Manifest, goal_ms: float) -> dict[str, Any]:
-    """``max_calls + extra`` callers against the configured ``max_calls``."""
-    limit = settings.sip.max_calls
+    """``max_calls + extra`` callers at once against a bot with ``max_calls`` lines."""
+    limit = min(settings.sip.max_calls, options.overflow_max_calls)
     count = limit + options.overflow_extra
-    async with BotProcess(settings, options.engine) as bot:
+    async with BotProcess(settings, options.engine, changes={"sip": {"max_calls": limit}}) as bot:
         reports = await place_calls(_plans(bot.target, manifest, count), count, stagger_s=0.05)
     switchboard = settings.departments["zentrale"].target if "zentrale" in settings.departments else ""
     overflowed = [call for call in reports if call.refer_to and call.refer_to == switchboard and not call.turns]
@@ -170,6 +172,7 @@ async def _overflow(settings: Settings, options: CapacityOptions, manifest: Mani
         "refer_targets": sorted({call.refer_to for call in reports if call.refer_to}),
         "served_p95_ms": level.p95_ms,
         "served_late_frames": level.late_frames,
+        "statuses": sorted(str(call.status) for call in reports),
         "not_answered": sum(1 for call in reports if not call.answered),
     }
 

@@ -287,3 +287,21 @@ def _structure_problems(manifest: Manifest, name: str) -> list[Problem]:
         if failure.id not in seen:
             problems.append(Problem(name, failure.line, f"known_failures.{failure.id}", "no case with this id"))
     return problems
+
+
+def known_failures_yaml(failures: Iterable[KnownFailure]) -> str:
+    """The ``known_failures:`` section for a list of failures (one flow mapping per line)."""
+    lines = ["known_failures:"]
+    for failure in failures:
+        reason = failure.reason.replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'  - {{id: {failure.id}, stage: {failure.stage}, reason: "{reason}"}}')
+    if len(lines) == 1:
+        lines[0] += " []"
+    return "\n".join(lines) + "\n"
+
+
+def replace_known_failures(manifest_text: str, failures: Iterable[KnownFailure]) -> str:
+    """The manifest text with its ``known_failures:`` section (the last top-level key) replaced."""
+    marker = "\nknown_failures:"
+    head = manifest_text[: manifest_text.index(marker) + 1] if marker in manifest_text else manifest_text + "\n"
+    return head + known_failures_yaml(failures)

@@ -7,8 +7,9 @@ audible RTP frame. What is measured with which engine:
 
 * ``whisper``: answered questions (``answer``), the confirmation question for an unsure match
   (``confirm``) and the caller's "ja" after it (``answer after yes``), department requests (``transfer``);
-* ``vosk``: the only vosk model here is Korean, so every German sentence ends in a re-prompt
-  (``reprompt``) — measured at the real streaming cost of vosk.
+* ``vosk`` / ``vosk+grammar``: the only vosk model here is Korean, so every German sentence ends in a
+  re-prompt (``reprompt``) — measured at the real streaming cost of vosk, with free recognition and with
+  the recogniser restricted to the FAQ vocabulary (``[asr] vosk_grammar``).
 
 Which fixture is used for which label comes from the spoken-fixture decisions of the last
 ``bench accuracy`` run (8 kHz transcripts the matcher routed as intended) when available, else from the
@@ -47,7 +48,7 @@ GOAL_LEVEL = 8
 class TurnGapOptions:
     """What to measure."""
 
-    engines: tuple[str, ...] = ("whisper", "vosk")
+    engines: tuple[str, ...] = ("whisper", "vosk", "vosk+grammar")
     levels: tuple[int, ...] = (1, 4, 8, 16)
     min_calls: int = 6
     """At least this many calls per level (a level of c places max(2c, min_calls) calls)."""
@@ -57,7 +58,9 @@ class TurnGapOptions:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TurnGapOptions:
         """From ``voicebot bench turn-gap`` arguments."""
-        engines = tuple(e.strip() for e in str(getattr(args, "engines", "whisper,vosk")).split(",") if e.strip())
+        engines = tuple(
+            e.strip() for e in str(getattr(args, "engines", "whisper,vosk,vosk+grammar")).split(",") if e.strip()
+        )
         levels = tuple(int(c) for c in str(getattr(args, "concurrency", "1,4,8,16")).split(",") if c.strip())
         if getattr(args, "quick", False):
             return cls(engines, tuple(c for c in levels if c <= 4) or (1,), 3)
@@ -139,7 +142,7 @@ def plans_for(
     yes = pcm8k(manifest.tagged("yes")[0], manifest)
     plans: list[CallPlan] = []
     for index in range(count):
-        if engine == "vosk":
+        if engine.startswith("vosk"):
             case = cases["any"][index % len(cases["any"])]
             steps: tuple[Step, ...] = (Step("reprompt", pcm8k(case, manifest)),)
         else:

@@ -35,16 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     accuracy.add_argument("--engine", default=None, help="ASR engine (default: the configured preference list)")
     accuracy.add_argument("--eval-dir", type=Path, default=None, help="folder with transcripts.tsv")
     accuracy.add_argument("--limit", type=int, default=None, help="only the first N fixtures/clips")
+    accuracy.add_argument(
+        "--record-known-failures", action="store_true", help="write this run's misses into the manifest"
+    )
     engines = sub.add_parser("engines", parents=[common], help="ASR/TTS real-time factors, time to first audio, cache")
     engines.add_argument("--quick", action="store_true", help="only 8 clips")
     for name, text in (("turn-gap", "turn gap on the wire over real SIP"), ("capacity", "calls per machine")):
         bench = sub.add_parser(name, parents=[common], help=text)
-        bench.add_argument("--engines", default="whisper,vosk", help="ASR engines to measure (whisper,vosk)")
+        default = "whisper,vosk,vosk+grammar" if name == "turn-gap" else "vosk"
+        bench.add_argument("--engines", default=default, help="ASR engines: whisper, vosk, vosk+grammar")
         bench.add_argument("--quick", action="store_true", help="fewer calls and levels (a smoke run)")
         if name == "turn-gap":
             bench.add_argument("--concurrency", default="1,4,8,16", help="concurrent call levels")
         else:
-            bench.add_argument("--levels", default="4,8,12,16,20", help="concurrency levels to try (vosk)")
+            bench.add_argument("--levels", default="2,4,6,8,12,16", help="concurrency levels to try")
     all_ = sub.add_parser("all", parents=[common], help="every benchmark, one after the other")
     all_.add_argument("--quick", action="store_true", help="smoke-run sizes")
 
@@ -83,6 +87,7 @@ def _accuracy(settings: Settings, args: argparse.Namespace, out_dir: Path) -> di
         eval_dir=getattr(args, "eval_dir", None) or EVAL_DIR,
         engine=getattr(args, "engine", None),
         limit=getattr(args, "limit", None),
+        record_known=getattr(args, "record_known_failures", False),
     )
     document = run_accuracy(settings, options, out_dir)
     document["plots"] = [document.get("plot")]
