@@ -38,14 +38,17 @@ def editor(request: web.Request) -> ContentEditor:
     return request.app[EDITOR]
 
 
-def notify_bot(app: web.Application) -> None:
-    """Tell a bot running in this process to pick up changed content now (it also checks by itself)."""
+async def notify_bot(app: web.Application) -> None:
+    """Tell a bot running in this process to pick up changed content now (it also checks by itself).
+
+    The reload (parsing, building the matcher) runs in a worker thread: the event loop may be the one that
+    carries the calls' audio."""
     bot = app[BOT]
     reload = getattr(bot, "maybe_reload", None)
     if callable(reload):
         try:
-            reload()
-        except Exception:  # the bot keeps its old content; the admin sees problems via voicebot check
+            await asyncio.to_thread(reload)
+        except Exception:  # the bot keeps its old content; the content page shows the problems
             _LOGGER.exception("the running bot could not reload the edited content")
 
 
@@ -56,7 +59,7 @@ async def apply(request: web.Request, action: str, *args: Any, **kwargs: Any) ->
     result: EditResult = await asyncio.to_thread(method, *args, user=user, now=now(request), **kwargs)
     if result.ok and result.changes:
         _LOGGER.info("%s changed %s", user, ", ".join(change.field for change in result.changes))
-        notify_bot(request.app)
+        await notify_bot(request.app)
     return result
 
 
