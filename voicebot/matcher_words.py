@@ -73,9 +73,13 @@ def stem(word: str) -> str:
         if word.startswith(prefix + "ge") and len(word) - len(prefix) >= 6:
             word = prefix + word[len(prefix) + 2 :]
             break
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
+    for _round in range(3):  # "kleinere" → "kleiner" → "klein" → "klei", as "klein" → "klei"
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= 4:
+                word = word[: -len(ending)]
+                break
+        else:
+            break
     return word
 
 

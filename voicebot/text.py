@@ -343,6 +343,10 @@ def _compounds(words: list[str], vocab: Collection[str]) -> list[str]:
 
 _MIN_HEAD = 5
 _MIN_REST = 4
+_PARTICLES = frozenset(
+    str.split("ueber unter wieder zurueck vorbei durch gegen hinter heraus herein hinaus voraus weiter nieder")
+)
+"""Verb particles are not compound heads ("übernommen" is not "über" + "nommen")."""
 
 
 def _split_head(word: str, vocab: Collection[str]) -> list[str]:
@@ -351,7 +355,7 @@ def _split_head(word: str, vocab: Collection[str]) -> list[str]:
         return [word]
     for cut in range(len(word) - _MIN_REST, _MIN_HEAD - 1, -1):
         head = word[:cut]
-        if head in vocab:
+        if head in vocab and head not in _PARTICLES:
             rest = word[cut:]
             if rest[0] == "s" and rest[1] not in "aeiouychptwz" and len(rest) > _MIN_REST:
                 rest = rest[1:]  # linking s ("bauantrags|formular"), not "sch", "st", "sp"
