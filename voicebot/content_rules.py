@@ -159,7 +159,7 @@ def map_problems(
     mapped: FieldMessages = []
     for problem in problems:
         where = problem.file if problem.line is None else f"{problem.file}, Zeile {problem.line}"
-        mapped.append((locate(problem, texts), f"{problem.message} ({where})"))
+        mapped.append((locate(problem, texts), f"voicebot check: {problem.message} ({where})"))
     return mapped
 
 
