@@ -170,6 +170,57 @@ TOPIC_CASES += [
     ("ich möchte einen Antrag auf Wohngeld stellen, brauche ich da einen Termin", A, "wohngeld", None),
 ]
 
+FRESH_CASES: list[tuple[str, str, str | None, str | None]] = [
+    ("Haben Sie am Montag auch nachmittags geöffnet?", A, "oeffnungszeiten", None),
+    ("Wo genau liegt das Landratsamt, ich komme mit dem Auto", A, "anfahrt", None),
+    ("Kann ich online einen Termin ausmachen oder nur telefonisch", A, "termin", None),
+    ("Ich hab mir einen Roller gekauft, wie melde ich den an", A, "kfz-anmeldung", None),
+    ("Mein altes Auto geht zum Verschrotten, muss ich das abmelden", A, "kfz-abmeldung", None),
+    (
+        "Ich habe das Auto von meinem Opa übernommen, das muss auf mich umgeschrieben werden",
+        A,
+        "kfz-halterwechsel",
+        None,
+    ),
+    ("Kann ich ein Nummernschild mit meinem Geburtsjahr haben", A, "wunschkennzeichen", None),
+    ("Ich will ein Auto aus einem anderen Bundesland überführen", A, "kurzzeitkennzeichen", None),
+    ("Ich will den Motorrad Führerschein zusätzlich machen", A, "fuehrerschein-antrag", None),
+    ("Muss ich meinen Scheckkarten Führerschein umtauschen", A, "fuehrerschein-umtausch", None),
+    ("Ich habe meinen Führerschein im Urlaub verloren", A, "fuehrerschein-verloren", None),
+    ("Brauche ich für Thailand einen internationalen Führerschein", A, "internationaler-fuehrerschein", None),
+    ("Mein Visum ist bald abgelaufen, was soll ich tun", A, "aufenthaltstitel", None),
+    ("Wie lange muss ich in Deutschland leben, um eingebürgert zu werden", A, "einbuergerung", None),
+    ("Wie lange bekommt man eigentlich Elterngeld", A, "elterngeld", None),
+    ("Der Vater meiner Tochter zahlt nicht, gibt es da Hilfe vom Amt", A, "unterhaltsvorschuss", None),
+    ("Wir suchen eine Krippe für unseren Sohn", A, "kinderbetreuung", None),
+    ("Kann ich als Student Wohngeld bekommen", A, "wohngeld", None),
+    ("Meine Mutter ist im Pflegeheim und die Rente reicht nicht", A, "grundsicherung", None),
+    ("Gibt es für Schüler an der Berufsfachschule Bafög", A, "bafoeg", None),
+    ("Ich mache ein Praktikum in der Gastronomie und brauche ein Gesundheitszeugnis", A, "gesundheitszeugnis", None),
+    ("Mein Sohn kommt in die Kita, brauchen die den Impfpass wegen Masern", A, "masernschutz", None),
+    ("Welche Impfungen brauche ich für eine Reise nach Brasilien", A, "impfung", None),
+    ("Ich möchte eine Garage an mein Haus bauen", A, "bauantrag", None),
+    ("Wann wird mein Bauantrag endlich genehmigt", T, "bauantrag-stand", "bauamt"),
+    ("Wann wird der Gelbe Sack abgeholt", A, "abfuhrkalender", None),
+    ("Ich möchte eine alte Couch entsorgen lassen", A, "sperrmuell", None),
+    ("Kann ich Grünschnitt beim Wertstoffhof abgeben", A, "wertstoffhof", None),
+    ("Unsere Biotonne ist zu klein", A, "muelltonne", None),
+    ("Ich möchte Schafe auf meiner Wiese halten", A, "tierhaltung", None),
+    ("Ich habe eine Pistole von meinem Vater geerbt", A, "waffenbesitzkarte", None),
+    ("Wo bekomme ich einen Angelschein", A, "fischereischein", None),
+    ("Mein Jahresjagdschein läuft aus", A, "jagdschein", None),
+    ("Mein Sohn braucht eine Schülerfahrkarte", A, "schuelerbefoerderung", None),
+    ("Wie ist die Bankverbindung für die Gebühren", A, "zahlung", None),
+    ("Mein Personalausweis ist abgelaufen, wo bekomme ich einen neuen", A, "personalausweis", None),
+    ("Wir fliegen in die USA und brauchen Reisepässe", A, "reisepass", None),
+    ("Wo melde ich meinen Umzug", A, "wohnsitz-ummelden", None),
+    ("Ich brauche eine Sterbeurkunde für meinen Vater", A, "geburtsurkunde", None),
+    ("Was kostet die Hundesteuer im Jahr", A, "hundesteuer", None),
+    ("Wo beantrage ich einen Behindertenausweis", A, "schwerbehindertenausweis", None),
+]
+"""A held-out batch written after all tuning and never tuned on. The matcher may ask back on these (it did
+on 6 of 41 when written) but must rank the right topic first and never answer or transfer wrongly."""
+
 KNOWN_MISSES: dict[str, str] = {
     # honest limits of the current matcher (it asks back or picks the neighbour topic); see the accuracy test
 }

@@ -12,6 +12,7 @@ import pytest
 
 from tests.matcher_cases import (
     DEPARTMENT_CASES,
+    FRESH_CASES,
     HUMAN_CASES,
     KNOWN_MISSES,
     OUT_OF_SCOPE,
@@ -187,6 +188,21 @@ def test_asr_variants_of_every_phrasing_keep_their_topic(matcher: Matcher, conte
                 misses.append((variant, topic.id, best))
     assert total > 200
     assert kept >= 0.97 * total, misses
+
+
+def test_held_out_batch_is_ranked_right_and_never_answered_wrong(
+    matcher: Matcher, content: Content, settings: Settings
+) -> None:
+    ranked_first = 0
+    wrong = []
+    for text, action, topic, department in FRESH_CASES:
+        understanding = matcher.understand(text)
+        ranked_first += understanding.best is not None and understanding.best.topic == topic
+        decision = first_decision(understanding, content, settings.dialogue)
+        if decision.action in ("answer", "transfer") and route(decision) != (action, topic, department):
+            wrong.append((text, route(decision)))
+    assert not wrong
+    assert ranked_first >= 0.95 * len(FRESH_CASES)
 
 
 def test_matcher_beats_baseline(matcher: Matcher, content: Content, settings: Settings) -> None:
