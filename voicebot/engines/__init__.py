@@ -70,11 +70,11 @@ def _first_that_loads(kind: str, engines: Sequence[str], make: Callable[[str], _
         started = time.perf_counter()
         try:
             loaded = make(engine)
-        except ModelError as error:
-            text = str(error)
+        except Exception as error:  # ModelError, or an engine library failing on import (onnxruntime, ctranslate2)
+            text = str(error) if isinstance(error, ModelError) else f"{type(error).__name__}: {error}"
             problems.append(text if text.startswith(f"{engine}:") else f"{engine}: {text}")
             rest = list(engines[position + 1 :])
-            log.warning("%s engine %s not available: %s%s", kind, engine, error, f"; trying {rest[0]}" if rest else "")
+            log.warning("%s engine %s not available: %s%s", kind, engine, text, f"; trying {rest[0]}" if rest else "")
             continue
         elapsed = time.perf_counter() - started
         if problems:
