@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Sequence
 
 from voicebot.audio import read_wav, resample
 from voicebot.config import load_settings
@@ -21,14 +22,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=ASR_ENGINES, help="use this engine instead of the [asr] engines list")
     parser.add_argument("--json", action="store_true", help="one JSON object per file")
     parser.add_argument("--partials", action="store_true", help="also print partial results while decoding")
+    parser.add_argument(
+        "--grammar", action="store_true", help="restrict vosk to the FAQ phrases (as with [asr] vosk_grammar = true)"
+    )
 
 
-def transcribe_pcm(transcriber: Transcriber, pcm: bytes, rate: int) -> tuple[Transcript, list[str], float]:
+def transcribe_pcm(
+    transcriber: Transcriber, pcm: bytes, rate: int, phrases: Sequence[str] | None = None
+) -> tuple[Transcript, list[str], float]:
     """Feed PCM (any rate) in 20 ms pieces and finish; returns transcript, partials and processing seconds."""
     audio = resample(pcm, rate, transcriber.sample_rate)
     step = transcriber.sample_rate * FEED_MS // 1000 * 2
     started = time.perf_counter()
-    session = transcriber.open_session()
+    session = transcriber.open_session(phrases)
     partials = [p for i in range(0, len(audio), step) if (p := session.accept(audio[i : i + step])) is not None]
     transcript = session.finish()
     return transcript, partials, time.perf_counter() - started
@@ -38,9 +44,15 @@ def run(args: argparse.Namespace) -> int:
     """Print each file's transcript with engine and timing."""
     settings = load_settings(args.config)
     transcriber = load_transcriber(settings, [args.engine] if args.engine else None)
+    phrases: list[str] | None = None
+    if args.grammar:
+        from voicebot.content_load import load_content
+        from voicebot.grammar import phrases as faq_phrases
+
+        phrases = faq_phrases(load_content(settings))
     for name in args.files:
         pcm, rate = read_wav(name)
-        transcript, partials, seconds = transcribe_pcm(transcriber, pcm, rate)
+        transcript, partials, seconds = transcribe_pcm(transcriber, pcm, rate, phrases)
         audio_seconds = len(pcm) / 2 / rate
         if args.json:
             record = {
