@@ -87,6 +87,11 @@ class VadSettings:
     """Silence after the bot stopped speaking that counts as "no input" (milliseconds)."""
     barge_in_ms: int = 400
     """Voiced audio needed while the bot speaks before the bot stops for the caller (milliseconds)."""
+    speculate_ms: int = 0
+    """Trailing silence after which recognition of the utterance starts early, on the audio so far
+    (milliseconds; 0 = off, must be below ``end_silence_ms``). If the caller goes on talking the early result
+    is dropped; if the silence reaches ``end_silence_ms`` it is used, so decoding overlaps the end-of-turn wait.
+    Used with recognisers that decode at the end (Whisper); streaming ones (vosk) are done by then anyway."""
 
 
 @dataclass(frozen=True)
