@@ -7,6 +7,8 @@ events. Time is the media time carried by the frames, so a 20-second call replay
   then a ``BargeIn`` comes first). ``SpeechStarted.audio_from_ms`` says from which frame the audio belongs to
   the utterance: ``preroll_ms`` before the first voiced frame, so first syllables are not cut.
 - It ends after ``end_silence_ms`` of trailing silence, or is cut at ``max_utterance_ms``.
+- ``SpeechPaused`` comes once per pause when the trailing silence reaches ``speculate_ms`` (0: never): the
+  utterance may still go on, but recognising what was said so far can start (speculative end of turn).
 - ``NoInput`` comes after ``no_input_ms`` without speech while the bot is idle (then the timer restarts).
 """
 
@@ -40,6 +42,17 @@ class SpeechEnded:
 
 
 @dataclass(frozen=True)
+class SpeechPaused:
+    """The caller has been silent for ``speculate_ms`` inside an utterance; it may still go on."""
+
+    at_ms: int
+    """Media time the pause was detected (milliseconds)."""
+    speech_end_ms: int
+    """End of the last voiced frame (milliseconds): a later ``SpeechEnded`` with the same value means the
+    caller said nothing more, so audio up to this pause holds the whole utterance."""
+
+
+@dataclass(frozen=True)
 class BargeIn:
     """The caller talked over the bot for ``barge_in_ms``: the bot should stop and listen."""
 
@@ -55,7 +68,7 @@ class NoInput:
     """Media time of detection (milliseconds)."""
 
 
-TurnEvent = SpeechStarted | SpeechEnded | BargeIn | NoInput
+TurnEvent = SpeechStarted | SpeechPaused | SpeechEnded | BargeIn | NoInput
 """Anything the turn detector reports."""
 
 
@@ -116,8 +129,13 @@ def _inside(
         state = replace(state, last_voiced_end_ms=end_ms)
     if end_ms - state.utterance_start_ms >= vad.max_utterance_ms:
         return _ended(state, end_ms, cut=True)
-    if not is_speech and end_ms - state.last_voiced_end_ms >= vad.end_silence_ms:
+    if is_speech:
+        return state, ()
+    silent_ms = end_ms - state.last_voiced_end_ms
+    if silent_ms >= vad.end_silence_ms:
         return _ended(state, end_ms, cut=False)
+    if 0 < vad.speculate_ms <= silent_ms and timestamp_ms - state.last_voiced_end_ms < vad.speculate_ms:
+        return state, (SpeechPaused(end_ms, state.last_voiced_end_ms),)
     return state, ()
 
 
@@ -130,6 +148,7 @@ __all__ = [
     "BargeIn",
     "NoInput",
     "SpeechEnded",
+    "SpeechPaused",
     "SpeechStarted",
     "TurnEvent",
     "TurnState",
