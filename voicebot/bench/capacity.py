@@ -31,8 +31,8 @@ from voicebot.bench.sipcaller import CallPlan, CallReport, Step, place_call, pla
 from voicebot.bench.turngap import P95_SLACK_MS, pcm8k, stats
 from voicebot.config import Settings
 
-MEMORY_CALLS = 8
-"""Calls held at once for the memory reading."""
+MEMORY_CALLS = 4
+"""Calls held at once for the memory reading (memory per call divides by the calls actually answered)."""
 MEMORY_GOAL_MB = 20.0
 """Goal: memory per additional call (MB)."""
 STARTUP_GOAL_S = 5.0
@@ -132,12 +132,13 @@ async def _search(
         while not held.done():
             peak = max(peak, bot.rss_mb())
             await asyncio.sleep(0.25)
-        await held
+        answered = sum(1 for call in await held if call.answered) or 1
         extra["rss_with_calls_mb"] = peak
-        extra["memory_per_call_mb"] = max(0.0, peak - extra["rss_idle_mb"]) / MEMORY_CALLS
+        extra["memory_calls"] = answered
+        extra["memory_per_call_mb"] = max(0.0, peak - extra["rss_idle_mb"]) / answered
         say(
             f"start-up {extra['startup_to_first_answer_s']:.1f} s, idle RSS {extra['rss_idle_mb']:.0f} MB, "
-            f"{MEMORY_CALLS} calls {peak:.0f} MB"
+            f"{answered} calls in progress {peak:.0f} MB"
         )
         failures = 0
         for count in options.levels:
@@ -230,7 +231,8 @@ def run_capacity(
         f"overflow: {overflow['callers']} callers at once, max_calls = {overflow['max_calls']}: "
         f"{overflow['served_by_bot']} served by the bot (p95 {overflow['served_p95_ms']} ms, "
         f"{overflow['served_late_frames']} late frames), {overflow['sent_to_switchboard']} transferred to the "
-        f"switchboard {overflow['refer_targets']}, {overflow['not_answered']} not answered"
+        f"switchboard {overflow['refer_targets']}, {overflow['not_answered']} not answered "
+        f"(final statuses {', '.join(overflow['statuses'])})"
     )
     memory_verdict = (
         "ok"

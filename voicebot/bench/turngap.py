@@ -50,8 +50,8 @@ class TurnGapOptions:
 
     engines: tuple[str, ...] = ("whisper", "vosk", "vosk+grammar")
     levels: tuple[int, ...] = (1, 4, 8, 16)
-    min_calls: int = 6
-    """At least this many calls per level (a level of c places max(2c, min_calls) calls)."""
+    min_calls: int = 4
+    """At least this many calls per level (a level of c places max(c, min_calls) calls, c at once)."""
     log_dir: Path | None = None
     """Where the bot's log is kept (None: not kept)."""
 
@@ -185,16 +185,16 @@ async def measure_engine(
     async with BotProcess(settings, engine, changes=changes, keep_log=log) as bot:
         say(f"{engine}: voicebot run pid {bot.pid} answered OPTIONS after {bot.startup_s:.1f} s")
         for level in options.levels:
-            count = max(2 * level, options.min_calls)
+            count = max(level, options.min_calls)
             reports = await place_calls(plans_for(engine, bot.target, count, manifest, cases), level, stagger_s=0.05)
             by_label: dict[str, list[float | None]] = {}
             for call in reports:
                 for turn in call.turns:
                     by_label.setdefault(turn.label, []).append(turn.gap_ms)
                 calls.append(call_record(engine, level, call))
-            failed = sum(1 for call in reports if not call.answered)
+            failed = sorted(call.status for call in reports if not call.answered)
             if failed:
-                say(f"{engine} x{level}: {failed} of {count} calls not answered")
+                say(f"{engine} x{level}: {len(failed)} of {count} calls not answered (final statuses {failed})")
             results += [stats(engine, level, label, gaps) for label, gaps in by_label.items()]
         return results, calls, bot.startup_s
 
