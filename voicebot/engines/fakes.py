@@ -58,9 +58,18 @@ class FakeTranscriber:
     name = "fake"
     streaming = True
 
-    def __init__(self, answers: Answers = (), sample_rate: int = 16000, fail_on: Sequence[int] | None = None) -> None:
+    def __init__(
+        self,
+        answers: Answers = (),
+        sample_rate: int = 16000,
+        fail_on: Sequence[int] | None = None,
+        *,
+        streaming: bool = True,
+    ) -> None:
         self.answers = answers
         self.sample_rate = sample_rate
+        self.streaming = streaming
+        """False: behaves like a recogniser that decodes at ``finish`` (Whisper), e.g. for speculative decoding."""
         self.fail_on = set(fail_on) if fail_on is not None else None
         """Utterance indexes whose ``finish`` raises (to test error handling)."""
         self.sessions = 0
