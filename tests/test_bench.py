@@ -24,10 +24,10 @@ def test_matcher_beats_the_baseline_on_the_typed_fixtures(settings: Settings) ->
     assert by_system["matcher"].total == by_system["baseline"].total == len(manifest.cases)
     assert by_system["matcher"].accuracy > by_system["baseline"].accuracy
     assert by_system["matcher"].accuracy >= 0.75
-    # Cases listed as known text failures really fail; everything else the matcher gets right or is counted.
-    for result in results:
-        if result.system == "matcher" and result.known is not None:
-            assert not result.correct, f"{result.case} is listed as a known failure but now passes: unlist it"
+    # A regression shows up as a new miss among the cases not listed as known text failures.
+    unlisted = [r for r in results if r.system == "matcher" and r.known is None]
+    misses = [r.case for r in unlisted if not r.correct]
+    assert len(misses) <= len(unlisted) // 20, f"new matcher misses on typed text (not in known_failures): {misses}"
 
 
 def test_text_only_cli_run_writes_json_and_compares(
