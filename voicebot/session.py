@@ -4,8 +4,12 @@
 events (``channel.receive``), turns caller audio into utterances (``voicebot.session_listen``), asks the
 pure policy what to do (``voicebot.dialogue.step``) and carries out its commands: speech through the bot's
 speech cache into ``channel.play``, transfers, hang-up, callback requests, and one call-record entry per
-turn with its timings. Recogniser, matcher and synthesiser run in the thread executor. A failure in one
-turn is logged and apologised for; the call goes on or ends cleanly, never the process.
+turn with its timings. Recogniser, matcher and synthesiser run in thread pools. A failure in one turn is
+logged and apologised for; the call goes on or ends cleanly, never the process.
+
+Speed: with ``[vad] speculate_ms`` the utterance is decoded, matched and its reply looked up while the
+end-of-turn silence still runs (``voicebot.session_speculate``); a reply's first audio is queued as soon as
+it exists: cached texts at once, uncached ones chunk by chunk as the synthesiser produces them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from voicebot.bot import Bot
@@ -43,6 +47,7 @@ from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, LineEvent, 
 from voicebot.ports import CallChannel
 from voicebot.session_listen import Listener, Utterance
 from voicebot.session_records import TurnInput, call_outcome, turn_record
+from voicebot.session_speculate import Foresight
 from voicebot.understanding import Understanding
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -71,7 +76,10 @@ class CallSession:
         """Every caller utterance (transcript, understanding), in order."""
         self.media_ms = 0
         """Media time of the line (end of the newest caller frame, milliseconds)."""
-        self._listener = Listener(bot.transcriber, bot.detector_factory(), bot.settings.vad, _phrases(bot))
+        self._foresight = Foresight(bot, lambda: self.state, clock)
+        self._listener = Listener(
+            bot.transcriber, bot.detector_factory(), bot.settings.vad, _phrases(bot), self._foresight.prepare
+        )
         self._caller_hung_up = False
         self._bot_hung_up = False
         self._time_up_sent = False
@@ -152,6 +160,10 @@ class CallSession:
             timings={"asr_ms": round(utterance.asr_ms, 1)},
             at=heard_at,
         )
+        if self.bot.settings.vad.speculate_ms > 0 and not self.bot.transcriber.streaming:
+            turn.timings["speculative"] = 1.0 if utterance.speculative else 0.0
+            turn.timings["speculation_saved_ms"] = round(utterance.saved_ms, 1)
+            turn.timings["speculations_dropped"] = float(utterance.dropped)
         if utterance.error:
             self._errors += 1
             _LOGGER.warning("call %s: recognition failed (%s)", self.channel.call_id, utterance.error)
@@ -169,7 +181,9 @@ class CallSession:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.bot.maybe_reload)
         started = time.perf_counter()
-        understanding = await loop.run_in_executor(None, self.bot.matcher.understand, turn.transcript)
+        understanding = self._foresight.take(turn.transcript)
+        if understanding is None:
+            understanding = await loop.run_in_executor(None, self.bot.matcher.understand, turn.transcript)
         turn.timings["match_ms"] = round(1000 * (time.perf_counter() - started), 1)
         turn.understanding = understanding
         self.heard.append((turn.transcript, understanding))
@@ -213,22 +227,47 @@ class CallSession:
         return result
 
     async def _say(self, text: str, turn: TurnInput) -> bool:
+        """Queue ``text``'s audio: a cached text at once, an uncached one chunk by chunk as it is synthesised."""
         started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        chunks = await loop.run_in_executor(None, self._speech_chunks, text)
+        played = False
         try:
-            pcm = await asyncio.get_running_loop().run_in_executor(None, self.bot.speech.render, text)
+            while not self._caller_hung_up:
+                pcm = await loop.run_in_executor(None, next, chunks, None)
+                if pcm is None:
+                    break
+                if not played:
+                    self._first_audio(turn, started)
+                self.channel.play(pcm)
+                played = True
         except Exception:
             self._errors += 1
             _LOGGER.exception("call %s: speech synthesis failed for %r", self.channel.call_id, text[:60])
-            return False
-        if self._caller_hung_up:
-            return False
+        finally:
+            close = getattr(chunks, "close", None)
+            if callable(close):
+                await loop.run_in_executor(None, close)
+        return played and not self._caller_hung_up
+
+    def _speech_chunks(self, text: str) -> Iterator[bytes]:
+        """The audio of ``text``: one piece when cached (or the cache cannot stream), else the cache's stream."""
+        speech = self.bot.speech
+        stream = getattr(speech, "stream", None)
+        is_cached = getattr(speech, "is_cached", None)
+        if callable(stream) and callable(is_cached) and not is_cached(text):
+            return iter(stream(text))
+        return _lazy(speech.render, text)
+
+    @staticmethod
+    def _first_audio(turn: TurnInput, started: float) -> None:
+        """Note when the turn's first reply audio was queued (time to first audio and the turn gap)."""
+        if "tts_ms" in turn.timings:
+            return
         now = time.perf_counter()
-        if "tts_ms" not in turn.timings:
-            turn.timings["tts_ms"] = round(1000 * (now - started), 1)
-            if turn.detected_at is not None:
-                turn.timings["gap_ms"] = round(turn.endpoint_ms + 1000 * (now - turn.detected_at), 1)
-        self.channel.play(pcm)
-        return True
+        turn.timings["tts_ms"] = round(1000 * (now - started), 1)
+        if turn.detected_at is not None:
+            turn.timings["gap_ms"] = round(turn.endpoint_ms + 1000 * (now - turn.detected_at), 1)
 
     async def _transfer(self, command: Transfer) -> TransferResult:
         await self._drain()
@@ -337,6 +376,13 @@ class CallSession:
         else:
             ended = "caller" if self._caller_hung_up else "bot"
         return call_outcome(self.state, ended, self._failure, self.clock())
+
+
+def _lazy(render: Callable[[str], bytes], text: str) -> Iterator[bytes]:
+    """``render(text)`` as a one-piece stream (rendered on the first ``next``)."""
+    pcm = render(text)
+    if pcm:
+        yield pcm
 
 
 def _phrases(bot: Bot) -> list[str] | None:
