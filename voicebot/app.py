@@ -85,7 +85,7 @@ class Switch:
     async def _drain(self, grace_seconds: float) -> None:
         self._stopping = True
         assert self._endpoint is not None
-        self._endpoint.accepting = False
+        self._endpoint.stop_accepting()
         _LOGGER.info(
             "stopping: no new calls; %d call(s) in progress get %.0f s to finish", self.live_calls, grace_seconds
         )

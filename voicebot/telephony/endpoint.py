@@ -66,6 +66,7 @@ class _Account(pj.Account):  # type: ignore[misc]
 
     def onRegState(self, prm: Any) -> None:
         code, reason = int(prm.code), str(prm.reason)
+        self._endpoint.registered = 200 <= code < 300 and prm.expiration > 0
         if 200 <= code < 300 and prm.expiration > 0:
             _LOGGER.info(
                 "registered at %s (%s %s, expires in %s s)", self._endpoint.registrar, code, reason, prm.expiration
@@ -100,6 +101,9 @@ class SipEndpoint:
         self._calls: dict[int, BotCall] = {}
         self._bridges: list[MediaBridge] = []
         self._zombies: list[BotCall] = []
+        self._account: _Account | None = None
+        self.registered = False
+        """True while the registrar holds our registration (register mode)."""
         self._free_bridges: list[MediaBridge] = []
         self._keys = itertools.count(1)
         self._ready = threading.Event()
@@ -127,6 +131,18 @@ class SipEndpoint:
         self._commands.put(None)
         self._thread.join(timeout)
         self._thread = None
+
+    def stop_accepting(self) -> None:
+        """Shutting down: new INVITEs get 503, and in register mode the registration is removed at once
+        (so the registrar stops routing calls here while running calls finish)."""
+        self.accepting = False
+        if self._sip.mode == "register":
+            self.submit(self._unregister_now)
+
+    def _unregister_now(self) -> None:
+        account = self._account
+        if account is not None and account.getInfo().regIsActive:
+            account.setRegistration(False)
 
     @property
     def live_calls(self) -> int:
@@ -221,6 +237,7 @@ class SipEndpoint:
             self._set_codecs(endpoint)
             account = _Account(self)
             account.create(self._account_config())
+            self._account = account
         except (pj.Error, TelephonyError) as error:
             reason = error if isinstance(error, TelephonyError) else f"{error.title}: {error.reason}"
             self._error = TelephonyError(f"{reason} (bind {self._sip.bind_host}:{self._sip.port})")
@@ -276,6 +293,7 @@ class SipEndpoint:
             # stop pjmedia's clock before any bridge is destroyed (it calls every port on every tick)
             endpoint.audDevManager().setNoDev()
             self._drop_all()
+            self._account = None
             if account is not None:
                 account.shutdown()
             account = None
@@ -308,10 +326,10 @@ class SipEndpoint:
         try:
             if account.getInfo().regIsActive:
                 account.setRegistration(False)
-                for _ in range(100):
-                    endpoint.libHandleEvents(POLL_MS)
-                    if not account.getInfo().regIsActive:
-                        break
+            for _ in range(100):
+                if not self.registered:
+                    break
+                endpoint.libHandleEvents(POLL_MS)
         except pj.Error as error:
             _LOGGER.warning("unregistering failed: %s", error.reason)
 
