@@ -13,37 +13,41 @@ import datetime as dt
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import tomlkit
-import yaml
 
 from voicebot.config import Settings, load_settings
 from voicebot.content import EXTERN
 from voicebot.content_roundtrip import (
     as_seq,
     dump_yaml,
+    fast_load,
     find_item,
-    key_lines,
     load_yaml,
+    plain,
     replace_sequence,
     styled,
     write_atomic,
 )
-from voicebot.content_rules import check_hours, check_prompts, check_topic, map_problems
+from voicebot.content_rules import (
+    TOPIC_FIELDS,
+    Locator,
+    check_hours,
+    check_prompts,
+    check_topic,
+    hours_locator,
+    map_problems,
+    prompt_locator,
+    topic_locator,
+)
 from voicebot.errors import ConfigError, ContentError, Problem
 
 _LOCK = threading.Lock()
 """One edit at a time per process (read, validate, write)."""
-
-Locator = Callable[[Problem, Mapping[str, str]], str]
-"""Maps a problem in the edited texts to the form field it concerns (``""`` = the form as a whole)."""
-
-TOPIC_FIELDS = ("title", "department", "keywords", "phrasings", "answer")
-"""Form fields of a topic, in form order."""
 
 
 @dataclass(frozen=True)
@@ -142,17 +146,17 @@ class ContentEditor:
 
     def topics(self) -> list[dict[str, Any]]:
         """The FAQ topics as plain dicts (id, kind, department, title, keywords, phrasings, answer)."""
-        data = _fast_load(self.read("faq"))
-        return [_plain(item) for item in (data or {}).get("topics") or []]
+        data = fast_load(self.read("faq"))
+        return [plain(item) for item in (data or {}).get("topics") or []]
 
     def departments(self) -> list[dict[str, Any]]:
         """The departments as plain dicts (id, name, synonyms, dtmf)."""
-        data = _fast_load(self.read("departments"))
-        return [_plain(item) for item in (data or {}).get("departments") or []]
+        data = fast_load(self.read("departments"))
+        return [plain(item) for item in (data or {}).get("departments") or []]
 
     def prompts(self) -> dict[str, str]:
         """Prompt id -> text, in file order."""
-        data = _fast_load(self.read("prompts"))
+        data = fast_load(self.read("prompts"))
         return {str(key): str(value) for key, value in ((data or {}).get("prompts") or {}).items()}
 
     def hours(self, department_id: str) -> tuple[dict[str, str], list[str]]:
@@ -186,7 +190,7 @@ class ContentEditor:
             item = find_item((data or {}).get("topics") or [], "id", topic_id)
             if item is None:
                 return EditResult(problems=(FieldProblem("", f"Das Thema „{topic_id}“ gibt es nicht (mehr)."),))
-            others = [_plain(t) for t in data["topics"] if str(t.get("id")) != topic_id]
+            others = [plain(t) for t in data["topics"] if str(t.get("id")) != topic_id]
             department_ids = {str(d["id"]) for d in self.departments()} | {EXTERN}
             problems = check_topic(form, str(item.get("kind", "answer")), others, department_ids, self._facts())
             if problems:
@@ -215,7 +219,7 @@ class ContentEditor:
             if not changes:
                 return EditResult()
             new_text = dump_yaml(data, text)
-            return self._commit({"faq": new_text}, changes, user, now, _topic_locator(topic_id))
+            return self._commit({"faq": new_text}, changes, user, now, topic_locator(topic_id))
 
     def add_phrasing(self, topic_id: str, phrasing: str, *, user: str, now: dt.datetime) -> EditResult:
         """Append one phrasing to a topic (the learning loop's "accept")."""
@@ -250,7 +254,7 @@ class ContentEditor:
                 table[key] = styled(old, value)
             if not changes:
                 return EditResult()
-            return self._commit({"prompts": dump_yaml(data, text)}, changes, user, now, _prompt_locator)
+            return self._commit({"prompts": dump_yaml(data, text)}, changes, user, now, prompt_locator)
 
     def edit_hours(
         self, department_id: str, hours: Mapping[str, str], closed: Sequence[str], *, user: str, now: dt.datetime
@@ -283,7 +287,7 @@ class ContentEditor:
                 changes.append((f"departments.{department_id}.closed", ", ".join(old_closed), ", ".join(new_closed)))
             if not changes:
                 return EditResult()
-            return self._commit({"config": tomlkit.dumps(doc)}, changes, user, now, _hours_locator)
+            return self._commit({"config": tomlkit.dumps(doc)}, changes, user, now, hours_locator)
 
     def set_handling_minutes(self, minutes: float, *, user: str, now: dt.datetime) -> EditResult:
         """Change ``[web] handling_minutes`` (the average handling time behind "time saved")."""
@@ -378,58 +382,8 @@ def _key(problem: Problem) -> tuple[str, str, str]:
     return (problem.file, problem.field, re.sub(r"\d+", "#", problem.message))
 
 
-def _topic_locator(topic_id: str) -> Locator:
-    def locate(problem: Problem, texts: Mapping[str, str]) -> str:
-        parts = problem.field.replace("[", ".").replace("]", "").split(".")
-        key = next((part for part in reversed(parts) if part in TOPIC_FIELDS), "")
-        if key and (topic_id in parts or re.search(rf"\b{re.escape(topic_id)}\b", problem.message)):
-            return key
-        if problem.line is None or not problem.file.endswith(".yaml"):
-            return ""
-        data = load_yaml(texts["faq"])
-        items: Any = (data or {}).get("topics") or []
-        for index, item in enumerate(items):
-            if str(item.get("id")) != topic_id:
-                continue
-            end = int(items.lc.item(index + 1)[0]) if index + 1 < len(items) else len(texts["faq"].splitlines())
-            spans = key_lines(item, end)
-            return next(
-                (k for k, (first, last) in spans.items() if first <= problem.line <= last and k in TOPIC_FIELDS), ""
-            )
-        return ""
-
-    return locate
-
-
-def _prompt_locator(problem: Problem, texts: Mapping[str, str]) -> str:
-    parts = problem.field.split(".")
-    if len(parts) >= 2 and parts[0] == "prompts":
-        return f"prompts.{parts[1]}"
-    return ""
-
-
-def _hours_locator(problem: Problem, texts: Mapping[str, str]) -> str:
-    return "hours" if "hours" in problem.field else "closed" if "closed" in problem.field else ""
-
-
 def _hours_text(hours: Mapping[str, str]) -> str:
     return "; ".join(f"{day} {value}" for day, value in hours.items())
-
-
-def _fast_load(text: str) -> Any:
-    """Plain YAML parsing for reading (the C loader when present; round-trip parsing is only for writing)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-
-
-def _plain(item: Any) -> dict[str, Any]:
-    """A round-trip mapping as plain Python values."""
-    result: dict[str, Any] = {}
-    for key, value in item.items():
-        result[str(key)] = (
-            [str(v) for v in value] if isinstance(value, list) else (None if value is None else str(value))
-        )
-    return result
 
 
 __all__ = [

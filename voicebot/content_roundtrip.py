@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import (
@@ -150,6 +151,22 @@ def key_lines(mapping: CommentedMap, end_line: int) -> dict[str, tuple[int, int]
     return spans
 
 
+def fast_load(text: str) -> Any:
+    """Plain YAML parsing for reading (the C loader when present; round-trip parsing is only for writing)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+
+
+def plain(item: Any) -> dict[str, Any]:
+    """A round-trip mapping as plain Python values."""
+    result: dict[str, Any] = {}
+    for key, value in item.items():
+        result[str(key)] = (
+            [str(v) for v in value] if isinstance(value, list) else (None if value is None else str(value))
+        )
+    return result
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` atomically, keeping the file's permission bits."""
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
@@ -170,11 +187,13 @@ __all__ = [
     "FOLD_WIDTH",
     "as_seq",
     "dump_yaml",
+    "fast_load",
     "find_item",
     "fold_positions",
     "key_lines",
     "load_yaml",
     "make_yaml",
+    "plain",
     "replace_sequence",
     "styled",
     "write_atomic",

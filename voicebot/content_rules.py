@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from voicebot.content_check import CHARS_PER_SECOND, MAX_ANSWER_SECONDS, REQUIRED_PROMPTS
+from voicebot.content_roundtrip import key_lines, load_yaml
 from voicebot.errors import Problem
 from voicebot.hours import WEEKDAY_NAMES_DE, WEEKDAYS, parse_closed_days, parse_weekly_hours
 from voicebot.text import normalize
@@ -19,6 +20,12 @@ PROMPT_PLACEHOLDERS: Mapping[str, frozenset[str]] = REQUIRED_PROMPTS
 """Placeholders each prompt fills in besides the district facts (the same table as ``voicebot check``)."""
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+TOPIC_FIELDS = ("title", "department", "keywords", "phrasings", "answer")
+"""Form fields of a topic, in form order."""
+
+Locator = Callable[[Problem, Mapping[str, str]], str]
+"""Maps a problem in the edited texts to the form field it concerns (``""`` = the form as a whole)."""
 
 FieldMessages = list[tuple[str, str]]
 """(form field, German message) pairs."""
@@ -152,6 +159,44 @@ def check_hours(hours: Mapping[str, str], closed: Sequence[str]) -> FieldMessage
     return problems
 
 
+def topic_locator(topic_id: str) -> Locator:
+    """Locator for a topic form: by the problem's field path, else by its line inside the topic's entry."""
+
+    def locate(problem: Problem, texts: Mapping[str, str]) -> str:
+        parts = problem.field.replace("[", ".").replace("]", "").split(".")
+        key = next((part for part in reversed(parts) if part in TOPIC_FIELDS), "")
+        if key and (topic_id in parts or re.search(rf"\b{re.escape(topic_id)}\b", problem.message)):
+            return key
+        if problem.line is None or not problem.file.endswith(".yaml"):
+            return ""
+        data = load_yaml(texts["faq"])
+        items: Any = (data or {}).get("topics") or []
+        for index, item in enumerate(items):
+            if str(item.get("id")) != topic_id:
+                continue
+            end = int(items.lc.item(index + 1)[0]) if index + 1 < len(items) else len(texts["faq"].splitlines())
+            spans = key_lines(item, end)
+            return next(
+                (k for k, (first, last) in spans.items() if first <= problem.line <= last and k in TOPIC_FIELDS), ""
+            )
+        return ""
+
+    return locate
+
+
+def prompt_locator(problem: Problem, texts: Mapping[str, str]) -> str:
+    """Locator for the prompts form (``prompts.<id>``)."""
+    parts = problem.field.split(".")
+    if len(parts) >= 2 and parts[0] == "prompts":
+        return f"prompts.{parts[1]}"
+    return ""
+
+
+def hours_locator(problem: Problem, texts: Mapping[str, str]) -> str:
+    """Locator for the opening-hours form."""
+    return "hours" if "hours" in problem.field else "closed" if "closed" in problem.field else ""
+
+
 def map_problems(
     problems: Sequence[Problem], texts: Mapping[str, str], locate: Callable[[Problem, Mapping[str, str]], str]
 ) -> FieldMessages:
@@ -167,10 +212,15 @@ __all__ = [
     "CHARS_PER_SECOND",
     "MAX_ANSWER_SECONDS",
     "PROMPT_PLACEHOLDERS",
+    "TOPIC_FIELDS",
+    "Locator",
     "check_hours",
     "check_prompts",
     "check_topic",
+    "hours_locator",
     "map_problems",
     "placeholders",
+    "prompt_locator",
     "spoken_seconds",
+    "topic_locator",
 ]
