@@ -30,7 +30,15 @@ from rapidfuzz import fuzz
 
 from voicebot.content import Content
 from voicebot.matcher_signals import detect_signals
-from voicebot.matcher_words import LIGHT_WEIGHT, LIGHT_WORDS, QUESTION_WORDS, Heard, WordIndex, content_words
+from voicebot.matcher_words import (
+    LIGHT_WEIGHT,
+    LIGHT_WORDS,
+    QUESTION_WORDS,
+    Heard,
+    WordIndex,
+    content_words,
+    foreign_words,
+)
 from voicebot.text import DOMAIN_WORDS, fold, normalize, vocabulary_of
 from voicebot.understanding import Candidate, Signal, Understanding
 
@@ -76,6 +84,15 @@ NAME_MIN_SIM = 0.85
 """Every word of a keyword or department name must be heard at least this well."""
 TOPIC_AS_NAME = 0.85
 """A bare name that is also this good a topic match ("Kfz-Zulassung") is the topic, not the office."""
+DEPARTMENT_MIN_SIM = 0.8
+"""Every word of a department name must be heard at least this well (names are long and distinctive:
+"Baulamt" is the Bauamt)."""
+FOREIGN_DAMPING = 0.6
+"""Topic scores are scaled by this when the caller names another authority or an out-of-scope matter
+(``voicebot.matcher_words.FOREIGN_WORDS``): at most a confirm, never an answer."""
+WHOLE_MIN_COVERAGE = 0.6
+"""Whole-string similarity to a phrasing counts only when the phrasing's words were heard this well
+("wie hoch ist die Grundsteuer" is spelled like "wie hoch ist die Hundesteuer" but is not it)."""
 HUMAN_TOPIC = "mitarbeiter"
 SWITCHBOARD = "zentrale"
 WEAK_HUMAN_TOPIC_SCORE = 0.7
@@ -217,6 +234,8 @@ class Matcher:
             lead = score - (ranked[1][1][0] if len(ranked) > 1 else 0.0)
             share = min(1.0, max(0.0, lead - MARGIN_DEAD) / MARGIN_SPAN)
             ranked[0] = (top, (score + (1.0 - score) * MARGIN_GAIN * share, method))
+        if foreign_words(light):
+            ranked = [(topic, (score * FOREIGN_DAMPING, method)) for topic, (score, method) in ranked]
         candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
         if weak_human and (
             department is not None
@@ -242,7 +261,9 @@ class Matcher:
         if Signal.CONNECT not in signals and own >= (TOPIC_AS_NAME if not rest else TOPIC_OVER_DEPARTMENT):
             # "Kfz-Zulassung", "wann kommt die Müllabfuhr": a question to that office, not a request for it
             return None, scores, signals
-        if not rest and department != self._switchboard:
+        if department == self._switchboard:
+            signals = signals | {Signal.HUMAN}  # "mit der Telefoncentrale" (misheard): the switchboard is people
+        elif not rest:
             signals = signals | {Signal.CONNECT}  # a bare department name asks to be put through
         if Signal.CONNECT in signals:
             damping = NAMED_DEPARTMENT_DAMPING if rest else NAMED_ONLY_DAMPING
@@ -288,7 +309,8 @@ class Matcher:
                 continue
             score = coverage * (1.0 - PRECISION_SHARE + PRECISION_SHARE * explained.get(phrase.topic, 0.0))
             whole = fuzz.token_sort_ratio(u_text, phrase.text) / 100.0
-            score = max(score, whole * 0.95 if whole >= 0.85 else 0.0)
+            if coverage >= WHOLE_MIN_COVERAGE:
+                score = max(score, whole * 0.95 if whole >= 0.85 else 0.0)
             method = "phonetic" if phonetic and score < 0.999 else "fuzzy"
             if score > fuzzy.get(phrase.topic, (0.0, ""))[0]:
                 fuzzy[phrase.topic] = (score, method)
@@ -327,12 +349,12 @@ class Matcher:
                 result[topic] = explained / u_total
         return result
 
-    def _heard(self, item: _Named, best: Heard, single: Heard) -> float:
-        """How well every word of a keyword/department name was heard (0..1; 0 below NAME_MIN_SIM)."""
+    def _heard(self, item: _Named, best: Heard, single: Heard, minimum: float = NAME_MIN_SIM) -> float:
+        """How well every word of a keyword/department name was heard (0..1; 0 below ``minimum``)."""
         worst = 1.0
         for target in item.words:
             worst = min(worst, self._index.word_sim(target, best, single))
-            if worst < NAME_MIN_SIM:
+            if worst < minimum:
                 return 0.0
         return worst
 
@@ -362,7 +384,7 @@ class Matcher:
         used: set[str] = set()
         _both, single = WordIndex.best(sims, {})
         for item in self._departments:
-            if self._heard(item, single, single) <= 0:
+            if self._heard(item, single, single, DEPARTMENT_MIN_SIM) <= 0:
                 continue
             size = len(item.compact)
             if best is None or size > best[0]:

@@ -43,6 +43,37 @@ STOPWORDS = (
 )
 """Words that say nothing about the topic (left out by ``content_words``)."""
 
+FOREIGN_WORDS = frozenset(
+    str.split(
+        "finanzamt steuererklaerung grundsteuer grundsteuerbescheid einkommensteuer lohnsteuer steuerberater "
+        "rentenversicherung rentenantrag rentenbescheid rentenkasse rentenerhoehung rentenzahlung "
+        "krankenkasse krankenversicherung pflegekasse arbeitsamt arbeitsagentur jobcenter buergergeld "
+        "arbeitslosengeld hartz polizei einbruch eingebrochen gericht amtsgericht landgericht anwalt notar "
+        "wetter regnet regen hautarzt zahnarzt hausarzt kinderarzt facharzt augenarzt "
+        "frauenarzt arzttermin apotheke krankenhaus notaufnahme lehrer lehrerin krankmeldung knoellchen "
+        "strafzettel falschparken parkticket schlagloch strassenlaterne stromanbieter entlaufen hundetrainer "
+        "hundeschule pizza taxi fussball"
+    )
+)
+"""Words that name another authority or a matter the FAQ base has no answer for ("Grundsteuer",
+"Jobcenter", "Hautarzt"): heard anywhere in an utterance (also as a compound's start or end), no topic
+may be answered straight away. Negative evidence for out-of-scope questions that share a word with a
+topic ("Termin beim Hautarzt", "Rentenantrag")."""
+_FOREIGN_MIN_AFFIX = 6
+
+
+def foreign_words(folded: Iterable[str]) -> set[str]:
+    """The words of a folded utterance (``voicebot.text.fold(...).split()``) that name a foreign matter."""
+    found = set()
+    for word in folded:
+        if word in FOREIGN_WORDS or any(
+            len(foreign) >= _FOREIGN_MIN_AFFIX and (word.startswith(foreign) or word.endswith(foreign))
+            for foreign in FOREIGN_WORDS
+        ):
+            found.add(word)
+    return found
+
+
 FUZZY_CUTOFF = 78.0
 """rapidfuzz ratio (0..100) from which two words count as alike in spelling."""
 STEM_SIM = 0.9
@@ -56,6 +87,8 @@ PART_SIM = 0.45
 COMPOUND_FACTOR = 0.9
 """A known compound whose parts were all heard apart ("Platz ... Kita" for "Kitaplatz") counts this much."""
 
+_MIN_HEAD = 4
+"""A compound head this long decides what a compound is ("steuer", "antrag", "schein")."""
 _ENDINGS = ("ungen", "ung", "ern", "est", "en", "er", "es", "em", "et", "e", "n", "s", "t")
 _PREFIXES = ("an", "ab", "auf", "aus", "ein", "um", "zu", "vor", "nach", "mit", "weg", "still", "")
 _UMLAUT_PAIRS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
@@ -147,6 +180,8 @@ class WordIndex:
                 sim = 1.0 if other == word else max(0.0, (ratio / 100.0 - 0.5) * 2.0)
                 if (other in word or word in other) and abs(len(other) - len(word)) >= 3:
                     sim = min(sim, PART_SIM)  # "antrag" in "bauantrag": a part, not a misspelling
+                elif sim < 1.0 and self._other_compound(word, other):
+                    sim = min(sim, PART_SIM)  # "grundsteuer" is not a misheard "hundesteuer"
                 note(other, sim)
         code = cologne_phonetic(word)
         if len(code) >= 3:
@@ -158,6 +193,18 @@ class WordIndex:
         for head in self.parts.get(word, ())[-1:]:
             note(head, PART_SIM)
         return found
+
+    def _other_compound(self, word: str, other: str) -> bool:
+        """Does ``word`` end in the head of the known compound ``other`` but start with a different-sounding
+        modifier? ("grundsteuer"/"hundesteuer", "rentenantrag"/"bauantrag": another thing of the same kind.)"""
+        parts = self.parts.get(other)
+        if not parts:
+            return False
+        head = parts[-1]
+        if not word.endswith(head) or len(head) < _MIN_HEAD:
+            return False
+        mine, theirs = word[: -len(head)], other[: -len(head)]
+        return bool(mine) and cologne_phonetic(mine.rstrip("s")) != cologne_phonetic(theirs.rstrip("s"))
 
     @staticmethod
     def best(sims: dict[str, dict[str, float]], pairs: dict[tuple[str, str], dict[str, float]]) -> tuple[Heard, Heard]:
@@ -186,6 +233,7 @@ class WordIndex:
 
 
 __all__ = [
+    "FOREIGN_WORDS",
     "GENERIC_VERBS",
     "LIGHT_WEIGHT",
     "LIGHT_WORDS",
@@ -193,5 +241,6 @@ __all__ = [
     "STOPWORDS",
     "WordIndex",
     "content_words",
+    "foreign_words",
     "stem",
 ]
