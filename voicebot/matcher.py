@@ -76,6 +76,8 @@ MAX_CANDIDATES = 5
 NAMED_ONLY_DAMPING = 0.7
 """Topic scores are scaled by this when the utterance only names a department (or asks to be put through)."""
 NAMED_DEPARTMENT_DAMPING = 0.9
+NAMED_REQUEST_BELOW = 0.45
+"""A department named with no topic scoring this much is a request to be put through."""
 HUMAN_WITH_DEPARTMENT = 0.4
 """The "talk to a person" topic counts this much when the caller names a department (the person is there)."""
 TOPIC_OVER_DEPARTMENT = 0.55
@@ -87,9 +89,9 @@ TOPIC_AS_NAME = 0.85
 DEPARTMENT_MIN_SIM = 0.8
 """Every word of a department name must be heard at least this well (names are long and distinctive:
 "Baulamt" is the Bauamt)."""
-FOREIGN_DAMPING = 0.6
+FOREIGN_DAMPING = 0.5
 """Topic scores are scaled by this when the caller names another authority or an out-of-scope matter
-(``voicebot.matcher_words.FOREIGN_WORDS``): at most a confirm, never an answer."""
+(``voicebot.matcher_words.FOREIGN_WORDS``): an exact phrasing drops to a reprompt, never an answer."""
 WHOLE_MIN_COVERAGE = 0.6
 """Whole-string similarity to a phrasing counts only when the phrasing's words were heard this well
 ("wie hoch ist die Grundsteuer" is spelled like "wie hoch ist die Hundesteuer" but is not it)."""
@@ -261,10 +263,12 @@ class Matcher:
         if Signal.CONNECT not in signals and own >= (TOPIC_AS_NAME if not rest else TOPIC_OVER_DEPARTMENT):
             # "Kfz-Zulassung", "wann kommt die Müllabfuhr": a question to that office, not a request for it
             return None, scores, signals
+        best = max((score for topic, (score, _m) in scores.items() if topic != HUMAN_TOPIC), default=0.0)
         if department == self._switchboard:
             signals = signals | {Signal.HUMAN}  # "mit der Telefoncentrale" (misheard): the switchboard is people
-        elif not rest:
-            signals = signals | {Signal.CONNECT}  # a bare department name asks to be put through
+        elif not rest or best < NAMED_REQUEST_BELOW:
+            # a bare department name, or one with no question about anything ("Geben Sie mir das Jugendamt")
+            signals = signals | {Signal.CONNECT}
         if Signal.CONNECT in signals:
             damping = NAMED_DEPARTMENT_DAMPING if rest else NAMED_ONLY_DAMPING
             scores = {topic: (score * damping, method) for topic, (score, method) in scores.items()}

@@ -57,7 +57,7 @@ FOREIGN_WORDS = frozenset(
 )
 """Words that name another authority or a matter the FAQ base has no answer for ("Grundsteuer",
 "Jobcenter", "Hautarzt"): heard anywhere in an utterance (also as a compound's start or end), no topic
-may be answered straight away. Negative evidence for out-of-scope questions that share a word with a
+may be answered or confirmed straight away. Negative evidence for out-of-scope questions that share a word with a
 topic ("Termin beim Hautarzt", "Rentenantrag")."""
 _FOREIGN_MIN_AFFIX = 6
 
