@@ -2,7 +2,7 @@
 out-of-scope question, most routes right, and clearly better than plain rapidfuzz.
 
 Numbers when written (2026-11-23): before the out-of-scope work 97/128 correct with 9 confident wrong
-decisions (7 on out-of-scope questions); after it 109/128 correct, 0 confident wrong. Baseline: 6/128.
+decisions (7 on out-of-scope questions); after it 111/128 correct, 0 confident wrong. Baseline: 6/128.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from voicebot.dialogue_decide import first_decision
 from voicebot.matcher import Matcher, baseline_understand
 from voicebot.understanding import Understanding
 
-CORRECT_SHARE = 0.85
-"""Share of rows that must get exactly the right decision (reached 109/128 = 0.85 when written)."""
+CORRECT_SHARE = 0.86
+"""Share of rows that must get exactly the right decision (reached 111/128 = 0.867 when written)."""
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +69,27 @@ def test_matcher_beats_baseline_on_held_out_set(matcher: Matcher, content: Conte
     base, base_wrong = score(lambda text: baseline_understand(content, text), content, settings)
     assert ours >= base + 0.5 * len(rows()), (ours, base)
     assert len(our_wrong) <= len(base_wrong)
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("Es geht um den Müll", {"abfuhrkalender", "sperrmuell"}),
+        ("Kennzeichen", {"wunschkennzeichen", "kurzzeitkennzeichen"}),
+        ("wegen Auto", {"kfz-anmeldung", "kfz-abmeldung"}),
+    ],
+)
+def test_vague_domain_word_offers_two_topics(
+    matcher: Matcher, content: Content, settings: Settings, text: str, options: set[str]
+) -> None:
+    decision = first_decision(matcher.understand(text), content, settings.dialogue)
+    assert (decision.action, set(decision.options)) == ("choose", options), decision
+
+
+@pytest.mark.parametrize(("heard", "known"), [("grundsteuer", "hundesteuer"), ("kennzeichen", "kassenzeichen")])
+def test_another_compound_of_the_same_head_is_only_related(matcher: Matcher, heard: str, known: str) -> None:
+    assert matcher.similar(heard).get(known, 0.0) <= 0.45
+
+
+def test_misheard_compound_modifier_still_counts(matcher: Matcher) -> None:
+    assert matcher.similar("gebrauchwagen").get("gebrauchtwagen", 0.0) > 0.8

@@ -95,6 +95,16 @@ FOREIGN_DAMPING = 0.5
 WHOLE_MIN_COVERAGE = 0.6
 """Whole-string similarity to a phrasing counts only when the phrasing's words were heard this well
 ("wie hoch ist die Grundsteuer" is spelled like "wie hoch ist die Hundesteuer" but is not it)."""
+VAGUE_FLOOR = 0.6
+"""Where two close, unsure topics that both explain the whole utterance are lifted to (an offer of the two)."""
+VAGUE_FROM = 0.35
+"""Only topics at least this likely count as vague candidates."""
+VAGUE_GAP = 0.12
+"""Two topics this close are both candidates of a vague utterance."""
+VAGUE_GAP_KEPT = 0.4
+"""Share of their gap kept after lifting (so the runner-up stays within the [dialogue] margin)."""
+VAGUE_EXPLAINED = 0.9
+"""Both topics must explain at least this share of the utterance."""
 HUMAN_TOPIC = "mitarbeiter"
 SWITCHBOARD = "zentrale"
 WEAK_HUMAN_TOPIC_SCORE = 0.7
@@ -224,7 +234,7 @@ class Matcher:
             joined = self.similar(first + second, fuzzy=False)
             if joined:
                 pairs[(first, second)] = {word: sim * PAIR_FACTOR for word, sim in joined.items()}
-        scores = self._topic_scores(norm, words, sims, pairs)
+        scores, explained = self._topic_scores(norm, words, sims, pairs)
         department, dept_words = self._department(words, sims)
         if department is not None:
             if weak_human and department != self._switchboard:
@@ -236,6 +246,7 @@ class Matcher:
             lead = score - (ranked[1][1][0] if len(ranked) > 1 else 0.0)
             share = min(1.0, max(0.0, lead - MARGIN_DEAD) / MARGIN_SPAN)
             ranked[0] = (top, (score + (1.0 - score) * MARGIN_GAIN * share, method))
+        ranked = _lift_vague(ranked, explained)
         if foreign_words(light):
             ranked = [(topic, (score * FOREIGN_DAMPING, method)) for topic, (score, method) in ranked]
         candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
@@ -283,12 +294,13 @@ class Matcher:
         words: tuple[str, ...],
         sims: dict[str, dict[str, float]],
         pairs: dict[tuple[str, str], dict[str, float]],
-    ) -> dict[str, tuple[float, str]]:
+    ) -> tuple[dict[str, tuple[float, str]], dict[str, float]]:
+        """Per topic (score, method), and per topic the share of the utterance its vocabulary explains."""
         scores: dict[str, tuple[float, str]] = {}
         if norm in self._exact:
             scores[self._exact[norm]] = (1.0, "exact")
         if not words:
-            return scores
+            return scores, {}
         u_weights = {word: self.weight(word) for word in words}
         u_total = sum(u_weights.values())
         explained = self._explained(words, sims, pairs, u_weights, u_total)
@@ -327,7 +339,7 @@ class Matcher:
             method = method_a if a >= b else "keyword"
             if combined > scores.get(topic, (0.0, ""))[0]:
                 scores[topic] = (min(1.0, combined), method)
-        return scores
+        return scores, explained
 
     def _explained(
         self,
@@ -396,6 +408,24 @@ class Matcher:
                 used = {w for w in words if any(sims[w].get(t, 0.0) >= 0.8 for t in item.words)}
                 used |= {w for w in words if w in item.compact}
         return (best[1] if best else None), used
+
+
+def _lift_vague(
+    ranked: list[tuple[str, tuple[float, str]]], explained: dict[str, float]
+) -> list[tuple[str, tuple[float, str]]]:
+    """A vague utterance ("es geht um den Müll", "Kennzeichen"): two topics close together, each explaining all
+    of it, neither sure. Lift the first to VAGUE_FLOOR and the second to within VAGUE_GAP_KEPT of their gap
+    below it, where the policy offers the two (instead of asking again from scratch)."""
+    if len(ranked) < 2:
+        return ranked
+    (first, (score, method)), (second, (runner, runner_method)) = ranked[0], ranked[1]
+    gap = score - runner
+    if not VAGUE_FROM <= score < VAGUE_FLOOR or gap > VAGUE_GAP:
+        return ranked
+    if min(explained.get(first, 0.0), explained.get(second, 0.0)) < VAGUE_EXPLAINED:
+        return ranked
+    lifted = VAGUE_FLOOR - VAGUE_GAP_KEPT * gap
+    return [(first, (VAGUE_FLOOR, method)), (second, (lifted, runner_method)), *ranked[2:]]
 
 
 def baseline_understand(content: Content, text: str) -> Understanding:

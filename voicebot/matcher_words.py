@@ -87,8 +87,11 @@ PART_SIM = 0.45
 COMPOUND_FACTOR = 0.9
 """A known compound whose parts were all heard apart ("Platz ... Kita" for "Kitaplatz") counts this much."""
 
-_MIN_HEAD = 4
-"""A compound head this long decides what a compound is ("steuer", "antrag", "schein")."""
+_MIN_HEAD = 5
+"""A common ending this long is a compound head that decides what a compound is ("steuer", "zeichen")."""
+_MIN_MODIFIER = 3
+_SAME_MODIFIER = 75.0
+"""Modifiers at least this alike in spelling (rapidfuzz ratio) are one word misheard."""
 _ENDINGS = ("ungen", "ung", "ern", "est", "en", "er", "es", "em", "et", "e", "n", "s", "t")
 _PREFIXES = ("an", "ab", "auf", "aus", "ein", "um", "zu", "vor", "nach", "mit", "weg", "still", "")
 _UMLAUT_PAIRS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
@@ -194,17 +197,22 @@ class WordIndex:
             note(head, PART_SIM)
         return found
 
-    def _other_compound(self, word: str, other: str) -> bool:
-        """Does ``word`` end in the head of the known compound ``other`` but start with a different-sounding
-        modifier? ("grundsteuer"/"hundesteuer", "rentenantrag"/"bauantrag": another thing of the same kind.)"""
-        parts = self.parts.get(other)
-        if not parts:
+    @staticmethod
+    def _other_compound(word: str, other: str) -> bool:
+        """Do ``word`` and ``other`` share a compound head but start with different-sounding modifiers?
+
+        ("grundsteuer"/"hundesteuer", "kennzeichen"/"kassenzeichen": another thing of the same kind, not a
+        misheard word; "gebrauchwagen"/"gebrauchtwagen" is a misheard word.)
+        """
+        size = 0
+        while size < min(len(word), len(other)) and word[-1 - size] == other[-1 - size]:
+            size += 1
+        if size < _MIN_HEAD:
             return False
-        head = parts[-1]
-        if not word.endswith(head) or len(head) < _MIN_HEAD:
+        mine, theirs = word[:-size], other[:-size]
+        if len(mine) < _MIN_MODIFIER or len(theirs) < _MIN_MODIFIER:
             return False
-        mine, theirs = word[: -len(head)], other[: -len(head)]
-        return bool(mine) and cologne_phonetic(mine.rstrip("s")) != cologne_phonetic(theirs.rstrip("s"))
+        return cologne_phonetic(mine) != cologne_phonetic(theirs) and fuzz.ratio(mine, theirs) < _SAME_MODIFIER
 
     @staticmethod
     def best(sims: dict[str, dict[str, float]], pairs: dict[tuple[str, str], dict[str, float]]) -> tuple[Heard, Heard]:
