@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from voicebot.content import Content
+from voicebot.matcher_calibrate import calibrate
 from voicebot.matcher_signals import detect_signals
 from voicebot.matcher_words import (
     LIGHT_WEIGHT,
@@ -60,14 +61,6 @@ PAIR_FACTOR = 0.9
 """Two words heard as one known word ("fuhrer schein") count a little less than the word itself."""
 SPARSE_FACTOR = 0.6
 """Weight factor of a word found in only one phrasing of its topics and in no keyword or title."""
-MARGIN_SPAN = 0.25
-"""A lead over the runner-up this large closes MARGIN_GAIN of the gap to 1.0 (calibration: clear winners are
-more often right)."""
-MARGIN_GAIN = 0.6
-MARGIN_DEAD = 0.06
-"""A lead up to this large earns nothing (a close call stays a close call)."""
-MARGIN_FROM = 0.65
-"""Only scores at least this high get the margin calibration."""
 AGREEMENT_BONUS = 0.3
 """Share of the remaining gap to 1.0 closed when a second layer also supports the topic."""
 PRECISION_SHARE = 0.5
@@ -89,22 +82,9 @@ TOPIC_AS_NAME = 0.85
 DEPARTMENT_MIN_SIM = 0.8
 """Every word of a department name must be heard at least this well (names are long and distinctive:
 "Baulamt" is the Bauamt)."""
-FOREIGN_DAMPING = 0.5
-"""Topic scores are scaled by this when the caller names another authority or an out-of-scope matter
-(``voicebot.matcher_words.FOREIGN_WORDS``): an exact phrasing drops to a reprompt, never an answer."""
 WHOLE_MIN_COVERAGE = 0.6
 """Whole-string similarity to a phrasing counts only when the phrasing's words were heard this well
 ("wie hoch ist die Grundsteuer" is spelled like "wie hoch ist die Hundesteuer" but is not it)."""
-VAGUE_FLOOR = 0.6
-"""Where two close, unsure topics that both explain the whole utterance are lifted to (an offer of the two)."""
-VAGUE_FROM = 0.35
-"""Only topics at least this likely count as vague candidates."""
-VAGUE_GAP = 0.12
-"""Two topics this close are both candidates of a vague utterance."""
-VAGUE_GAP_KEPT = 0.4
-"""Share of their gap kept after lifting (so the runner-up stays within the [dialogue] margin)."""
-VAGUE_EXPLAINED = 0.9
-"""Both topics must explain at least this share of the utterance."""
 HUMAN_TOPIC = "mitarbeiter"
 SWITCHBOARD = "zentrale"
 WEAK_HUMAN_TOPIC_SCORE = 0.7
@@ -241,14 +221,7 @@ class Matcher:
                 signals = signals | {Signal.CONNECT}  # "einen Mitarbeiter vom Bauamt": put through to that office
             department, scores, signals = self._weigh_department(department, dept_words, words, scores, signals)
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:MAX_CANDIDATES]
-        if ranked and ranked[0][1][0] >= MARGIN_FROM:
-            top, (score, method) = ranked[0]
-            lead = score - (ranked[1][1][0] if len(ranked) > 1 else 0.0)
-            share = min(1.0, max(0.0, lead - MARGIN_DEAD) / MARGIN_SPAN)
-            ranked[0] = (top, (score + (1.0 - score) * MARGIN_GAIN * share, method))
-        ranked = _lift_vague(ranked, explained)
-        if foreign_words(light):
-            ranked = [(topic, (score * FOREIGN_DAMPING, method)) for topic, (score, method) in ranked]
+        ranked = calibrate(ranked, explained, foreign=bool(foreign_words(light)))
         candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
         if weak_human and (
             department is not None
@@ -408,24 +381,6 @@ class Matcher:
                 used = {w for w in words if any(sims[w].get(t, 0.0) >= 0.8 for t in item.words)}
                 used |= {w for w in words if w in item.compact}
         return (best[1] if best else None), used
-
-
-def _lift_vague(
-    ranked: list[tuple[str, tuple[float, str]]], explained: dict[str, float]
-) -> list[tuple[str, tuple[float, str]]]:
-    """A vague utterance ("es geht um den Müll", "Kennzeichen"): two topics close together, each explaining all
-    of it, neither sure. Lift the first to VAGUE_FLOOR and the second to within VAGUE_GAP_KEPT of their gap
-    below it, where the policy offers the two (instead of asking again from scratch)."""
-    if len(ranked) < 2:
-        return ranked
-    (first, (score, method)), (second, (runner, runner_method)) = ranked[0], ranked[1]
-    gap = score - runner
-    if not VAGUE_FROM <= score < VAGUE_FLOOR or gap > VAGUE_GAP:
-        return ranked
-    if min(explained.get(first, 0.0), explained.get(second, 0.0)) < VAGUE_EXPLAINED:
-        return ranked
-    lifted = VAGUE_FLOOR - VAGUE_GAP_KEPT * gap
-    return [(first, (VAGUE_FLOOR, method)), (second, (lifted, runner_method)), *ranked[2:]]
 
 
 def baseline_understand(content: Content, text: str) -> Understanding:
