@@ -202,11 +202,37 @@ GARBLED: list[Row] = [
 with what the caller had meant where enough of it survived. A confirm of the right topic or department also
 counts as correct here (asking back is the right move on a bad line); a reprompt row wants a reprompt."""
 
+LATE: list[Row] = [
+    ("Ich hätte gern gewusst, ob das Landratsamt über Mittag offen hat", A, "oeffnungszeiten", None),
+    ("Was kostet es, ein Auto auf mich zuzulassen", A, "kfz-anmeldung", None),
+    ("Unser alter Wohnwagen soll abgemeldet werden", A, "kfz-abmeldung", None),
+    ("Mein Sohn hat den Führerschein auf der Klassenfahrt verloren", A, "fuehrerschein-verloren", None),
+    ("Ich brauche einen Kitaplatz ab Januar", A, "kinderbetreuung", None),
+    ("Wo kann ich alte Farbeimer und Batterien abgeben", A, "wertstoffhof", None),
+    ("Wir wollen unser Dach ausbauen, brauchen wir dafür eine Genehmigung", A, "bauantrag", None),
+    ("Unsere gelbe Tonne wurde nicht geleert, wann kommen die wieder", A, "abfuhrkalender", None),
+    ("Ich möchte das Elterngeld für meinen Mann mit beantragen", A, "elterngeld", None),
+    ("Wohin mit meinem Aufenthaltstitel, der läuft im Mai ab", A, "aufenthaltstitel", None),
+    ("Ich hab eine Rechnung vom Landratsamt, kann ich die in Raten zahlen", A, "zahlung", None),
+    ("Verbinden Sie mich bitte mit der Kfz-Zulassungsstelle", T, None, "zulassung"),
+    ("Ich will meine Kfz-Versicherung kündigen", R, None, None),
+    ("Wann wird die Autobahn endlich fertig", R, None, None),
+    ("Mein Hund hat den Nachbarn gebissen, wen muss ich anrufen", R, None, None),
+    ("Wo bekomme ich einen Angelschein für meinen Urlaub in Norwegen", A, "fischereischein", None),
+    ("Brauche ich ein Gesundheitszeugnis für ein Praktikum im Kindergarten", A, "gesundheitszeugnis", None),
+    ("Ich suche eine Wohnung, haben Sie Sozialwohnungen", R, None, None),
+]
+"""Written after the tuning on the rows above (2026-11-23, before running the matcher on them): how well the
+tuning generalises. Some out-of-scope rows ("Kfz-Versicherung", "Sozialwohnungen") share words with topics.
+Blind result: 13/18 correct, 2 confident wrong ("Klassenfahrt" answered as a licence application because
+"Klasse" is a keyword; "Hund ... gebissen" answered with the dog registration). Both were then fixed (a
+keyword heard only as a compound's modifier counts half; biting dogs are a foreign matter)."""
+
 
 def correct(kind: str, expected: Row, action: str, topic: str | None, department: str | None) -> bool:
     """Is the decision ``(action, topic, department)`` right for a row of the set named ``kind``?
 
-    ``kind`` is one of "topics", "departments", "out_of_scope", "vague", "garbled".
+    ``kind`` is one of "topics", "departments", "out_of_scope", "vague", "garbled", "late".
     """
     _text, want, want_topic, want_department = expected
     if kind == "out_of_scope":
@@ -232,4 +258,5 @@ def rows() -> list[tuple[str, Row]]:
         *(("out_of_scope", (text, R, None, None)) for text in OUT_OF_SCOPE),
         *(("vague", row) for row in VAGUE),
         *(("garbled", row) for row in GARBLED),
+        *(("late", row) for row in LATE),
     ]

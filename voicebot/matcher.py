@@ -40,7 +40,7 @@ from voicebot.matcher_words import (
     content_words,
     foreign_words,
 )
-from voicebot.text import DOMAIN_WORDS, fold, normalize, vocabulary_of
+from voicebot.text import DOMAIN_WORDS, compound_parts, fold, normalize, vocabulary_of
 from voicebot.understanding import Candidate, Signal, Understanding
 
 KEYWORD_UNIQUE = 0.86
@@ -57,6 +57,8 @@ KEYWORD_EXTRA = 0.03
 """Raised per further keyword of the same topic heard."""
 UNKNOWN_WEIGHT = 1.6
 """Weight of an utterance word the FAQ base does not know ("Pizza"): lowers precision."""
+MODIFIER_FACTOR = 0.5
+"""A keyword heard only as the first part of an unknown compound ("Klassenfahrt") counts this much."""
 PAIR_FACTOR = 0.9
 """Two words heard as one known word ("fuhrer schein") count a little less than the word itself."""
 SPARSE_FACTOR = 0.6
@@ -81,7 +83,8 @@ TOPIC_AS_NAME = 0.85
 """A bare name that is also this good a topic match ("Kfz-Zulassung") is the topic, not the office."""
 DEPARTMENT_MIN_SIM = 0.8
 """Every word of a department name must be heard at least this well (names are long and distinctive:
-"Baulamt" is the Bauamt)."""
+"Baulamt" is the Bauamt) when they have at least DEPARTMENT_LONG_NAME letters ("Klasse" is not "Kasse")."""
+DEPARTMENT_LONG_NAME = 6
 WHOLE_MIN_COVERAGE = 0.6
 """Whole-string similarity to a phrasing counts only when the phrasing's words were heard this well
 ("wie hoch ist die Grundsteuer" is spelled like "wie hoch ist die Hundesteuer" but is not it)."""
@@ -214,7 +217,8 @@ class Matcher:
             joined = self.similar(first + second, fuzzy=False)
             if joined:
                 pairs[(first, second)] = {word: sim * PAIR_FACTOR for word, sim in joined.items()}
-        scores, explained = self._topic_scores(norm, words, sims, pairs)
+        modifiers = self._modifiers(light)
+        scores, explained = self._topic_scores(norm, words, sims, pairs, modifiers)
         department, dept_words = self._department(words, sims)
         if department is not None:
             if weak_human and department != self._switchboard:
@@ -229,6 +233,15 @@ class Matcher:
         ):
             signals -= {Signal.HUMAN}
         return Understanding(text, norm, candidates, department, frozenset(signals))
+
+    def _modifiers(self, folded: list[str]) -> frozenset[str]:
+        """Words heard only as the first part of a compound the FAQ base does not know ("klasse" in
+        "Klassenfahrt", "hund" in "Hundetrainer"): the compound is another thing, not that word."""
+        first_parts: set[str] = set()
+        for word in folded:
+            if word not in self.vocabulary:
+                first_parts.update(compound_parts(word, self.vocabulary)[:-1])
+        return frozenset(first_parts - set(folded))
 
     def _weigh_department(
         self,
@@ -267,6 +280,7 @@ class Matcher:
         words: tuple[str, ...],
         sims: dict[str, dict[str, float]],
         pairs: dict[tuple[str, str], dict[str, float]],
+        modifiers: frozenset[str] = frozenset(),
     ) -> tuple[dict[str, tuple[float, str]], dict[str, float]]:
         """Per topic (score, method), and per topic the share of the utterance its vocabulary explains."""
         scores: dict[str, tuple[float, str]] = {}
@@ -303,6 +317,12 @@ class Matcher:
             method = "phonetic" if phonetic and score < 0.999 else "fuzzy"
             if score > fuzzy.get(phrase.topic, (0.0, ""))[0]:
                 fuzzy[phrase.topic] = (score, method)
+        if modifiers:  # a keyword heard only as a compound's modifier is a part of something else
+            damped = {
+                word: {other: sim * MODIFIER_FACTOR for other, sim in found.items()} if word in modifiers else found
+                for word, found in sims.items()
+            }
+            best, single = WordIndex.best(damped, pairs)
         keyword = self._keyword_scores(best, single, explained)
         for topic in set(fuzzy) | set(keyword):
             a, method_a = fuzzy.get(topic, (0.0, "fuzzy"))
@@ -373,7 +393,8 @@ class Matcher:
         used: set[str] = set()
         _both, single = WordIndex.best(sims, {})
         for item in self._departments:
-            if self._heard(item, single, single, DEPARTMENT_MIN_SIM) <= 0:
+            minimum = DEPARTMENT_MIN_SIM if len(item.compact) >= DEPARTMENT_LONG_NAME else NAME_MIN_SIM
+            if self._heard(item, single, single, minimum) <= 0:
                 continue
             size = len(item.compact)
             if best is None or size > best[0]:

@@ -52,6 +52,7 @@ FOREIGN_WORDS = frozenset(
         "wetter regnet regen hautarzt zahnarzt hausarzt kinderarzt facharzt augenarzt "
         "frauenarzt arzttermin apotheke krankenhaus notaufnahme lehrer lehrerin krankmeldung knoellchen "
         "strafzettel falschparken parkticket schlagloch strassenlaterne stromanbieter entlaufen hundetrainer "
+        "gebissen bissig beisst hundebiss "
         "hundeschule pizza taxi fussball"
     )
 )

@@ -336,8 +336,7 @@ def _compounds(words: list[str], vocab: Collection[str]) -> list[str]:
             i += 1
     out: list[str] = []
     for word in joined:
-        parts = split_compound(word, vocab)
-        out.extend(parts if len(parts) > 1 else _split_head(word, vocab))
+        out.extend(compound_parts(word, vocab))
     return out
 
 
@@ -361,6 +360,12 @@ def _split_head(word: str, vocab: Collection[str]) -> list[str]:
                 rest = rest[1:]  # linking s ("bauantrags|formular"), not "sch", "st", "sp"
             return [head, rest]
     return [word]
+
+
+def compound_parts(word: str, vocab: Collection[str]) -> list[str]:
+    """The parts ``normalize`` splits an unknown folded word into (``[word]`` if it stays whole)."""
+    parts = split_compound(word, vocab)
+    return parts if len(parts) > 1 else _split_head(word, vocab)
 
 
 def split_compound(word: str, vocab: Collection[str]) -> list[str]:
@@ -411,6 +416,7 @@ __all__ = [
     "PARAPHRASES",
     "SYNONYMS",
     "cologne_phonetic",
+    "compound_parts",
     "fold",
     "normalize",
     "parse_number",
