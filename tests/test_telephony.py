@@ -214,3 +214,14 @@ def test_sigterm_refuses_new_calls_and_hands_running_ones_to_the_switchboard(tmp
         assert "handing 1 call(s) to the switchboard" in bot.log
     finally:
         bot.kill()
+
+
+@pytest.mark.slow
+def test_a_call_longer_than_max_call_seconds_is_handed_to_the_switchboard(tmp_path: Path) -> None:
+    """The line test has no time limit of its own: the app ends the call (30 s, the smallest allowed, + 3 s)."""
+    sip = {"port": free_udp_port(), "rtp_port": free_rtp_base(), "max_call_seconds": 30}
+    config = write_config(tmp_path, sip=sip, vad={"no_input_ms": 60000})
+    with BotProcess(config, "--line-test") as bot:
+        report = call(CallPlan(bot.uri, hold_s=45, quiet_ms=300))
+        assert report.refer_to == "sip:zentrale@127.0.0.1:5090", bot.log
+        assert bot.wait_log("handing it to the switchboard")

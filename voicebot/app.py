@@ -26,7 +26,8 @@ _LOGGER: Final = logging.getLogger(__name__)
 SWITCHBOARD: Final = "zentrale"
 """Department id of the central switchboard (overflow, hand-over at shutdown and after max duration)."""
 MAX_DURATION_SLACK_S: Final = 20.0
-"""The session ends a call itself at ``max_call_seconds``; the app steps in this much later (seconds)."""
+"""The session ends a call itself at ``max_call_seconds``; the app steps in a tenth of that later, at most
+this much (seconds)."""
 PROMPT_WAIT_S: Final = 30.0
 """Longest wait for a prompt to finish playing before a transfer or hang-up (seconds)."""
 
@@ -144,7 +145,8 @@ class Switch:
 
     async def _session(self, channel: PjsuaChannel) -> None:
         channel.answer()
-        limit = self._settings.sip.max_call_seconds + MAX_DURATION_SLACK_S
+        seconds = self._settings.sip.max_call_seconds
+        limit = seconds + min(MAX_DURATION_SLACK_S, max(1.0, seconds / 10))
         try:
             await asyncio.wait_for(self._run_session(channel), limit)
         except TimeoutError:
