@@ -30,7 +30,7 @@ from rapidfuzz import fuzz
 
 from voicebot.content import Content
 from voicebot.matcher_calibrate import calibrate
-from voicebot.matcher_signals import detect_signals
+from voicebot.matcher_signals import asks_to_be_put_through, detect_signals
 from voicebot.matcher_words import (
     LIGHT_WEIGHT,
     LIGHT_WORDS,
@@ -39,6 +39,7 @@ from voicebot.matcher_words import (
     WordIndex,
     content_words,
     foreign_words,
+    loose_name,
 )
 from voicebot.text import DOMAIN_WORDS, compound_parts, fold, normalize, vocabulary_of
 from voicebot.understanding import Candidate, Signal, Understanding
@@ -220,7 +221,15 @@ class Matcher:
         modifiers = self._modifiers(light)
         scores, explained = self._topic_scores(norm, words, sims, pairs, modifiers)
         department, dept_words = self._department(words, sims)
-        if department is not None:
+        if department is None and asks_to_be_put_through(light):
+            # "Verwinden Sie mich mit der Zurasusstelle": a guess, so confirmed (no CONNECT), never transferred
+            department = loose_name(words, ((item.key, item.compact) for item in self._departments))
+            if department is not None:
+                signals -= {Signal.CONNECT}
+                if HUMAN_TOPIC in scores:
+                    score, method = scores[HUMAN_TOPIC]
+                    scores[HUMAN_TOPIC] = (score * HUMAN_WITH_DEPARTMENT, method)
+        elif department is not None:
             if weak_human and department != self._switchboard:
                 signals = signals | {Signal.CONNECT}  # "einen Mitarbeiter vom Bauamt": put through to that office
             department, scores, signals = self._weigh_department(department, dept_words, words, scores, signals)

@@ -7,6 +7,8 @@ module only reports what was said.
 
 from __future__ import annotations
 
+from rapidfuzz import fuzz, process
+
 from voicebot.understanding import Signal
 
 
@@ -102,6 +104,9 @@ _CONNECT_WORDS = _w(
     "weiterleiten weitergeleitet durchgestellt weiterverbunden"
 )
 _CONNECT_PHRASES = (("stellen", "durch"), ("sprechen", "mit"), ("mit", "sprechen"), ("leiten", "weiter"))
+_FUZZY_CONNECT = 85.0
+"""rapidfuzz ratio from which a word is a misheard "verbinden" ("verwinden", "verminden")."""
+_FUZZY_MIN_LENGTH = 7
 _SHORT = 4
 """Utterances up to this many words may pick an option with a bare "erste"/"zweite"."""
 
@@ -169,4 +174,17 @@ def detect_signals(words: list[str]) -> tuple[frozenset[Signal], bool]:
     return frozenset(found), weak_human and not strong_human
 
 
-__all__ = ["detect_signals"]
+def asks_to_be_put_through(words: list[str]) -> bool:
+    """Folded words that sound like "verbinden Sie mich mit ..." even when misheard ("verwinden",
+    "serbimden Sie mich ... mit"): the caller wants an office, so a badly heard office name is worth asking
+    back about."""
+    if any(
+        len(word) >= _FUZZY_MIN_LENGTH
+        and process.extractOne(word, _CONNECT_WORDS, scorer=fuzz.ratio, score_cutoff=_FUZZY_CONNECT)
+        for word in words
+    ):
+        return True
+    return _has_pair_apart(words, "sie", "mich") and "mit" in words
+
+
+__all__ = ["asks_to_be_put_through", "detect_signals"]

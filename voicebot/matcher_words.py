@@ -241,6 +241,28 @@ class WordIndex:
         return value
 
 
+LOOSE_NAME_RATIO = 78.0
+"""rapidfuzz ratio from which a word (or two or three words run together) may be a badly heard office name."""
+LOOSE_NAME_LENGTH = 9
+"""Only office names this long are guessed from a bad hearing ("zurasusstelle" → "zulassungsstelle")."""
+
+
+def loose_name(words: Iterable[str], names: Iterable[tuple[str, str]]) -> str | None:
+    """The key of the name (``(key, compact name)``) a word or run of up to three words is most alike to,
+    if at least LOOSE_NAME_RATIO alike and the name is at least LOOSE_NAME_LENGTH long."""
+    heard = list(words)
+    runs = {"".join(heard[i : i + size]) for size in (1, 2, 3) for i in range(len(heard) - size + 1)}
+    best: tuple[float, int, str] | None = None
+    for key, compact in names:
+        if len(compact) < LOOSE_NAME_LENGTH:
+            continue
+        for run in runs:
+            ratio = fuzz.ratio(run, compact)
+            if ratio >= LOOSE_NAME_RATIO and (best is None or (ratio, len(compact)) > best[:2]):
+                best = (ratio, len(compact), key)
+    return best[2] if best else None
+
+
 __all__ = [
     "FOREIGN_WORDS",
     "GENERIC_VERBS",
@@ -251,5 +273,6 @@ __all__ = [
     "WordIndex",
     "content_words",
     "foreign_words",
+    "loose_name",
     "stem",
 ]
