@@ -196,7 +196,11 @@ async def measure_engine(
             if failed:
                 say(f"{engine} x{level}: {len(failed)} of {count} calls not answered (final statuses {failed})")
             results += [stats(engine, level, label, gaps) for label, gaps in by_label.items()]
-        return results, calls, bot.startup_s
+        startup = bot.startup_s
+    text = log.read_text(encoding="utf-8", errors="replace") if log is not None and log.is_file() else ""
+    if engine.endswith("+grammar") and "recognising freely" in text:
+        say(f"{engine}: no FAQ word is in the model's vocabulary, so the bot recognised freely (= vosk)")
+    return results, calls, startup
 
 
 def call_record(engine: str, level: int, call: CallReport) -> dict[str, Any]:
