@@ -14,9 +14,14 @@ Layers, each scoring every topic 0..1; a topic's score is the best layer plus a 
 - ``keyword``: a topic keyword heard (also inside a compound or split in two) reaches the confirm threshold on
   its own and the answer threshold when no other topic shares it.
 
-A clear lead over the runner-up raises the best score a little (clear winners are more often right), so
+Negative evidence: a keyword heard only as the modifier of an unknown compound ("Klasse" in "Klassenfahrt")
+counts half, a compound of the same head but another modifier ("Grundsteuer"/"Hundesteuer") only as related,
+and a word naming another authority ("Finanzamt", "Jobcenter") keeps every topic from being answered.
+
+``voicebot.matcher_calibrate`` then calibrates the ranked scores (clear lead, vague pairs, foreign matters), so
 the thresholds of ``[dialogue]`` (answer 0.80, confirm 0.55, margin 0.06) mean what they say. Department
-names and synonyms are matched the same way; signals come from ``voicebot.matcher_signals``.
+names and synonyms are matched the same way and weighed in ``voicebot.matcher_departments``; signals come
+from ``voicebot.matcher_signals``.
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from voicebot.content import Content
+from voicebot.dialogue_types import SWITCHBOARD
+from voicebot.matcher_baseline import MAX_CANDIDATES, baseline_understand
 from voicebot.matcher_calibrate import calibrate
+from voicebot.matcher_departments import HUMAN_TOPIC, weigh_department, without_human
 from voicebot.matcher_signals import asks_to_be_put_through, detect_signals
 from voicebot.matcher_words import (
     LIGHT_WEIGHT,
@@ -68,20 +76,8 @@ AGREEMENT_BONUS = 0.3
 """Share of the remaining gap to 1.0 closed when a second layer also supports the topic."""
 PRECISION_SHARE = 0.5
 """How much of a phrasing's score depends on the topic explaining the rest of the utterance."""
-MAX_CANDIDATES = 5
-NAMED_ONLY_DAMPING = 0.7
-"""Topic scores are scaled by this when the utterance only names a department (or asks to be put through)."""
-NAMED_DEPARTMENT_DAMPING = 0.9
-NAMED_REQUEST_BELOW = 0.45
-"""A department named with no topic scoring this much is a request to be put through."""
-HUMAN_WITH_DEPARTMENT = 0.4
-"""The "talk to a person" topic counts this much when the caller names a department (the person is there)."""
-TOPIC_OVER_DEPARTMENT = 0.55
-"""A topic of the named department this sure wins over the department (no transfer asked for)."""
 NAME_MIN_SIM = 0.85
 """Every word of a keyword or department name must be heard at least this well."""
-TOPIC_AS_NAME = 0.85
-"""A bare name that is also this good a topic match ("Kfz-Zulassung") is the topic, not the office."""
 DEPARTMENT_MIN_SIM = 0.8
 """Every word of a department name must be heard at least this well (names are long and distinctive:
 "Baulamt" is the Bauamt) when they have at least DEPARTMENT_LONG_NAME letters ("Klasse" is not "Kasse")."""
@@ -89,8 +85,6 @@ DEPARTMENT_LONG_NAME = 6
 WHOLE_MIN_COVERAGE = 0.6
 """Whole-string similarity to a phrasing counts only when the phrasing's words were heard this well
 ("wie hoch ist die Grundsteuer" is spelled like "wie hoch ist die Hundesteuer" but is not it)."""
-HUMAN_TOPIC = "mitarbeiter"
-SWITCHBOARD = "zentrale"
 WEAK_HUMAN_TOPIC_SCORE = 0.7
 """A topic this sure makes a bare "Mitarbeiter"/"Sachbearbeiter" a topic request, not a switchboard request."""
 
@@ -226,13 +220,13 @@ class Matcher:
             department = loose_name(words, ((item.key, item.compact) for item in self._departments))
             if department is not None:
                 signals -= {Signal.CONNECT}
-                if HUMAN_TOPIC in scores:
-                    score, method = scores[HUMAN_TOPIC]
-                    scores[HUMAN_TOPIC] = (score * HUMAN_WITH_DEPARTMENT, method)
+                scores = without_human(scores)
         elif department is not None:
             if weak_human and department != self._switchboard:
                 signals = signals | {Signal.CONNECT}  # "einen Mitarbeiter vom Bauamt": put through to that office
-            department, scores, signals = self._weigh_department(department, dept_words, words, scores, signals)
+            department, scores, signals = weigh_department(
+                department, dept_words, words, scores, signals, self._topic_department
+            )
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:MAX_CANDIDATES]
         ranked = calibrate(ranked, explained, foreign=bool(foreign_words(light)))
         candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
@@ -251,37 +245,6 @@ class Matcher:
             if word not in self.vocabulary:
                 first_parts.update(compound_parts(word, self.vocabulary)[:-1])
         return frozenset(first_parts - set(folded))
-
-    def _weigh_department(
-        self,
-        department: str,
-        dept_words: set[str],
-        words: tuple[str, ...],
-        scores: dict[str, tuple[float, str]],
-        signals: frozenset[Signal],
-    ) -> tuple[str | None, dict[str, tuple[float, str]], frozenset[Signal]]:
-        """Department request or topic question? Returns the department (or None), topic scores and signals."""
-        rest = [word for word in words if word not in dept_words]
-        own = max(
-            (score for topic, (score, _m) in scores.items() if self._topic_department.get(topic) == department),
-            default=0.0,
-        )
-        if Signal.CONNECT not in signals and own >= (TOPIC_AS_NAME if not rest else TOPIC_OVER_DEPARTMENT):
-            # "Kfz-Zulassung", "wann kommt die Müllabfuhr": a question to that office, not a request for it
-            return None, scores, signals
-        best = max((score for topic, (score, _m) in scores.items() if topic != HUMAN_TOPIC), default=0.0)
-        if department == self._switchboard:
-            signals = signals | {Signal.HUMAN}  # "mit der Telefoncentrale" (misheard): the switchboard is people
-        elif not rest or best < NAMED_REQUEST_BELOW:
-            # a bare department name, or one with no question about anything ("Geben Sie mir das Jugendamt")
-            signals = signals | {Signal.CONNECT}
-        if Signal.CONNECT in signals:
-            damping = NAMED_DEPARTMENT_DAMPING if rest else NAMED_ONLY_DAMPING
-            scores = {topic: (score * damping, method) for topic, (score, method) in scores.items()}
-        if department != self._switchboard and HUMAN_TOPIC in scores:
-            score, method = scores[HUMAN_TOPIC]
-            scores = {**scores, HUMAN_TOPIC: (score * HUMAN_WITH_DEPARTMENT, method)}
-        return department, scores, signals
 
     def _topic_scores(
         self,
@@ -411,23 +374,6 @@ class Matcher:
                 used = {w for w in words if any(sims[w].get(t, 0.0) >= 0.8 for t in item.words)}
                 used |= {w for w in words if w in item.compact}
         return (best[1] if best else None), used
-
-
-def baseline_understand(content: Content, text: str) -> Understanding:
-    """Plain rapidfuzz (WRatio of the lowercased utterance against each raw phrasing), no normalisation.
-
-    The reference the benchmark compares the matcher against.
-    """
-    query = text.lower()
-    scores: dict[str, float] = {}
-    for topic in content.topics:
-        for phrasing in topic.phrasings:
-            score = fuzz.WRatio(query, phrasing.lower()) / 100.0
-            if score > scores.get(topic.id, 0.0):
-                scores[topic.id] = score
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:MAX_CANDIDATES]
-    candidates = tuple(Candidate(topic, round(score, 4), "fuzzy") for topic, score in ranked if score > 0)
-    return Understanding(text, query, candidates)
 
 
 __all__ = ["Matcher", "baseline_understand"]
