@@ -48,6 +48,7 @@ from voicebot.ports import CallChannel
 from voicebot.session_listen import Listener, Utterance
 from voicebot.session_records import TurnInput, call_outcome, turn_record
 from voicebot.session_speculate import Foresight
+from voicebot.session_speech import first_chunk
 from voicebot.understanding import Understanding
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -178,16 +179,18 @@ class CallSession:
         await self._understood(turn)
 
     async def _understood(self, turn: TurnInput) -> None:
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, self.bot.maybe_reload)
         started = time.perf_counter()
-        understanding = self._foresight.take(turn.transcript)
-        if understanding is None:
-            understanding = await loop.run_in_executor(None, self.bot.matcher.understand, turn.transcript)
+        understanding = await asyncio.get_running_loop().run_in_executor(None, self._read, turn.transcript)
         turn.timings["match_ms"] = round(1000 * (time.perf_counter() - started), 1)
         turn.understanding = understanding
         self.heard.append((turn.transcript, understanding))
         await self._dispatch(Heard(understanding), turn)
+
+    def _read(self, text: str) -> Understanding:
+        """Pick up edited content, then the understanding prepared during the end silence or a fresh one."""
+        self.bot.maybe_reload()
+        prepared = self._foresight.take(text)
+        return prepared if prepared is not None else self.bot.matcher.understand(text)
 
     # --- policy and commands -----------------------------------------------------------------------
 
@@ -230,34 +233,25 @@ class CallSession:
         """Queue ``text``'s audio: a cached text at once, an uncached one chunk by chunk as it is synthesised."""
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
-        chunks = await loop.run_in_executor(None, self._speech_chunks, text)
+        chunks: Iterator[bytes] = iter(())
+        pcm: bytes | None = None
         played = False
         try:
-            while not self._caller_hung_up:
-                pcm = await loop.run_in_executor(None, next, chunks, None)
-                if pcm is None:
-                    break
+            chunks, pcm = await loop.run_in_executor(None, first_chunk, self.bot.speech, text)
+            while pcm is not None and not self._caller_hung_up:
                 if not played:
                     self._first_audio(turn, started)
                 self.channel.play(pcm)
                 played = True
+                pcm = await loop.run_in_executor(None, next, chunks, None)
         except Exception:
             self._errors += 1
             _LOGGER.exception("call %s: speech synthesis failed for %r", self.channel.call_id, text[:60])
         finally:
             close = getattr(chunks, "close", None)
-            if callable(close):
+            if pcm is not None and callable(close):  # stopped early (hang-up, error): end the synthesiser
                 await loop.run_in_executor(None, close)
         return played and not self._caller_hung_up
-
-    def _speech_chunks(self, text: str) -> Iterator[bytes]:
-        """The audio of ``text``: one piece when cached (or the cache cannot stream), else the cache's stream."""
-        speech = self.bot.speech
-        stream = getattr(speech, "stream", None)
-        is_cached = getattr(speech, "is_cached", None)
-        if callable(stream) and callable(is_cached) and not is_cached(text):
-            return iter(stream(text))
-        return _lazy(speech.render, text)
 
     @staticmethod
     def _first_audio(turn: TurnInput, started: float) -> None:
@@ -376,13 +370,6 @@ class CallSession:
         else:
             ended = "caller" if self._caller_hung_up else "bot"
         return call_outcome(self.state, ended, self._failure, self.clock())
-
-
-def _lazy(render: Callable[[str], bytes], text: str) -> Iterator[bytes]:
-    """``render(text)`` as a one-piece stream (rendered on the first ``next``)."""
-    pcm = render(text)
-    if pcm:
-        yield pcm
 
 
 def _phrases(bot: Bot) -> list[str] | None:
