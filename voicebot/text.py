@@ -55,8 +55,18 @@ PARAPHRASES = (
 )
 """Ways of asking the same thing written one way by ``normalize`` ("bis wie viel Uhr" → "bis wann")."""
 
-SYNONYMS = {"wagen": "auto", "pkw": "auto", "karre": "auto"}
-"""Colloquial words for one thing, written one way by ``normalize`` (whole words only, after compounds)."""
+_WEEKDAYS = "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag"
+_DAYPARTS = "vormittag vormittags nachmittag nachmittags mittag mittags abends"
+SYNONYMS = {
+    "wagen": "auto",
+    "pkw": "auto",
+    "karre": "auto",
+    **dict.fromkeys(_WEEKDAYS.split(), "wochentag"),
+    **dict.fromkeys(_DAYPARTS.split(), "tageszeit"),
+}
+"""Colloquial words for one thing, written one way by ``normalize`` (whole words only, after compounds).
+Weekdays and parts of the day become one word each: "am Samstag Vormittag" asks what "am Freitagnachmittag"
+asks."""
 
 _UNITS = {
     "null": 0,
@@ -148,7 +158,7 @@ DOMAIN_WORDS = _words(
     "zahlung rechnung gebuehr mahnung bank verbindung kasse kreis "
     "personal ausweis wohnsitz melde bescheinigung geburt urkunde heirat sterbe hund steuer schwerbehinderten "
     "aufenthalt titel erlaubnis einbuergerung auslaender jugend veterinaer ordnung termin oeffnungs zeiten "
-    "anfahrt adresse parken landratsamt mitarbeiter zentrale vermittlung"
+    "anfahrt adresse parken landratsamt mitarbeiter zentrale vermittlung " + _WEEKDAYS + " " + _DAYPARTS
 )
 """Default vocabulary for compound handling when no FAQ vocabulary is given."""
 
