@@ -3,7 +3,7 @@
 Against a real ``voicebot run`` (vosk engine by default: the Korean model re-prompts every German turn at
 the real streaming cost):
 
-* **capacity search**: 2, 4, 6, 8, 12, 16 calls at once, each waits for the greeting and says one
+* **capacity search**: 1, 2, 4, 6, 8, 12, 16 calls at once, each waits for the greeting and says one
   sentence. A level passes when the p95 turn gap is within the goal (end-of-turn silence + 300 ms) and
   no outgoing frame of the bot was late (an inter-arrival gap above 40 ms at the caller while the bot
   speaks). Capacity = the largest passing level. ``max_calls`` is raised for the search.
@@ -46,7 +46,7 @@ class CapacityOptions:
     """What to measure."""
 
     engine: str = "vosk"
-    levels: tuple[int, ...] = (2, 4, 6, 8, 12, 16)
+    levels: tuple[int, ...] = (1, 2, 4, 6, 8, 12, 16)
     overflow_extra: int = 3
     overflow_max_calls: int = 3
     """``max_calls`` of the overflow demonstration (lowered so the overflow is cheap to show)."""
@@ -55,7 +55,7 @@ class CapacityOptions:
     def from_args(cls, args: argparse.Namespace) -> CapacityOptions:
         """From ``voicebot bench capacity`` arguments (the first of ``--engines``)."""
         engine = str(getattr(args, "engines", "vosk")).split(",")[-1].strip() or "vosk"
-        levels = tuple(int(c) for c in str(getattr(args, "levels", "2,4,6,8,12,16")).split(",") if c.strip())
+        levels = tuple(int(c) for c in str(getattr(args, "levels", "1,2,4,6,8,12,16")).split(",") if c.strip())
         if getattr(args, "quick", False):
             return cls(engine, tuple(c for c in levels if c <= 4) or (2,), 2, 2)
         return cls(engine, levels)

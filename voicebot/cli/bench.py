@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if name == "turn-gap":
             bench.add_argument("--concurrency", default="1,4,8,16", help="concurrent call levels")
         else:
-            bench.add_argument("--levels", default="2,4,6,8,12,16", help="concurrency levels to try")
+            bench.add_argument("--levels", default="1,2,4,6,8,12,16", help="concurrency levels to try")
     all_ = sub.add_parser("all", parents=[common], help="every benchmark, one after the other")
     all_.add_argument("--quick", action="store_true", help="smoke-run sizes")
 
