@@ -18,6 +18,7 @@ from voicebot.config import Settings
 from voicebot.content import Content
 from voicebot.dialogue_decide import first_decision
 from voicebot.matcher import Matcher, baseline_understand
+from voicebot.matcher_words import foreign_words
 from voicebot.understanding import Understanding
 
 CORRECT_SHARE = 0.89
@@ -109,3 +110,14 @@ def test_badly_heard_office_request_is_confirmed_not_transferred(
 ) -> None:
     decision = first_decision(matcher.understand(text), content, settings.dialogue)
     assert (decision.action, decision.department) == ("confirm", department), decision
+
+
+def test_foreign_words_are_whole_words_or_distinctive_stems() -> None:
+    heard = ["mein", "fahrlehrer", "sagt", "landratsamt", "regen", "grundsteuerbescheid", "vom", "amtsgerichts"]
+    assert foreign_words(heard) == {"grundsteuerbescheid", "amtsgerichts"}
+
+
+def test_a_foreign_matter_damps_even_an_exact_phrasing(matcher: Matcher, content: Content, settings: Settings) -> None:
+    assert first_decision(matcher.understand("Termin"), content, settings.dialogue).action == "answer"
+    decision = first_decision(matcher.understand("Termin beim Zahnarzt"), content, settings.dialogue)
+    assert decision.action == "reprompt", decision

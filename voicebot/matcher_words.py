@@ -43,36 +43,37 @@ STOPWORDS = (
 )
 """Words that say nothing about the topic (left out by ``content_words``)."""
 
-FOREIGN_WORDS = frozenset(
+FOREIGN_STEMS = frozenset(
     str.split(
-        "finanzamt steuererklaerung grundsteuer grundsteuerbescheid einkommensteuer lohnsteuer steuerberater "
-        "rentenversicherung rentenantrag rentenbescheid rentenkasse rentenerhoehung rentenzahlung "
+        "finanzamt steuererklaerung grundsteuer einkommensteuer lohnsteuer steuerberater "
+        "rentenversicherung rentenantrag rentenkasse rentenerhoehung rentenzahlung "
         "krankenkasse krankenversicherung pflegekasse arbeitsamt arbeitsagentur jobcenter buergergeld "
-        "arbeitslosengeld hartz polizei einbruch eingebrochen gericht amtsgericht landgericht anwalt notar "
-        "wetter regnet regen hautarzt zahnarzt hausarzt kinderarzt facharzt augenarzt "
-        "frauenarzt arzttermin apotheke krankenhaus notaufnahme lehrer lehrerin krankmeldung knoellchen "
-        "strafzettel falschparken parkticket schlagloch strassenlaterne stromanbieter entlaufen hundetrainer "
-        "gebissen bissig beisst hundebiss "
-        "hundeschule pizza taxi fussball"
+        "arbeitslosengeld polizei eingebrochen amtsgericht landgericht "
+        "arzttermin apotheke krankenhaus notaufnahme krankmeldung knoellchen "
+        "strafzettel falschparken parkticket schlagloch strassenlaterne stromanbieter hundetrainer hundeschule "
+        "hundebiss"
     )
 )
-"""Words that name another authority or a matter the FAQ base has no answer for ("Grundsteuer",
-"Jobcenter", "Hautarzt"): heard anywhere in an utterance (also as a compound's start or end), no topic
-may be answered or confirmed straight away. Negative evidence for out-of-scope questions that share a word with a
-topic ("Termin beim Hautarzt", "Rentenantrag")."""
-_FOREIGN_MIN_AFFIX = 6
+"""Distinctive words that name another authority or a matter the FAQ base has no answer for ("Grundsteuer",
+"Jobcenter"), heard alone or as the start or end of a compound ("Grundsteuerbescheid", "Amtsgerichts")."""
+FOREIGN_WORDS = FOREIGN_STEMS | frozenset(
+    str.split(
+        "hartz einbruch gericht anwalt notar wetter regnet hautarzt zahnarzt hausarzt kinderarzt facharzt "
+        "augenarzt frauenarzt lehrer lehrerin entlaufen gebissen bissig beisst pizza taxi fussball"
+    )
+)
+"""FOREIGN_STEMS and shorter words that count only as whole words ("Lehrer", not "Fahrlehrer"). Heard in an
+utterance, no topic may be answered or confirmed straight away: negative evidence for out-of-scope questions
+that share a word with a topic ("Termin beim Hautarzt", "Rentenantrag", "Grundsteuer")."""
 
 
 def foreign_words(folded: Iterable[str]) -> set[str]:
     """The words of a folded utterance (``voicebot.text.fold(...).split()``) that name a foreign matter."""
-    found = set()
-    for word in folded:
-        if word in FOREIGN_WORDS or any(
-            len(foreign) >= _FOREIGN_MIN_AFFIX and (word.startswith(foreign) or word.endswith(foreign))
-            for foreign in FOREIGN_WORDS
-        ):
-            found.add(word)
-    return found
+    return {
+        word
+        for word in folded
+        if word in FOREIGN_WORDS or any(word.startswith(stem) or word.endswith(stem) for stem in FOREIGN_STEMS)
+    }
 
 
 FUZZY_CUTOFF = 78.0
@@ -264,6 +265,7 @@ def loose_name(words: Iterable[str], names: Iterable[tuple[str, str]]) -> str | 
 
 
 __all__ = [
+    "FOREIGN_STEMS",
     "FOREIGN_WORDS",
     "GENERIC_VERBS",
     "LIGHT_WEIGHT",
