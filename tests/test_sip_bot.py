@@ -61,7 +61,13 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
     uas_port = free_udp_port()
     config = write_config(
         folder,
-        sip={"port": free_udp_port(), "rtp_port": free_rtp_base(), "max_calls": 8, "codecs": ["G722", "PCMA", "PCMU"]},
+        sip={
+            "port": free_udp_port(),
+            "rtp_port": free_rtp_base(),
+            "max_calls": 4,
+            "overflow": "reject",
+            "codecs": ["G722", "PCMA", "PCMU"],
+        },
         vad={"no_input_ms": 4000, "max_utterance_ms": 5000},
         departments=departments_at("127.0.0.1", uas_port),
     )

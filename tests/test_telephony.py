@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,11 +31,11 @@ def tone8k(ms: int, freq: float = 300.0) -> bytes:
 
 @pytest.fixture(scope="module")
 def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    """One line-test bot for the module (direct mode, 127.0.0.1 allowed)."""
+    """One line-test bot for the module (direct mode, 127.0.0.1 allowed, all 4 lines of the process for calls)."""
     folder = tmp_path_factory.mktemp("line")
     config = write_config(
         folder,
-        sip={"port": free_udp_port(), "rtp_port": free_rtp_base(), "max_calls": 6},
+        sip={"port": free_udp_port(), "rtp_port": free_rtp_base(), "max_calls": 4, "overflow": "reject"},
         vad={"no_input_ms": 2500, "max_utterance_ms": 3000},
     )
     with BotProcess(config, "--line-test", "--grace", "2") as bot:
@@ -88,6 +89,23 @@ def test_caller_who_never_stops_is_cut_off_and_echoed(line: BotProcess) -> None:
     assert report.answered
     assert report.turns[0].gap_ms is not None
     assert line.wait_log("echoing 3000 ms"), "the endless utterance was not cut at max_utterance_ms"
+
+
+def test_hang_ups_at_any_moment_and_a_declined_refer_leave_nothing_behind(line: BotProcess) -> None:
+    plans = [
+        CallPlan(line.uri, wait_greeting=False),  # hangs up at once, mid-greeting
+        CallPlan(line.uri, steps=(Step("speak", pcm8k=tone8k(700)),), quiet_ms=100),  # mid-echo
+        CallPlan(line.uri, steps=(Step("transfer", digits="7"),), accept_refer=False, quiet_ms=800),  # 603
+    ]
+    reports = asyncio.run(place_calls(plans * 2, concurrency=3))
+    assert all(report.answered for report in reports), ([(r.status, r.error) for r in reports], line.log)
+    declined = [r for r in reports if r.refer_to]
+    assert len(declined) == 2 and all(r.ended_by == "caller" for r in declined), "the bot hung up after a failed REFER"
+    assert line.wait_log("-> 603"), line.log[-2000:]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not line.lines[-1].endswith("ended (0 live)"):
+        time.sleep(0.1)
+    assert line.lines[-1].endswith("ended (0 live)"), line.log[-2000:]
 
 
 def test_invite_from_a_peer_not_in_allowed_peers_gets_403(line: BotProcess) -> None:

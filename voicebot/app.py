@@ -19,7 +19,7 @@ from voicebot.calllog import CallbackRequest, CallOutcome, CallRecorder, TurnRec
 from voicebot.config import Settings
 from voicebot.ports import CallChannel
 from voicebot.telephony.channel import PjsuaChannel
-from voicebot.telephony.endpoint import IncomingCall, SipEndpoint
+from voicebot.telephony.endpoint import PJSUA_MAX_CALLS, IncomingCall, SipEndpoint, line_capacity
 
 _LOGGER: Final = logging.getLogger(__name__)
 
@@ -60,6 +60,16 @@ class Switch:
         self._stopping = False
         switchboard = settings.departments.get(SWITCHBOARD)
         self.switchboard_target = switchboard.target if switchboard is not None else ""
+        self.max_sessions, self.max_overflow = line_capacity(settings.sip.max_calls, settings.sip.overflow)
+        if self.max_sessions < settings.sip.max_calls:
+            _LOGGER.warning(
+                "[sip] max_calls = %d, but the SIP stack (pjsua2 wheel) carries only %d calls per process: "
+                "%d call(s) at once here%s; run several instances behind Kamailio for more (sip/kamailio/README.md)",
+                settings.sip.max_calls,
+                PJSUA_MAX_CALLS,
+                self.max_sessions,
+                ", one line kept for overflow to the switchboard" if self.max_overflow else "",
+            )
 
     @property
     def live_calls(self) -> int:
@@ -115,7 +125,7 @@ class Switch:
         rate = self._settings.audio.line_rate
         loop = asyncio.get_running_loop()
         channel = PjsuaChannel(endpoint, incoming.key, incoming.call_id, incoming.remote, rate, loop)
-        if len(self._sessions) < self._settings.sip.max_calls:
+        if len(self._sessions) < self.max_sessions:
             task = loop.create_task(self._session(channel), name=f"call {incoming.call_id}")
             self._sessions[task] = channel
             task.add_done_callback(self._finished)
@@ -124,16 +134,14 @@ class Switch:
         if (
             self._settings.sip.overflow == "switchboard"
             and self.switchboard_target
-            and len(self._overflow) < self._settings.sip.max_calls
+            and len(self._overflow) < self.max_overflow
         ):
-            _LOGGER.warning(
-                "all %d lines busy: call %s goes to the switchboard", self._settings.sip.max_calls, incoming.call_id
-            )
+            _LOGGER.warning("all %d lines busy: call %s goes to the switchboard", self.max_sessions, incoming.call_id)
             task = loop.create_task(self._overflow_call(channel), name=f"overflow {incoming.call_id}")
             self._overflow.add(task)
             task.add_done_callback(self._finished)
             return
-        _LOGGER.warning("all %d lines busy: call %s rejected with 486", self._settings.sip.max_calls, incoming.call_id)
+        _LOGGER.warning("all %d lines busy: call %s rejected with 486", self.max_sessions, incoming.call_id)
         endpoint.reject(incoming.key, 486)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
@@ -165,7 +173,7 @@ class Switch:
     async def _overflow_call(self, channel: PjsuaChannel) -> None:
         now = self._now()
         self._recorder.call_started(channel.call_id, channel.remote, now)
-        reason = f"alle {self._settings.sip.max_calls} Leitungen belegt"
+        reason = f"alle {self.max_sessions} Leitungen belegt"
         try:
             channel.answer()
             await self._say(channel, "overflow")

@@ -33,8 +33,21 @@ WATCHDOG_S: Final = 0.3
 """A live call's bridge not asked for audio this long is reconnected (seconds)."""
 POLL_MS: Final = 10
 """Longest wait inside ``libHandleEvents`` before queued commands run (milliseconds)."""
-PJSUA_MAX_CALLS: Final = 32
-"""pjsua's compiled-in limit of simultaneous calls (PJSUA_MAX_CALLS in the wheel)."""
+PJSUA_MAX_CALLS: Final = 4
+"""pjsua's compiled-in limit of simultaneous calls in the ``pjsua2-python`` 2.15.1 wheel (measured: a 5th
+INVITE gets pjsua's own 486 whatever ``maxCalls`` asks for). More calls per machine: several
+``voicebot run`` instances behind Kamailio's dispatcher (sip/kamailio/)."""
+
+
+def line_capacity(max_calls: int, overflow: str) -> tuple[int, int]:
+    """(sessions, overflow slots) one process can really run: the configured ``max_calls`` within the
+    wheel's limit, keeping one slot to answer, announce and transfer an overflow call to the switchboard."""
+    if overflow == "switchboard" and max_calls >= PJSUA_MAX_CALLS:
+        return PJSUA_MAX_CALLS - 1, 1
+    sessions = min(max_calls, PJSUA_MAX_CALLS)
+    return sessions, PJSUA_MAX_CALLS - sessions
+
+
 CODEC_IDS: Final = {"PCMA": "PCMA/8000/1", "PCMU": "PCMU/8000/1", "G722": "G722/16000/1"}
 """Configured codec name -> pjmedia codec id."""
 
@@ -405,7 +418,7 @@ class SipEndpoint:
         config = pj.EpConfig()
         config.uaConfig.threadCnt = 0
         config.uaConfig.mainThreadOnly = True
-        config.uaConfig.maxCalls = min(PJSUA_MAX_CALLS, self._sip.max_calls + 8)
+        config.uaConfig.maxCalls = PJSUA_MAX_CALLS
         config.uaConfig.userAgent = "voicebot"
         config.logConfig.level = self._log_level
         config.logConfig.consoleLevel = self._log_level
@@ -431,7 +444,7 @@ class SipEndpoint:
         config = pj.AccountConfig()
         media = config.mediaConfig.transportConfig
         media.port = sip.rtp_port
-        media.portRange = 2 * PJSUA_MAX_CALLS + 8
+        media.portRange = 2 * PJSUA_MAX_CALLS + 8  # RTP + RTCP per call, plus slack for ports in TIME_WAIT
         media.boundAddress = sip.bind_host
         if sip.public_host:
             media.publicAddress = sip.public_host
