@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.sample_content import OPEN_NOW, sample_content
-from voicebot.audio import AudioFrame, silence
+from voicebot.audio import AudioFrame, silence, split_frames
 from voicebot.bot import Bot
 from voicebot.calllog import MemoryRecorder
 from voicebot.config import Settings
 from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber, noise_burst
 from voicebot.session import CallSession
+from voicebot.session_listen import Listener
 from voicebot.simulate import FileChannel, SimulatedCall, Turn, simulate_call
 from voicebot.tts_cache import SpeechCache
 from voicebot.understanding import Candidate, Understanding
@@ -177,3 +178,19 @@ async def test_uncached_reply_starts_playing_before_synthesis_ends(settings: Set
     synth.channel = None
     await CallSession(bot, cached, MemoryRecorder(), lambda: OPEN_NOW).run()
     assert [p.pcm for p in cached.played] == [speech.render(greeting)]  # a cached text goes out in one piece
+
+
+def frames(pcm: bytes, start_ms: int = 0) -> list[AudioFrame]:
+    return list(split_frames(pcm, RATE, 20, start_ms))
+
+
+async def test_cut_utterance_is_decoded_whole(settings: Settings) -> None:
+    """An utterance cut at max_utterance_ms is never taken from an earlier pause's snapshot."""
+    vad = dataclasses.replace(settings.vad, speculate_ms=300, max_utterance_ms=3000)
+    fake = FakeTranscriber(by_length, RATE, streaming=False)
+    listener = Listener(fake, EnergySpeechDetector(), vad)
+    pcm = noise_burst(RATE, 400) + silence(RATE, 400) + noise_burst(RATE, 3000, seed=3)
+    heard = [u for f in frames(pcm) for u in [(await listener.frame(f, False))[1]] if u is not None]
+    assert len(heard) == 1 and heard[0].ended.cut
+    assert not heard[0].speculative and heard[0].dropped == 1
+    assert heard[0].transcript.text == "auto anmelden"
