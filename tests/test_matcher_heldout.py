@@ -121,3 +121,22 @@ def test_a_foreign_matter_damps_even_an_exact_phrasing(matcher: Matcher, content
     assert first_decision(matcher.understand("Termin"), content, settings.dialogue).action == "answer"
     decision = first_decision(matcher.understand("Termin beim Zahnarzt"), content, settings.dialogue)
     assert decision.action == "reprompt", decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich warte schon so lange",
+        "Kann ich mir das aussuchen",
+        "Klasse",
+        "Einkommen",
+        "Ich habe ein gebrauchtes Fahrrad gekauft",
+        "Wie lange dauert das",
+    ],
+)
+def test_generic_words_alone_are_not_answered(
+    matcher: Matcher, content: Content, settings: Settings, text: str
+) -> None:
+    """Words that fit many matters ("warten", "aussuchen", "Klasse") are no keywords: asked back, never answered."""
+    decision = first_decision(matcher.understand(text), content, settings.dialogue)
+    assert decision.action in ("reprompt", "confirm", "choose"), decision

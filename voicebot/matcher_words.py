@@ -51,7 +51,7 @@ FOREIGN_STEMS = frozenset(
         "arbeitslosengeld polizei eingebrochen amtsgericht landgericht "
         "arzttermin apotheke krankenhaus notaufnahme krankmeldung knoellchen "
         "strafzettel falschparken parkticket schlagloch strassenlaterne stromanbieter hundetrainer hundeschule "
-        "hundebiss"
+        "hundebiss fahrrad"
     )
 )
 """Distinctive words that name another authority or a matter the FAQ base has no answer for ("Grundsteuer",
