@@ -132,11 +132,13 @@ def test_a_foreign_matter_damps_even_an_exact_phrasing(matcher: Matcher, content
         "Einkommen",
         "Ich habe ein gebrauchtes Fahrrad gekauft",
         "Wie lange dauert das",
+        "Ich habe ein Haus geerbt",
+        "Ich habe meinen Schlüssel verlegt",
     ],
 )
 def test_generic_words_alone_are_not_answered(
     matcher: Matcher, content: Content, settings: Settings, text: str
 ) -> None:
-    """Words that fit many matters ("warten", "aussuchen", "Klasse") are no keywords: asked back, never answered."""
+    """Words that fit many matters ("warten", "geerbt", "Klasse") are no keywords: asked back, never answered."""
     decision = first_decision(matcher.understand(text), content, settings.dialogue)
     assert decision.action in ("reprompt", "confirm", "choose"), decision
