@@ -25,31 +25,17 @@ import pjsua2 as pj
 from voicebot.config import Settings
 from voicebot.errors import TelephonyError
 from voicebot.telephony.call import BotCall, CallSink, MediaBridge
+from voicebot.telephony.sipconfig import PJSUA_MAX_CALLS, account_config, ep_config, line_capacity, set_codecs
 
 _LOGGER: Final = logging.getLogger(__name__)
+
+__all__ = ["PJSUA_MAX_CALLS", "IncomingCall", "SipEndpoint", "line_capacity"]
 _T = TypeVar("_T")
 
 WATCHDOG_S: Final = 0.3
 """A live call's bridge not asked for audio this long is reconnected (seconds)."""
 POLL_MS: Final = 10
 """Longest wait inside ``libHandleEvents`` before queued commands run (milliseconds)."""
-PJSUA_MAX_CALLS: Final = 4
-"""pjsua's compiled-in limit of simultaneous calls in the ``pjsua2-python`` 2.15.1 wheel (measured: a 5th
-INVITE gets pjsua's own 486 whatever ``maxCalls`` asks for). More calls per machine: several
-``voicebot run`` instances behind Kamailio's dispatcher (sip/kamailio/)."""
-
-
-def line_capacity(max_calls: int, overflow: str) -> tuple[int, int]:
-    """(sessions, overflow slots) one process can really run: the configured ``max_calls`` within the
-    wheel's limit, keeping one slot to answer, announce and transfer an overflow call to the switchboard."""
-    if overflow == "switchboard" and max_calls >= PJSUA_MAX_CALLS:
-        return PJSUA_MAX_CALLS - 1, 1
-    sessions = min(max_calls, PJSUA_MAX_CALLS)
-    return sessions, PJSUA_MAX_CALLS - sessions
-
-
-CODEC_IDS: Final = {"PCMA": "PCMA/8000/1", "PCMU": "PCMU/8000/1", "G722": "G722/16000/1"}
-"""Configured codec name -> pjmedia codec id."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +224,7 @@ class SipEndpoint:
         account: _Account | None = None
         try:
             endpoint.libCreate()
-            endpoint.libInit(self._ep_config())
+            endpoint.libInit(ep_config(self._settings, self._log_level))
             transport = pj.TransportConfig()
             transport.port = self._sip.port
             transport.boundAddress = self._sip.bind_host
@@ -247,9 +233,9 @@ class SipEndpoint:
             endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
             endpoint.libStart()
             endpoint.audDevManager().setNullDev()
-            self._set_codecs(endpoint)
+            set_codecs(endpoint, self._sip.codecs)
             account = _Account(self)
-            account.create(self._account_config())
+            account.create(account_config(self._settings))
             self._account = account
         except (pj.Error, TelephonyError) as error:
             reason = error if isinstance(error, TelephonyError) else f"{error.title}: {error.reason}"
@@ -413,63 +399,6 @@ class SipEndpoint:
         """
         self._calls.pop(call.key, None)
         self._release_bridge(call)
-
-    def _ep_config(self) -> pj.EpConfig:
-        config = pj.EpConfig()
-        config.uaConfig.threadCnt = 0
-        config.uaConfig.mainThreadOnly = True
-        config.uaConfig.maxCalls = PJSUA_MAX_CALLS
-        config.uaConfig.userAgent = "voicebot"
-        config.logConfig.level = self._log_level
-        config.logConfig.consoleLevel = self._log_level
-        rate = self._settings.audio.line_rate
-        config.medConfig.clockRate = rate
-        config.medConfig.sndClockRate = rate
-        config.medConfig.audioFramePtime = 20
-        config.medConfig.ptime = 20
-        config.medConfig.noVad = True
-        config.medConfig.ecTailLen = 0
-        config.medConfig.threadCnt = 1
-        return config
-
-    def _set_codecs(self, endpoint: pj.Endpoint) -> None:
-        wanted = {CODEC_IDS[name]: 250 - index for index, name in enumerate(self._sip.codecs)}
-        for codec in endpoint.codecEnum2():
-            codec_id = str(codec.codecId)
-            endpoint.codecSetPriority(codec_id, wanted.get(codec_id, 0))
-
-    def _account_config(self) -> pj.AccountConfig:
-        sip = self._sip
-        host = sip.public_host or sip.bind_host
-        config = pj.AccountConfig()
-        media = config.mediaConfig.transportConfig
-        media.port = sip.rtp_port
-        media.portRange = 2 * PJSUA_MAX_CALLS + 8  # RTP + RTCP per call, plus slack for ports in TIME_WAIT
-        media.boundAddress = sip.bind_host
-        if sip.public_host:
-            media.publicAddress = sip.public_host
-        if sip.mode == "register":
-            registrar_host = sip.registrar.split(":", 1)[1] if ":" in sip.registrar else sip.registrar
-            config.idUri = f"sip:{sip.user}@{registrar_host.split(';')[0]}"
-            config.regConfig.registrarUri = sip.registrar
-            config.regConfig.timeoutSec = sip.register_seconds
-            config.regConfig.retryIntervalSec = 30
-            config.sipConfig.authCreds.append(
-                pj.AuthCredInfo("digest", "*", sip.auth_user or sip.user, 0, self._password())
-            )
-        else:
-            config.idUri = f"sip:{sip.user}@{host}:{sip.port}"
-        return config
-
-    def _password(self) -> str:
-        sip = self._sip
-        if sip.password_file:
-            path = self._settings.resolve(sip.password_file)
-            try:
-                return path.read_text(encoding="utf-8").splitlines()[0].strip()
-            except (OSError, IndexError) as error:
-                raise TelephonyError(f"{path}: cannot read the SIP password ([sip] password_file): {error}") from error
-        return sip.password
 
 
 def _answer(call: BotCall, status: int) -> None:
