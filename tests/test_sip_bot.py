@@ -125,6 +125,7 @@ def test_zero_at_the_greeting_goes_to_the_switchboard_and_is_recorded(line: Line
     call, turns = records(bot, report.call_id)
     assert call[0] == "bot-a"
     assert ("transfer", "zentrale", "", "0") in turns, turns
+    assert call[1:3] == ("transferred", "zentrale"), call
 
 
 def test_run_with_web_serves_the_web_app_beside_the_line(line: Line) -> None:
@@ -143,8 +144,10 @@ def test_four_simultaneous_callers_each_reach_their_own_department(line: Line, b
     reports = asyncio.run(place_calls(plans, concurrency=4))
     assert all(report.answered for report in reports), reports
     referred = [r.refer_to for r in reports]
+    outcomes = [records(bot, r.call_id)[0][1:3] for r in reports]
     turns = [records(bot, r.call_id)[1] for r in reports]
     assert referred == [line.target(name) for name in digits.values()], turns
+    assert outcomes == [("transferred", name) for name in digits.values()], outcomes
     for report in reports:
         assert report.quality is not None and report.quality.missing == 0
 

@@ -199,5 +199,9 @@ class PjsuaChannel:
         self._urgent.append(self._hung_up)
         self._wakeup.set()
         if self._transfer is not None and not self._transfer.done():
-            status_seen = self._transfer_status
-            self._transfer.set_result(TransferResult(False, status_seen, "the call ended before the final NOTIFY"))
+            seen = self._transfer_status
+            if 100 <= seen < 300:
+                # the caller's phone accepted the REFER and ended this leg to follow it (a blind transfer)
+                self._transfer.set_result(TransferResult(True, seen, "REFER accepted; the caller's phone took it over"))
+            else:
+                self._transfer.set_result(TransferResult(False, seen, "the call ended before the REFER was accepted"))
