@@ -369,6 +369,7 @@ class Kamailio:
             reply = asyncio.run(options_ping(f"sip:127.0.0.1:{self.port}", timeout_s=0.5))
             if reply:
                 return self
+        self.__exit__()
         raise AssertionError("kamailio did not answer:\n" + self.log)
 
     def _read(self) -> None:
