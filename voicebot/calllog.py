@@ -46,6 +46,8 @@ class TurnRecord:
     """Why, in words for the staff ("Anrufer verlangte Mitarbeiter", "zwei Fehlversuche")."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     """asr, match, tts_first_audio, gap (end of speech to first bot audio), in milliseconds."""
+    audio_file: str = ""
+    """Path of the WAV file with the caller's audio of this turn (``[records] store_audio``), else empty."""
 
 
 @dataclass(frozen=True)

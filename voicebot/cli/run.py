@@ -1,8 +1,10 @@
 """``voicebot run``: answer SIP calls (and serve the web app with ``--web``) until SIGINT/SIGTERM.
 
 Start-up: load the configuration, load the speech engines and content (``Bot.from_settings``), open the
-call record store, pre-render the fixed prompts, then listen. On SIGTERM/SIGINT no new calls are taken
-(503), calls in progress get ``--grace`` seconds to finish and are then handed to the switchboard.
+call record store, pre-render the fixed prompts, then listen. Records older than ``[records] retention_days``
+are deleted at start and every few hours while it runs (with ``--web`` the web app does that, on the same
+store). On SIGTERM/SIGINT no new calls are taken (503), calls in progress get ``--grace`` seconds to finish
+and are then handed to the switchboard.
 ``--line-test`` answers with tones and an echo instead of the speech pipeline (no models needed):
 the installer's check that SIP, audio, DTMF and transfers work.
 """
@@ -13,9 +15,11 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import logging
 import signal
 import socket
+from collections.abc import Callable
 from typing import Any, Final
 
 from voicebot.calllog import CallRecorder
@@ -92,9 +96,12 @@ async def _main(settings: Settings, args: argparse.Namespace) -> None:
         await asyncio.to_thread(prerender, bot)
     web_task: asyncio.Task[None] | None = None
     if args.web:
+        from voicebot.records.store import RecordStore
         from voicebot.web.server import serve as serve_web
 
-        web_task = loop.create_task(serve_web(settings, stop, bot=bot), name="web")
+        shared = recorder if isinstance(recorder, RecordStore) else None  # one store: the web app purges it
+        web_task = loop.create_task(serve_web(settings, stop, bot=bot, store=shared), name="web")
+    purge_task = start_purging(recorder, settings, stop, web=args.web)
     try:
         await serve(
             settings,
@@ -112,6 +119,8 @@ async def _main(settings: Settings, args: argparse.Namespace) -> None:
         if web_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await web_task
+        if purge_task is not None:
+            await purge_task
         close = getattr(recorder, "close", None)
         if callable(close):
             close()
@@ -137,6 +146,30 @@ def open_recorder(settings: Settings) -> CallRecorder:
     store: CallRecorder = RecordStore(path)
     _LOGGER.info("call records go to %s", path)
     return store
+
+
+def start_purging(
+    recorder: CallRecorder,
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    web: bool,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> asyncio.Task[int] | None:
+    """Delete records older than ``[records] retention_days`` now and every few hours until ``stop``.
+
+    None when there is nothing to purge here: records kept in memory, or ``web`` (``--web``: the web app
+    purges the same store itself, see ``voicebot.web.server.serve``). ``clock`` (UTC) is for tests.
+    """
+    from voicebot.records.retention import keep_purging
+    from voicebot.records.store import RecordStore
+
+    if web or not isinstance(recorder, RecordStore):
+        return None
+    days = settings.records.retention_days
+    purging = keep_purging(recorder, days, stop) if clock is None else keep_purging(recorder, days, stop, clock=clock)
+    _LOGGER.info("records older than %d days are deleted at start and every few hours", days)
+    return asyncio.get_running_loop().create_task(purging, name="purge")
 
 
 def prerender(bot: Any) -> None:

@@ -73,6 +73,8 @@ class TurnRow:
     reply: str
     reason: str
     timings_ms: dict[str, float]
+    audio_file: str = ""
+    """Path of the caller's audio of this turn (``[records] store_audio``), empty when none was kept."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def get_turns(conn: sqlite3.Connection, call_id: str) -> list[TurnRow]:
     """The call's turns in order."""
     rows = conn.execute(
         "SELECT idx, at, transcript, dtmf, engine, asr_confidence, candidates, action, topic, department, reply,"
-        " reason, timings FROM turns WHERE call_id = ? ORDER BY idx",
+        " reason, timings, audio_file FROM turns WHERE call_id = ? ORDER BY idx",
         (call_id,),
     ).fetchall()
     return [
@@ -220,9 +222,16 @@ def get_turns(conn: sqlite3.Connection, call_id: str) -> list[TurnRow]:
             reply=row[10],
             reason=row[11],
             timings_ms={str(k): float(v) for k, v in json.loads(row[12]).items()},
+            audio_file=row[13],
         )
         for row in rows
     ]
+
+
+def turn_audio(conn: sqlite3.Connection, call_id: str, turn_idx: int) -> str:
+    """The stored audio file path of one turn ('' when the turn has none or does not exist)."""
+    row = conn.execute("SELECT audio_file FROM turns WHERE call_id = ? AND idx = ?", (call_id, turn_idx)).fetchone()
+    return "" if row is None else str(row[0])
 
 
 def _callback(row: sqlite3.Row | tuple[Any, ...]) -> CallbackRow:
@@ -343,4 +352,5 @@ __all__ = [
     "list_feedback",
     "mark_callback_done",
     "to_db",
+    "turn_audio",
 ]

@@ -114,6 +114,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX calls_caller ON calls (caller_hash)",
         "CREATE INDEX callbacks_open ON callbacks (done_at, at)",
     ),
+    # 4: the caller's audio of a turn ([records] store_audio): path of its WAV file, '' when none
+    ("ALTER TABLE turns ADD COLUMN audio_file TEXT NOT NULL DEFAULT ''",),
 )
 """Migration N (1-based) is ``MIGRATIONS[N - 1]``: statements run in one transaction."""
 

@@ -34,6 +34,7 @@ from typing import Concatenate, Final, ParamSpec, TypeVar
 from voicebot.calllog import CallbackRequest, CallOutcome, TurnRecord
 from voicebot.errors import RecordsError
 from voicebot.records import schema
+from voicebot.records.audio import delete_files
 from voicebot.records.masking import canonical_number, mask, mask_number
 from voicebot.records.queries import to_db
 
@@ -134,11 +135,12 @@ class RecordStore:
             mask(turn.reply),
             mask(turn.reason),
             json.dumps({str(key): round(float(value), 1) for key, value in turn.timings_ms.items()}),
+            turn.audio_file,
         )
         self._put(
             "INSERT OR REPLACE INTO turns (call_id, idx, at, transcript, dtmf, engine, asr_confidence,"
-            " candidates, action, topic, department, reply, reason, timings)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " candidates, action, topic, department, reply, reason, timings, audio_file)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             values,
         )
 
@@ -270,9 +272,11 @@ class RecordStore:
     # --- retention ---------------------------------------------------------------------------------------
 
     def purge(self, now: dt.datetime, retention_days: int) -> int:
-        """Delete calls (with turns, feedback, callbacks) started more than ``retention_days`` before ``now``.
+        """Delete calls (with turns, feedback, callbacks, audio files) started more than ``retention_days``
+        before ``now``.
 
-        Returns the number of calls deleted. Waits for queued writes first.
+        Returns the number of calls deleted. Waits for queued writes first. The turns' audio files are
+        deleted after the rows (a file whose deletion fails is logged; its record is gone either way).
         """
         if retention_days < 1:
             raise RecordsError(f"retention_days must be at least 1, not {retention_days}")
@@ -280,10 +284,18 @@ class RecordStore:
         cutoff = to_db(now - dt.timedelta(days=retention_days))
         with self.connection(immediate=True) as conn:
             old = "SELECT id FROM calls WHERE started_at < ?"
+            audio = [
+                str(row[0])
+                for row in conn.execute(
+                    f"SELECT audio_file FROM turns WHERE audio_file != '' AND call_id IN ({old})",  # noqa: S608
+                    (cutoff,),
+                )
+            ]
             conn.execute(f"DELETE FROM turns WHERE call_id IN ({old})", (cutoff,))  # noqa: S608
             conn.execute(f"DELETE FROM feedback WHERE call_id IN ({old})", (cutoff,))  # noqa: S608
             conn.execute("DELETE FROM callbacks WHERE at < ?", (cutoff,))
             deleted = conn.execute("DELETE FROM calls WHERE started_at < ?", (cutoff,)).rowcount
+        delete_files(audio)
         if deleted:
             _LOGGER.info("deleted %d call records older than %d days", deleted, retention_days)
         return int(deleted)

@@ -6,6 +6,9 @@ Routes (all need a login; admins may use them too):
                                     rueckmeldung (mit/ohne); seite
     GET  /calls/{call_id}           one call: facts, turn-by-turn timeline, feedback form
     POST /calls/{call_id}/feedback  store "richtig" / "falsch – richtig wäre …"
+    GET  /calls/{call_id}/audio/{turn}  the caller's audio of one turn (WAV; only with [records] store_audio;
+                                    the file is looked up in the records, never taken from the URL, and must lie
+                                    inside [records] audio_dir)
     GET  /callbacks                 callback worklist (open first; numbers masked)
     GET  /callbacks/{id}            one request with the full number to call back
     POST /callbacks/{id}/done       mark done (who, when)
@@ -14,10 +17,12 @@ Routes (all need a login; admins may use them too):
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -25,6 +30,7 @@ from aiohttp import web
 
 from voicebot.calllog import OUTCOMES
 from voicebot.records import queries
+from voicebot.records.audio import AudioKeeper
 from voicebot.records.masking import mask, mask_number
 from voicebot.records.queries import CallFilter
 from voicebot.web.auth import staff_only
@@ -200,6 +206,30 @@ def _save_feedback(
 
 
 @staff_only
+async def turn_audio(request: web.Request) -> web.StreamResponse:
+    """GET /calls/{call_id}/audio/{turn}: the WAV of one turn, if it was kept and lies inside ``audio_dir``."""
+    missing = "Zu diesem Gesprächsschritt gibt es keine Aufnahme (mehr)."
+    try:
+        turn_idx = int(request.match_info["turn"])
+    except ValueError:
+        raise web.HTTPNotFound(text=missing) from None
+    name = await request.app[STORE].run(queries.turn_audio, request.match_info["call_id"], turn_idx)
+    settings = request.app[SETTINGS]
+    path = await asyncio.to_thread(_audio_file, settings.resolve(settings.records.audio_dir), name)
+    if path is None:
+        raise web.HTTPNotFound(text=missing)
+    return web.FileResponse(path, headers={"Content-Type": "audio/wav", "Cache-Control": "private, no-store"})
+
+
+def _audio_file(audio_dir: Path, name: str) -> Path | None:
+    """The stored file ``name`` if it is an existing file inside ``audio_dir`` (links resolved), else None."""
+    if not name or not AudioKeeper(audio_dir).contains(name):
+        return None
+    path = Path(name).resolve()
+    return path if path.is_file() else None
+
+
+@staff_only
 async def feedback_submit(request: web.Request) -> web.StreamResponse:
     """POST /calls/{call_id}/feedback: validate and store; the page again with errors, else redirect."""
     call_id = request.match_info["call_id"]
@@ -319,6 +349,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/calls", call_list)
     app.router.add_get("/calls/{call_id}", call_page)
     app.router.add_post("/calls/{call_id}/feedback", feedback_submit)
+    app.router.add_get("/calls/{call_id}/audio/{turn}", turn_audio)
     app.router.add_get("/callbacks", callback_list)
     app.router.add_get("/callbacks/{callback_id}", callback_page)
     app.router.add_post("/callbacks/{callback_id}/done", callback_done)
