@@ -51,6 +51,15 @@ def test_keeper_writes_a_wav_per_turn_at_the_given_rate(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["2.wav"]  # no temporary file left behind
 
 
+async def test_keep_writes_in_a_thread_and_reports_failure_as_no_file(tmp_path: Path) -> None:
+    pcm = noise_burst(RATE, 100)
+    path = await AudioKeeper(tmp_path / "audio").keep("c1", 0, pcm, RATE)
+    assert read_wav(path) == (pcm, RATE)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_bytes(b"")
+    assert await AudioKeeper(blocked).keep("c1", 0, pcm, RATE) == ""
+
+
 @pytest.mark.parametrize("call_id", ["../../etc/passwd", "/abs/path", "..", "a/../../b", "x\x00y", "", "ä@host;x"])
 def test_call_ids_never_name_a_path_outside_the_audio_dir(tmp_path: Path, call_id: str) -> None:
     keeper = AudioKeeper(tmp_path / "audio")

@@ -6,11 +6,12 @@ comes from the caller's SIP Call-ID header and is therefore untrusted: only ``[A
 ``/``) and different ids never share a folder. Files are written atomically (temporary file, then
 ``os.replace``); the record store keeps each file's path with its turn and deletes the files at purge.
 
-Writing touches the disk: the call session calls :meth:`AudioKeeper.write` in an executor, never on the loop.
+Writing touches the disk: the call session uses :meth:`AudioKeeper.keep` (``write`` in an executor).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -70,6 +71,14 @@ class AudioKeeper:
                 os.unlink(temporary)
             raise
         return str(target)
+
+    async def keep(self, call_id: str, turn_index: int, pcm: bytes, rate: int) -> str:
+        """``write`` in a worker thread (the event loop never waits for the disk); '' when it failed (logged)."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, self.write, call_id, turn_index, pcm, rate)
+        except Exception:
+            _LOGGER.exception("call %s: the caller's audio of turn %d could not be kept", call_id, turn_index)
+            return ""
 
     def contains(self, path: str | Path) -> bool:
         """True when ``path`` (symbolic links resolved) lies inside this keeper's folder."""
