@@ -20,20 +20,9 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
+from voicebot.hours import MONTHS_DE
+
+_MONTHS = MONTHS_DE
 _WEEKDAYS = {
     "Mo": "Montag",
     "Di": "Dienstag",

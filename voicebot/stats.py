@@ -16,21 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from voicebot.calllog import TurnRecord
-
-MONTHS_DE = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
+from voicebot.hours import MONTHS_DE
 
 
 @dataclass(frozen=True)
