@@ -104,6 +104,10 @@ class AsrSettings:
     """Folder of the vosk model (relative to this file)."""
     vosk_grammar: bool = False
     """Restrict vosk to the FAQ vocabulary (plus ``[unk]``) instead of free recognition."""
+    vosk_grammar_words_file: str = ""
+    """With ``vosk_grammar``: take the grammar phrases from this file (one per line, relative to this file)
+    instead of the FAQ vocabulary; empty = the FAQ vocabulary. Used by the capacity benchmark's grammar-cost
+    proxy (words of the Korean model)."""
     whisper_model: str = "var/models/whisper-base"
     """Folder of a CTranslate2 Whisper model (relative to this file); ``pypi:whisper-base`` = the PyPI package."""
     whisper_compute_type: str = "int8"
