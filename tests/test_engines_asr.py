@@ -27,6 +27,7 @@ from voicebot.engines.vosk_asr import (
     VoskTranscriber,
     grammar_json,
     model_vocabulary,
+    read_phrase_file,
     resolve_vosk_model,
 )
 from voicebot.engines.whisper_asr import (
@@ -190,6 +191,14 @@ def test_grammar_json_keeps_umlauts_and_checks_words() -> None:
     assert json.loads(grammar) == ["müll abholung", "führerschein", "[unk]"]
     assert json.loads(grammar_json(["Müll"], {"müll"})) == ["müll"]  # no [unk] when the model lacks it
     assert json.loads(grammar_json(["Zulassung Auto"], None)) == ["zulassung auto"]
+
+
+def test_read_phrase_file_skips_blanks_and_comments_and_names_a_missing_file(tmp_path: Path) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("# proxy grammar\n안녕하세요\n\n  감사합니다  \n", encoding="utf-8")
+    assert read_phrase_file(words) == ("안녕하세요", "감사합니다")
+    with pytest.raises(ModelError, match=r"missing\.txt"):
+        read_phrase_file(tmp_path / "missing.txt")
 
 
 def test_vosk_bad_path_names_path_and_fix(tmp_path: Path) -> None:

