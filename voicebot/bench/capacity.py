@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from voicebot.bench import report
-from voicebot.bench.botproc import BotProcess
+from voicebot.bench.botproc import GRAMMAR_PROXY, BotProcess
+from voicebot.bench.dispatch import BotPool
 from voicebot.bench.fixtures import Manifest, load_manifest
 from voicebot.bench.sipcaller import CallPlan, CallReport, Step, place_call, place_calls
 from voicebot.bench.turngap import P95_SLACK_MS, pcm8k, stats
@@ -39,6 +40,12 @@ STARTUP_GOAL_S = 5.0
 """Goal: start-up to first answered call with the cache warm (seconds)."""
 CAPACITY_GOAL = 16
 """Goal: concurrent calls with vosk without late frames."""
+PROXY_LABEL = (
+    "PROXY: vosk-grammar-proxy = the Korean vosk model restricted to ~850 of its own words, standing in for the "
+    "cost of the German FAQ grammar (no German vosk model here); it measures decode cost and the bot's reaction "
+    "(a re-prompt), not understanding."
+)
+"""Printed with (and stored in) every grammar-proxy result."""
 
 
 @dataclass(frozen=True)
@@ -50,15 +57,31 @@ class CapacityOptions:
     overflow_extra: int = 3
     overflow_max_calls: int = 3
     """``max_calls`` of the overflow demonstration (lowered so the overflow is cheap to show)."""
+    instances: int = 1
+    """Bot processes; more than one run behind Kamailio's dispatcher (``sip/kamailio/dispatcher.cfg``)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CapacityOptions:
         """From ``voicebot bench capacity`` arguments (the first of ``--engines``)."""
         engine = str(getattr(args, "engines", "vosk")).split(",")[-1].strip() or "vosk"
         levels = tuple(int(c) for c in str(getattr(args, "levels", "1,2,4,6,8,12,16")).split(",") if c.strip())
+        instances = max(1, int(getattr(args, "instances", 1) or 1))
         if getattr(args, "quick", False):
-            return cls(engine, tuple(c for c in levels if c <= 4) or (2,), 2, 2)
-        return cls(engine, levels)
+            return cls(engine, tuple(c for c in levels if c <= 4) or (2,), 2, 2, instances)
+        return cls(engine, levels, instances=instances)
+
+    @property
+    def result_name(self) -> str:
+        """Result file name: ``capacity`` (one process) or ``capacity-instances-<engine>``."""
+        return "capacity" if self.instances == 1 else f"capacity-instances-{self.engine.replace('+', '-')}"
+
+    def bot_changes(self) -> dict[str, dict[str, Any]]:
+        """Configuration changes of the search: one process takes every level (the pjsua cap still holds);
+        behind the dispatcher every instance runs all 4 of its lines as conversations (a full instance
+        answers 486, the district's overflow policy sits in front of the pool)."""
+        if self.instances == 1:
+            return {"sip": {"max_calls": max(self.levels) + 8}}
+        return {"sip": {"max_calls": 4, "overflow": "reject"}}
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,8 @@ class Level:
     max_gap_ms: float
     caller_late_sends: int
     passed: bool
+    instances_used: int = 1
+    """Distinct bot instances that answered calls of this level."""
 
 
 def _plans(target: str, manifest: Manifest, count: int, hold_s: float = 0.0) -> list[CallPlan]:
@@ -91,7 +116,7 @@ def _plans(target: str, manifest: Manifest, count: int, hold_s: float = 0.0) -> 
     ]
 
 
-def _level(count: int, reports: list[CallReport], goal_ms: float) -> Level:
+def _level(count: int, reports: list[CallReport], goal_ms: float, pool: BotPool | None = None) -> Level:
     gaps = [turn.gap_ms for call in reports for turn in call.turns]
     summary = stats("", count, "", gaps)
     late = sum(call.quality.late for call in reports if call.quality)
@@ -110,7 +135,15 @@ def _level(count: int, reports: list[CallReport], goal_ms: float) -> Level:
         max_gap,
         sum(call.caller_late_sends for call in reports),
         passed,
+        len({pool.instance_of(call.contact) for call in reports if call.answered}) if pool else 1,
     )
+
+
+async def run_level(pool: BotPool, manifest: Manifest, count: int, goal_ms: float) -> Level:
+    """One step: ``count`` calls at once at the pool's address, each waits for the greeting and says one
+    sentence (the reaction is measured on the wire)."""
+    reports = await place_calls(_plans(pool.target, manifest, count), count)
+    return _level(count, reports, goal_ms, pool)
 
 
 async def _search(
@@ -119,15 +152,15 @@ async def _search(
     """Capacity levels plus memory and start-up readings (one bot process with max_calls raised)."""
     levels: list[Level] = []
     extra: dict[str, float] = {}
-    changes = {"sip": {"max_calls": max(options.levels) + 8}}
-    async with BotProcess(settings, options.engine, changes=changes) as bot:
+    async with BotPool(settings, options.engine, options.instances, changes=options.bot_changes()) as bot:
         before = time.monotonic()
         first = await place_call(CallPlan(bot.target, (), wait_greeting=True, reply_timeout_s=15.0))
         extra["startup_to_first_answer_s"] = (before - bot.started_at) + first.setup_ms / 1000.0
         extra["startup_to_options_s"] = bot.startup_s
         await asyncio.sleep(1.0)
         extra["rss_idle_mb"] = bot.rss_mb()
-        held = asyncio.ensure_future(place_calls(_plans(bot.target, manifest, MEMORY_CALLS, hold_s=6.0), MEMORY_CALLS))
+        held_calls = MEMORY_CALLS * options.instances
+        held = asyncio.ensure_future(place_calls(_plans(bot.target, manifest, held_calls, hold_s=6.0), held_calls))
         peak = 0.0
         while not held.done():
             peak = max(peak, bot.rss_mb())
@@ -142,11 +175,11 @@ async def _search(
         )
         failures = 0
         for count in options.levels:
-            reports = await place_calls(_plans(bot.target, manifest, count), count)
-            level = _level(count, reports, goal_ms)
+            level = await run_level(bot, manifest, count, goal_ms)
             levels.append(level)
             say(
-                f"{count} calls: p95 {level.p95_ms} ms, late frames {level.late_frames}, "
+                f"{count} calls: {level.answered} answered by {level.instances_used} instance(s), "
+                f"p95 {level.p95_ms} ms, late frames {level.late_frames}, "
                 f"{'pass' if level.passed else 'FAIL'}"
             )
             failures += 0 if level.passed else 1
@@ -185,10 +218,14 @@ def run_capacity(
     manifest = load_manifest()
     goal_ms = settings.vad.end_silence_ms + P95_SLACK_MS
     levels, extra = asyncio.run(_search(settings, options, manifest, goal_ms, say))
-    overflow = asyncio.run(_overflow(settings, options, manifest, goal_ms))
+    # The overflow demonstration is a property of one process; the pool run leaves it out.
+    overflow = asyncio.run(_overflow(settings, options, manifest, goal_ms)) if options.instances == 1 else None
     passing = [level.calls for level in levels if level.passed]
     capacity = max(passing) if passing else 0
-    say(f"capacity with {options.engine} (goal: p95 turn gap <= {goal_ms:.0f} ms and no late frame):")
+    where = "one process" if options.instances == 1 else f"{options.instances} instances behind Kamailio's dispatcher"
+    if options.engine == GRAMMAR_PROXY:
+        say(PROXY_LABEL)
+    say(f"capacity with {options.engine}, {where} (goal: p95 turn gap <= {goal_ms:.0f} ms and no late frame):")
     rows = [
         [
             lv.calls,
@@ -200,6 +237,7 @@ def run_capacity(
             lv.late_frames,
             lv.max_gap_ms,
             lv.caller_late_sends,
+            lv.instances_used,
             "pass" if lv.passed else "FAIL",
         ]
         for lv in levels
@@ -216,6 +254,7 @@ def run_capacity(
                 "late frames",
                 "max gap ms",
                 "caller late",
+                "instances",
                 "verdict",
             ],
             rows,
@@ -227,13 +266,14 @@ def run_capacity(
         + ")"
     )
     say("")
-    say(
-        f"overflow: {overflow['callers']} callers at once, max_calls = {overflow['max_calls']}: "
-        f"{overflow['served_by_bot']} served by the bot (p95 {overflow['served_p95_ms']} ms, "
-        f"{overflow['served_late_frames']} late frames), {overflow['sent_to_switchboard']} transferred to the "
-        f"switchboard {overflow['refer_targets']}, {overflow['not_answered']} not answered "
-        f"(final statuses {', '.join(overflow['statuses'])})"
-    )
+    if overflow is not None:
+        say(
+            f"overflow: {overflow['callers']} callers at once, max_calls = {overflow['max_calls']}: "
+            f"{overflow['served_by_bot']} served by the bot (p95 {overflow['served_p95_ms']} ms, "
+            f"{overflow['served_late_frames']} late frames), {overflow['sent_to_switchboard']} transferred to the "
+            f"switchboard {overflow['refer_targets']}, {overflow['not_answered']} not answered "
+            f"(final statuses {', '.join(overflow['statuses'])})"
+        )
     memory_verdict = (
         "ok"
         if extra["memory_per_call_mb"] <= MEMORY_GOAL_MB
@@ -255,13 +295,13 @@ def run_capacity(
                     STARTUP_GOAL_S,
                     startup_verdict,
                 ],
-                ["idle RSS (MB)", extra["rss_idle_mb"], None, ""],
+                [f"idle RSS, {options.instances} instance(s) (MB)", extra["rss_idle_mb"], None, ""],
             ],
         )
     )
     plot = report.bar_chart(
-        out_dir / "capacity.png",
-        f"Turn gap p95 by concurrent calls ({options.engine})",
+        out_dir / f"{options.result_name}.png",
+        f"Turn gap p95 by concurrent calls ({options.engine}, {options.instances} instance(s))",
         [str(lv.calls) for lv in levels],
         {"p95 ms": [lv.p95_ms or 0.0 for lv in levels]},
         "ms",
@@ -274,6 +314,9 @@ def run_capacity(
     }
     return {
         "engine": options.engine,
+        "result_name": options.result_name,
+        "instances": options.instances,
+        "note": PROXY_LABEL if options.engine == GRAMMAR_PROXY else "",
         "goal_p95_ms": goal_ms,
         "capacity": capacity,
         "levels": [asdict(level) for level in levels],

@@ -43,12 +43,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name, text in (("turn-gap", "turn gap on the wire over real SIP"), ("capacity", "calls per machine")):
         bench = sub.add_parser(name, parents=[common], help=text)
         default = "whisper,vosk,vosk+grammar" if name == "turn-gap" else "vosk"
-        bench.add_argument("--engines", default=default, help="ASR engines: whisper, vosk, vosk+grammar")
+        bench.add_argument(
+            "--engines",
+            "--engine",
+            default=default,
+            help="ASR engines: whisper, vosk, vosk+grammar, vosk-grammar-proxy (Korean model + grammar of its words)",
+        )
         bench.add_argument("--quick", action="store_true", help="fewer calls and levels (a smoke run)")
         if name == "turn-gap":
             bench.add_argument("--concurrency", default="1,4,8,16", help="concurrent call levels")
         else:
             bench.add_argument("--levels", default="1,2,4,6,8,12,16", help="concurrency levels to try")
+        bench.add_argument(
+            "--instances", type=int, default=1, help="bot processes; more than 1 run behind Kamailio's dispatcher"
+        )
     all_ = sub.add_parser("all", parents=[common], help="every benchmark, one after the other")
     all_.add_argument("--quick", action="store_true", help="smoke-run sizes")
 
@@ -65,8 +73,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n=== voicebot bench {name} ===")
         document = _RUNNERS[name](settings, args, out_dir)
         document["machine"] = info
-        path = report.write_json(out_dir, name, document)
-        for line in report.compare_ratios(document.get("ratios", {}), report.load_previous(name)):
+        result = str(document.get("result_name", name))
+        path = report.write_json(out_dir, result, document)
+        for line in report.compare_ratios(document.get("ratios", {}), report.load_previous(result)):
             print(line)
         print(f"written: {path}" + "".join(f", {p}" for p in document.get("plots", []) if p))
         if args.save:
