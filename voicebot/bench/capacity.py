@@ -178,6 +178,9 @@ async def _search(
         )
         failures = 0
         for count in options.levels:
+            waited = await bot.settle()
+            if waited > 2.0:
+                say(f"(waited {waited:.0f} s for the instances to finish decoding the previous calls)")
             level = await run_level(bot, manifest, count, goal_ms)
             levels.append(level)
             say(

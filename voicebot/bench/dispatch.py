@@ -143,6 +143,32 @@ class BotPool:
         """Resident memory of every instance process (and their children), summed (MB)."""
         return sum(bot.rss_mb() for bot in self.bots)
 
+    async def settle(self, timeout_s: float = 90.0, idle_percent: float = 20.0) -> float:
+        """Wait until the instances are idle (summed CPU below ``idle_percent`` of one core over 1 s), so
+        a step does not start while the previous one's decoding backlog still runs; the seconds waited."""
+        import psutil
+
+        started = time.monotonic()
+        processes = []
+        for bot in self.bots:
+            try:
+                processes.append(psutil.Process(bot.pid))
+            except psutil.Error:
+                continue
+        for process in processes:
+            process.cpu_percent(None)
+        while time.monotonic() - started < timeout_s:
+            await asyncio.sleep(1.0)
+            busy = 0.0
+            for process in processes:
+                try:
+                    busy += process.cpu_percent(None)
+                except psutil.Error:
+                    continue
+            if busy < idle_percent:
+                break
+        return time.monotonic() - started
+
     async def __aenter__(self) -> BotPool:
         self.started_at = time.monotonic()
         started: list[BotProcess] = []
