@@ -32,6 +32,7 @@ import numpy as np
 from voicebot.audio import read_wav
 from voicebot.bench import report
 from voicebot.bench.botproc import BotProcess
+from voicebot.bench.dispatch import BotPool
 from voicebot.bench.fixtures import Fixture, Manifest, load_manifest
 from voicebot.bench.sipcaller import CallPlan, CallReport, Step, place_calls
 from voicebot.config import Settings
@@ -54,6 +55,8 @@ class TurnGapOptions:
     """At least this many calls per level (a level of c places max(c, min_calls) calls, c at once)."""
     log_dir: Path | None = None
     """Where the bot's log is kept (None: not kept)."""
+    instances: int = 1
+    """Bot processes; more than one run behind Kamailio's dispatcher (logs are then not kept)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TurnGapOptions:
@@ -62,9 +65,10 @@ class TurnGapOptions:
             e.strip() for e in str(getattr(args, "engines", "whisper,vosk,vosk+grammar")).split(",") if e.strip()
         )
         levels = tuple(int(c) for c in str(getattr(args, "concurrency", "1,4,8,16")).split(",") if c.strip())
+        instances = max(1, int(getattr(args, "instances", 1) or 1))
         if getattr(args, "quick", False):
-            return cls(engines, tuple(c for c in levels if c <= 4) or (1,), 3)
-        return cls(engines, levels)
+            return cls(engines, tuple(c for c in levels if c <= 4) or (1,), 3, instances=instances)
+        return cls(engines, levels, instances=instances)
 
 
 @dataclass(frozen=True)
@@ -178,13 +182,20 @@ async def measure_engine(
     say: Callable[[str], None],
 ) -> tuple[list[GapStats], list[dict[str, Any]], float]:
     """All levels for one engine against one bot process: stats, per-call data, start-up seconds."""
-    changes = {"sip": {"max_calls": max(options.levels) + 4}}
+    changes: dict[str, dict[str, Any]] = {"sip": {"max_calls": max(options.levels) + 4}}
     results: list[GapStats] = []
     calls: list[dict[str, Any]] = []
-    log = options.log_dir / f"turn-gap-{engine}-bot.log" if options.log_dir else None
-    async with BotProcess(settings, engine, changes=changes, keep_log=log) as bot:
-        say(f"{engine}: voicebot run pid {bot.pid} answered OPTIONS after {bot.startup_s:.1f} s")
+    log = options.log_dir / f"turn-gap-{engine}-bot.log" if options.log_dir and options.instances == 1 else None
+    bots: BotProcess | BotPool = BotProcess(settings, engine, changes=changes, keep_log=log)
+    if options.instances > 1:
+        # Every instance runs its 4 pjsua lines as conversations, Kamailio's dispatcher in front.
+        changes = {"sip": {"max_calls": 4, "overflow": "reject"}}
+        bots = BotPool(settings, engine, options.instances, changes=changes)
+    async with bots as bot:
+        say(f"{engine}: {options.instances} instance(s) answered OPTIONS after {bot.startup_s:.1f} s")
         for level in options.levels:
+            if isinstance(bot, BotPool):
+                await bot.settle()  # start-up work and the previous level's decoding done
             count = max(level, options.min_calls)
             reports = await place_calls(plans_for(engine, bot.target, count, manifest, cases), level, stagger_s=0.05)
             by_label: dict[str, list[float | None]] = {}
@@ -307,6 +318,8 @@ def run_turn_gap(
         )
         plots.append(str(plot) if plot else None)
     return {
+        "result_name": "turn-gap" if options.instances == 1 else "turn-gap-instances",
+        "instances": options.instances,
         "end_silence_ms": silence,
         "ratios": ratios,
         "stats": [s.__dict__ for s in all_stats],
