@@ -217,3 +217,34 @@ async def test_audio_route_serves_nothing_outside_the_audio_dir(client: Client, 
     response = await client.get(path)
     assert response.status == 404
     assert b"secret" not in await response.read()
+
+
+# --- the call session ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+async def test_session_keeps_a_wav_per_spoken_turn_only_when_switched_on(
+    settings: Settings, tmp_path: Path, on: bool
+) -> None:
+    from tests.test_session import make_bot, speech
+    from voicebot.simulate import simulate_call
+
+    audio_dir = tmp_path / "audio"
+    bot = make_bot(with_audio(settings, audio_dir, on=on), tmp_path, ["auto", "ja"])
+    result = await simulate_call(bot, [speech(), speech(400)], start=T0, call_id="sip:abc@../../x")
+    assert [turn.action for turn in result.turns] == ["greeting", "confirm", "answer"]
+    heard: list[bytes] = bot.transcriber.heard  # type: ignore[attr-defined]
+    assert len(heard) == 2
+    if not on:
+        assert [turn.audio_file for turn in result.turns] == ["", "", ""]
+        assert not audio_dir.exists()
+        return
+    greeting, first, second = result.turns
+    assert greeting.audio_file == ""  # no caller audio in the greeting turn
+    folder = audio_dir.resolve() / call_folder("sip:abc@../../x")
+    assert first.audio_file == str(folder / "1.wav") and second.audio_file == str(folder / "2.wav")
+    assert sorted(p.name for p in folder.iterdir()) == ["1.wav", "2.wav"]
+    # each file is the utterance exactly as the recogniser got it, at its rate
+    assert read_wav(first.audio_file) == (heard[0], bot.transcriber.sample_rate)
+    assert read_wav(second.audio_file) == (heard[1], bot.transcriber.sample_rate)
+    assert len(heard[0]) >= 2 * RATE * 800 // 1000

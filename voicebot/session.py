@@ -45,6 +45,7 @@ from voicebot.dialogue_types import (
 from voicebot.endpointing import BargeIn, NoInput
 from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, LineEvent, TransferResult, TypedText
 from voicebot.ports import CallChannel
+from voicebot.records.audio import AudioKeeper
 from voicebot.session_listen import Listener, Utterance
 from voicebot.session_records import TurnInput, call_outcome, turn_record
 from voicebot.session_speculate import Foresight
@@ -78,8 +79,14 @@ class CallSession:
         self.media_ms = 0
         """Media time of the line (end of the newest caller frame, milliseconds)."""
         self._foresight = Foresight(bot, lambda: self.state, clock)
+        self._audio = AudioKeeper.from_settings(bot.settings)  # None unless [records] store_audio
         self._listener = Listener(
-            bot.transcriber, bot.detector_factory(), bot.settings.vad, _phrases(bot), self._foresight.prepare
+            bot.transcriber,
+            bot.detector_factory(),
+            bot.settings.vad,
+            _phrases(bot),
+            self._foresight.prepare,
+            keep_audio=self._audio is not None,
         )
         self._caller_hung_up = False
         self._bot_hung_up = False
@@ -161,6 +168,9 @@ class CallSession:
             timings={"asr_ms": round(utterance.asr_ms, 1)},
             at=heard_at,
         )
+        if self._audio is not None and utterance.audio:
+            rate = self.bot.transcriber.sample_rate
+            turn.audio_file = await self._audio.keep(self.channel.call_id, len(self.turns), utterance.audio, rate)
         if self.bot.settings.vad.speculate_ms > 0 and not self.bot.transcriber.streaming:
             turn.timings["speculative"] = 1.0 if utterance.speculative else 0.0
             turn.timings["speculation_saved_ms"] = round(utterance.saved_ms, 1)

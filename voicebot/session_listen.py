@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import dataclasses
 import logging
 import threading
 import time
@@ -79,6 +80,8 @@ class Utterance:
     """Decode time that overlapped the end-of-turn wait (milliseconds; 0 without speculation)."""
     dropped: int = 0
     """Speculative decodes of this utterance thrown away because the caller went on talking."""
+    audio: bytes = b""
+    """The utterance as the recogniser got it (its rate), only when the listener keeps audio."""
 
 
 @dataclass
@@ -102,13 +105,17 @@ class Listener:
         vad: VadSettings,
         phrases: list[str] | None = None,
         prepare: Prepare | None = None,
+        *,
+        keep_audio: bool = False,
     ) -> None:
-        """``prepare`` runs on each speculative transcript right after its decode (same thread)."""
+        """``prepare`` runs on each speculative transcript right after its decode (same thread); with
+        ``keep_audio`` each utterance carries its audio (``[records] store_audio``)."""
         self._transcriber = transcriber
         self._detector = detector
         self._vad = vad
         self._phrases = phrases
         self._prepare = prepare
+        self._keep_audio = keep_audio
         self._speculating = vad.speculate_ms > 0 and not transcriber.streaming
         """Decode at pauses: only where ``finish`` is the expensive part (a streaming engine is done by then)."""
         self._heard = bytearray()
@@ -165,6 +172,9 @@ class Listener:
                 if was_in and self._asr is not None:
                     await self._feed(frame.pcm, frame.rate)
                 utterance = await self._finish(event)
+                if self._keep_audio:
+                    utterance = dataclasses.replace(utterance, audio=bytes(self._heard))
+                self._heard.clear()
         return list(events), utterance
 
     async def _open(self, started: SpeechStarted, line_rate: int) -> None:
@@ -190,7 +200,7 @@ class Listener:
         data = resampler.process(pcm, last=last)
         if not data:
             return
-        if self._speculating:
+        if self._speculating or self._keep_audio:
             self._heard += data
         try:
             if self._transcriber.streaming:
@@ -273,7 +283,6 @@ class Listener:
         self._asr = None
         self._resampler = None
         early = await self._speculative_result(ended, detected)
-        self._heard.clear()
         if early is not None:
             return early
         dropped = self._dropped

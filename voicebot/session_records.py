@@ -30,6 +30,8 @@ class TurnInput:
     timings: dict[str, float] = field(default_factory=dict)
     at: dt.datetime | None = None
     """When the caller's turn was over (None: when it is recorded)."""
+    audio_file: str = ""
+    """Where the caller's audio of this turn was kept (``[records] store_audio``), else empty."""
 
 
 def turn_record(index: int, at: dt.datetime, note: Note, turn: TurnInput, spoken: list[str]) -> TurnRecord:
@@ -50,6 +52,7 @@ def turn_record(index: int, at: dt.datetime, note: Note, turn: TurnInput, spoken
         reply=" ".join(spoken),
         reason=note.reason,
         timings_ms=dict(turn.timings),
+        audio_file=turn.audio_file,
     )
 
 
