@@ -37,21 +37,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         rows = store.query(list_calls, CallFilter(outcome=args.outcome), limit=max(1, args.limit))
     if args.json:
-        calls = [
-            {
-                "id": row.id,
-                "instance": row.instance,
-                "started_at": row.started_at.isoformat(),
-                "ended_at": row.ended_at.isoformat() if row.ended_at else None,
-                "caller": row.caller_masked,
-                "outcome": row.outcome,
-                "department": row.department,
-                "topic": row.topic,
-                "reason": row.reason,
-                "turns": row.turns,
-            }
-            for row in rows
-        ]
+        calls = [row.summary() for row in rows]
         print(json.dumps({"calls": calls}, ensure_ascii=False, indent=2))
         return 0
     if not rows:

@@ -55,6 +55,22 @@ class CallRow:
     repeat_calls: int
     """Calls from the same (hashed) number in the store, this one included."""
 
+    def summary(self) -> dict[str, object]:
+        """The row as JSON-ready data (``voicebot records list --json`` and ``/api/calls``)."""
+        return {
+            "id": self.id,
+            "instance": self.instance,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "caller": self.caller_masked,
+            "outcome": self.outcome,
+            "department": self.department,
+            "topic": self.topic,
+            "reason": self.reason,
+            "turns": self.turns,
+            "feedback": self.feedback,
+        }
+
 
 @dataclass(frozen=True)
 class TurnRow:

@@ -323,22 +323,7 @@ async def api_calls(request: web.Request) -> web.StreamResponse:
         {
             "total": total,
             "page": parsed.page,
-            "calls": [
-                {
-                    "id": row.id,
-                    "instance": row.instance,
-                    "started_at": row.started_at.isoformat(),
-                    "ended_at": row.ended_at.isoformat() if row.ended_at else None,
-                    "caller": row.caller_masked,
-                    "outcome": row.outcome,
-                    "department": row.department,
-                    "topic": row.topic,
-                    "reason": row.reason,
-                    "turns": row.turns,
-                    "feedback": row.feedback,
-                }
-                for row in rows
-            ],
+            "calls": [row.summary() for row in rows],
         }
     )
 
