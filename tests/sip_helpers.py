@@ -26,6 +26,7 @@ import numpy as np
 import tomlkit
 
 from voicebot.audio import alaw_decode, ulaw_decode
+from voicebot.bench.botproc import free_udp_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VOICEBOT = [sys.executable, "-m", "voicebot"]
@@ -34,13 +35,6 @@ BARESIP = shutil.which("baresip")
 KAMAILIO = shutil.which("kamailio")
 TCPDUMP = shutil.which("tcpdump")
 SIPP_DATA = Path("/usr/share/sip-tester")
-
-
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    """A UDP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def free_tcp_port(host: str = "127.0.0.1") -> int:

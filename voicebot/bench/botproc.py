@@ -38,6 +38,18 @@ def free_udp_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+async def terminate(process: subprocess.Popen[bytes] | None, grace_s: float = 10.0) -> None:
+    """SIGTERM a child process, SIGKILL it if it is still there after ``grace_s`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.to_thread(process.wait, grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        await asyncio.to_thread(process.wait)
+
+
 def free_rtp_base(host: str = "127.0.0.1", count: int = 200) -> int:
     """An even port with ``count`` free UDP ports above it (checked, best effort)."""
     for _attempt in range(50):
@@ -231,16 +243,7 @@ class BotProcess:
 
     async def stop(self) -> None:
         """SIGTERM, then SIGKILL after 10 s; removes the temporary folder."""
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            for _tick in range(100):
-                if process.poll() is not None:
-                    break
-                await asyncio.sleep(0.1)
-            if process.poll() is None:
-                process.kill()
-                await asyncio.to_thread(process.wait)
+        await terminate(self._process)
         if self.keep_log is not None and self._log.is_file():
             self.keep_log.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self._log, self.keep_log)

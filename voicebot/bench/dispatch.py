@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from voicebot.bench.botproc import BotProcess, free_udp_port
+from voicebot.bench.botproc import BotProcess, free_udp_port, terminate
 from voicebot.bench.sipcaller import options_ping
 from voicebot.config import Settings
 
@@ -93,14 +93,7 @@ class Kamailio:
 
     async def stop(self) -> None:
         """SIGTERM, SIGKILL after 10 s; removes the temporary folder."""
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                await asyncio.to_thread(process.wait, 10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                await asyncio.to_thread(process.wait)
+        await terminate(self._process)
         self._work.cleanup()
 
 
