@@ -20,11 +20,11 @@ from tests.matcher_cases import (
     TOPIC_CASES,
     VAGUE,
 )
+from voicebot.compounds import split_compound
 from voicebot.config import Settings
 from voicebot.content import Content
 from voicebot.dialogue_decide import Decision, first_decision
 from voicebot.matcher import Matcher, baseline_understand
-from voicebot.text import split_compound
 from voicebot.understanding import Signal
 
 

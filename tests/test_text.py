@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from voicebot.text import cologne_phonetic, fold, normalize, parse_number, parse_ordinal, split_compound, tokens
+from voicebot.compounds import split_compound
+from voicebot.numbers_de import parse_number, parse_ordinal
+from voicebot.phonetic import cologne_phonetic
+from voicebot.text import fold, normalize, tokens
 
 NORMALIZE_CASES = [
     ("Führerschein", "fuehrerschein"),

@@ -12,8 +12,8 @@ import json
 import re
 from collections.abc import Iterable
 
+from voicebot.compounds import split_compound
 from voicebot.content import Content
-from voicebot.text import split_compound
 
 _NOT_SPOKEN = re.compile(r"[^a-zäöüß0-9]+")
 _DIGIT_RUN = re.compile(r"\d+")

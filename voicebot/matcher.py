@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from voicebot.compounds import compound_parts
 from voicebot.content import Content
 from voicebot.dialogue_types import SWITCHBOARD
 from voicebot.matcher_baseline import MAX_CANDIDATES, baseline_understand
@@ -49,7 +50,7 @@ from voicebot.matcher_words import (
     foreign_words,
     loose_name,
 )
-from voicebot.text import DOMAIN_WORDS, compound_parts, fold, normalize, vocabulary_of
+from voicebot.text import DOMAIN_WORDS, fold, normalize, vocabulary_of
 from voicebot.understanding import Candidate, Signal, Understanding
 
 KEYWORD_UNIQUE = 0.86

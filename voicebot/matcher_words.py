@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
-from voicebot.text import cologne_phonetic, split_compound
+from voicebot.compounds import split_compound
+from voicebot.phonetic import cologne_phonetic
 
 QUESTION_WORDS = frozenset(str.split("wann wo wohin auf heute morgen lange viel kostet neu neue neuen"))
 """Question words and the like: they help a little (at most LIGHT_WEIGHT) but never decide."""
