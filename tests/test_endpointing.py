@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from voicebot.config import VadSettings
 from voicebot.endpointing import BargeIn, NoInput, SpeechEnded, SpeechStarted, TurnEvent, TurnState, advance
 
@@ -65,3 +67,51 @@ def test_no_input_while_idle_only() -> None:
     assert speaking == []
     after = run("." * 150, bot_speaking="b" * 50)
     assert after == [NoInput(1000 + 2000)]
+
+
+def run_levels(frames: list[tuple[bool, float]], vad: VadSettings = VAD) -> list[TurnEvent]:
+    """Feed frames as (VAD decision, RMS level)."""
+    state = TurnState()
+    events: list[TurnEvent] = []
+    for index, (speech, rms) in enumerate(frames):
+        state, new = advance(state, speech, index * FRAME, FRAME, False, vad, rms)
+        events.extend(new)
+    return events
+
+
+LOUD = 10000.0
+"""A syllable at about -10 dBFS."""
+
+
+def test_quiet_voiced_tail_counts_as_silence() -> None:
+    # 400 ms of speech, then 200 ms the VAD still calls speech at -45 dB below the peak (fading tail, hang-over)
+    frames = [(True, LOUD)] * 20 + [(True, LOUD / 200)] * 10 + [(False, 0.0)] * 40
+    ended = [e for e in run_levels(frames) if isinstance(e, SpeechEnded)]
+    assert ended == [SpeechEnded(at_ms=400 + 700, speech_end_ms=400)]
+    # the VAD alone (tail_drop_db = 0) counts the silence from the end of the tail: 200 ms later
+    vad_only = [e for e in run_levels(frames, replace(VAD, tail_drop_db=0)) if isinstance(e, SpeechEnded)]
+    assert vad_only == [SpeechEnded(at_ms=600 + 700, speech_end_ms=600)]
+
+
+def test_soft_speech_within_tail_drop_keeps_the_turn_open() -> None:
+    # a word 20 dB softer than the loudest one is still speech: no end after the first loud part
+    frames = [(True, LOUD)] * 10 + [(True, LOUD / 10)] * 40 + [(False, 0.0)] * 40
+    ended = [e for e in run_levels(frames) if isinstance(e, SpeechEnded)]
+    assert ended == [SpeechEnded(at_ms=1000 + 700, speech_end_ms=1000)]
+
+
+def test_line_hiss_the_vad_calls_speech_does_not_hold_the_turn_open() -> None:
+    # after the sentence the VAD keeps firing on hiss 50 dB down: the turn still ends 700 ms after the words
+    frames = [(True, LOUD)] * 20 + [(True, LOUD / 300)] * 60
+    events = run_levels(frames)
+    assert [type(e) for e in events[:2]] == [SpeechStarted, SpeechEnded]
+    assert events[1] == SpeechEnded(at_ms=400 + 700, speech_end_ms=400)
+    # the VAD alone would have kept the turn open for as long as the hiss lasts
+    assert not [e for e in run_levels(frames, replace(VAD, tail_drop_db=0)) if isinstance(e, SpeechEnded)]
+
+
+def test_peak_starts_afresh_with_each_utterance() -> None:
+    # a shout, the end of the turn, then a quiet caller: the quiet second utterance is not measured against the shout
+    frames = [(True, 30000.0)] * 20 + [(False, 0.0)] * 40 + [(True, 300.0)] * 30 + [(False, 0.0)] * 40
+    ended = [e for e in run_levels(frames) if isinstance(e, SpeechEnded)]
+    assert [e.speech_end_ms for e in ended] == [400, (20 + 40 + 30) * FRAME]

@@ -92,6 +92,11 @@ class VadSettings:
     (milliseconds; 0 = off, must be below ``end_silence_ms``). If the caller goes on talking the early result
     is dropped; if the silence reaches ``end_silence_ms`` it is used, so decoding overlaps the end-of-turn wait.
     Used with recognisers that decode at the end (Whisper); streaming ones (vosk) are done by then anyway."""
+    tail_drop_db: float = 35.0
+    """Inside an utterance, a frame this far below the utterance's loudest voiced frame counts as silence for
+    the end-of-turn timer (decibels; 0 = off, the VAD alone decides). The WebRTC VAD keeps reporting speech for
+    ~100-150 ms of fading tail and hang-over after the last syllable, and on a hissing line for the noise too:
+    without this the configured ``end_silence_ms`` would start that much late, or never."""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("vad", "max_utterance_ms"): (lambda v: 2000 <= v <= 120000, "must be 2000..120000 milliseconds"),
     ("vad", "barge_in_ms"): (lambda v: 0 <= v <= 3000, "must be 0..3000 milliseconds"),
     ("vad", "speculate_ms"): (lambda v: 0 <= v <= 5000, "must be 0..5000 milliseconds (0 = off)"),
+    ("vad", "tail_drop_db"): (lambda v: 0 <= v <= 90, "must be 0..90 decibels (0 = off)"),
     ("asr", "engines"): (
         lambda v: len(v) > 0 and all(e in ("vosk", "whisper") for e in v),
         'list one or more of "vosk", "whisper"',

@@ -6,7 +6,9 @@ events. Time is the media time carried by the frames, so a 20-second call replay
 - An utterance starts after ``start_ms`` of voiced frames in a row (``barge_in_ms`` while the bot talks:
   then a ``BargeIn`` comes first). ``SpeechStarted.audio_from_ms`` says from which frame the audio belongs to
   the utterance: ``preroll_ms`` before the first voiced frame, so first syllables are not cut.
-- It ends after ``end_silence_ms`` of trailing silence, or is cut at ``max_utterance_ms``.
+- It ends after ``end_silence_ms`` of trailing silence, or is cut at ``max_utterance_ms``. Given each frame's
+  level, a frame more than ``tail_drop_db`` below the utterance's loudest voiced frame counts as silence for
+  that timer (the VAD's fading tail and hang-over, line hiss), so the silence is counted from the last syllable.
 - ``SpeechPaused`` comes once per pause when the trailing silence reaches ``speculate_ms`` (0: never): the
   utterance may still go on, but recognising what was said so far can start (speculative end of turn).
 - ``NoInput`` comes after ``no_input_ms`` without speech while the bot is idle (then the timer restarts).
@@ -86,6 +88,8 @@ class TurnState:
     """End of the most recent voiced frame (milliseconds)."""
     quiet_since_ms: int = 0
     """Start of the current stretch without caller speech while the bot is idle (milliseconds)."""
+    peak_rms: float = 0.0
+    """Loudest voiced frame of the current run or utterance (RMS of 32768; 0 without levels)."""
 
 
 def start_listening(state: TurnState, at_ms: int) -> TurnState:
@@ -100,26 +104,42 @@ def advance(
     frame_ms: int,
     bot_speaking: bool,
     vad: VadSettings,
+    rms: float | None = None,
 ) -> tuple[TurnState, tuple[TurnEvent, ...]]:
-    """Feed one frame: its voice decision, start time and length, and whether the bot is busy talking."""
+    """Feed one frame: its voice decision, start time and length, whether the bot is busy talking and, if
+    known, the frame's RMS level (then quiet tails count as silence inside an utterance, see ``tail_drop_db``)."""
     end_ms = timestamp_ms + frame_ms
     if state.in_utterance:
-        return _inside(state, is_speech, timestamp_ms, end_ms, vad)
+        state, voiced = _audible(state, is_speech, rms, vad)
+        return _inside(state, voiced, timestamp_ms, end_ms, vad)
     if bot_speaking:
         state = replace(state, quiet_since_ms=end_ms)
     if not is_speech:
-        state = replace(state, run_start_ms=None)
+        state = replace(state, run_start_ms=None, peak_rms=0.0)
         if not bot_speaking and end_ms - state.quiet_since_ms >= vad.no_input_ms:
             return replace(state, quiet_since_ms=end_ms), (NoInput(end_ms),)
         return state, ()
     run_start = timestamp_ms if state.run_start_ms is None else state.run_start_ms
     needed = vad.barge_in_ms if bot_speaking else vad.start_ms
-    state = replace(state, run_start_ms=run_start, last_voiced_end_ms=end_ms)
+    peak = max(state.peak_rms, rms or 0.0)
+    state = replace(state, run_start_ms=run_start, last_voiced_end_ms=end_ms, peak_rms=peak)
     if end_ms - run_start < needed:
         return state, ()
     started = SpeechStarted(end_ms, max(0, run_start - vad.preroll_ms))
     state = replace(state, in_utterance=True, utterance_start_ms=run_start)
     return state, ((BargeIn(end_ms), started) if bot_speaking else (started,))
+
+
+def _audible(state: TurnState, is_speech: bool, rms: float | None, vad: VadSettings) -> tuple[TurnState, bool]:
+    """Inside an utterance: the state with the loudness peak updated, and whether this frame still counts as
+    speech for the end-of-turn timer (voiced, and not ``tail_drop_db`` below the peak)."""
+    if not is_speech:
+        return state, False
+    if rms is None or vad.tail_drop_db <= 0:
+        return state, True
+    if rms > state.peak_rms:
+        return replace(state, peak_rms=rms), True
+    return state, rms >= state.peak_rms * 10.0 ** (-vad.tail_drop_db / 20.0)
 
 
 def _inside(

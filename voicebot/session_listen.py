@@ -155,12 +155,13 @@ class Listener:
         self._ring.append(frame)
         was_in = self._state.in_utterance
         self._state, events = advance(
-            self._state, speech, frame.timestamp_ms, round(frame.duration_ms), bot_speaking, self._vad
+            self._state, speech, frame.timestamp_ms, round(frame.duration_ms), bot_speaking, self._vad, frame.rms()
         )
         utterance: Utterance | None = None
         if was_in and self._state.in_utterance:
             await self._feed(frame.pcm, frame.rate)
-            if speech and self._speculation is not None and self._speculation.speech_end_ms < frame.timestamp_ms:
+            speculation = self._speculation
+            if speculation is not None and speculation.speech_end_ms < self._state.last_voiced_end_ms:
                 self._drop_speculation()  # the caller went on talking: the snapshot is not the utterance
                 self._dropped += 1
         for event in events:
