@@ -226,7 +226,7 @@ async def test_audio_route_serves_nothing_outside_the_audio_dir(client: Client, 
 async def test_session_keeps_a_wav_per_spoken_turn_only_when_switched_on(
     settings: Settings, tmp_path: Path, on: bool
 ) -> None:
-    from tests.test_session import make_bot, speech
+    from tests.session_helpers import make_bot, speech
     from voicebot.simulate import simulate_call
 
     audio_dir = tmp_path / "audio"

@@ -1,0 +1,51 @@
+"""What the call session records: every turn with a reason, the call outcome rules (``call_outcome``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.sample_content import OPEN_NOW
+from tests.session_helpers import make_bot
+from voicebot.calllog import MemoryRecorder
+from voicebot.config import Settings
+from voicebot.dialogue_types import DialogueState
+from voicebot.session_records import call_outcome
+from voicebot.simulate import Turn, simulate_call
+
+
+@pytest.mark.parametrize("texts", [["auto anmelden"], ["bauantrag"]])
+async def test_every_turn_is_recorded_with_a_reason(settings: Settings, tmp_path: Path, texts: list[str]) -> None:
+    bot = make_bot(settings, tmp_path)
+    recorder = MemoryRecorder()
+    await simulate_call(bot, [Turn.say(text) for text in texts], start=OPEN_NOW, recorder=recorder)
+    turns = recorder.calls["sim-1"].turns
+    assert [t.index for t in turns] == list(range(len(turns)))
+    assert all(t.reason for t in turns)
+
+
+@pytest.mark.parametrize(
+    ("state", "ended", "expected"),
+    [
+        (
+            DialogueState(phase="ended", transferred_to="bauamt", pending_department="bauamt", ended_reason="x"),
+            "bot",
+            ("transferred", "bauamt"),
+        ),
+        (DialogueState(phase="listening", answered=("wohngeld",)), "handed_over", ("transferred", "zentrale")),
+        (
+            DialogueState(phase="ended", callback_recorded=True, pending_department="bauamt", ended_reason="y"),
+            "bot",
+            ("callback", "bauamt"),
+        ),
+        (DialogueState(phase="confirm", pending_topic="wohngeld"), "failed", ("failed", None)),
+        (DialogueState(phase="listening", answered=("wohngeld",)), "caller", ("answered", None)),
+        (DialogueState(phase="confirm", pending_topic="wohngeld"), "caller", ("hung_up", None)),
+        (DialogueState(phase="ended", ended_reason="2-mal keine Eingabe"), "bot", ("hung_up", None)),
+    ],
+)
+def test_call_outcome(state: DialogueState, ended: str, expected: tuple[str, str | None]) -> None:
+    outcome = call_outcome(state, ended, "interner Fehler" if ended == "failed" else "", OPEN_NOW)
+    assert (outcome.outcome, outcome.department) == expected
+    assert outcome.reason and outcome.ended_at == OPEN_NOW

@@ -1,0 +1,50 @@
+"""The call session's transfers over a FileChannel (honest fakes): keypad to the switchboard, a failed transfer,
+callbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.sample_content import CLOSED_NOW
+from tests.session_helpers import actions, call, make_bot
+from voicebot.config import Settings
+from voicebot.events import TransferResult
+from voicebot.simulate import Turn
+
+
+async def test_dtmf_zero_transfers_to_switchboard(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    result = await call(bot, Turn.keys("0"))
+    assert result.channel.transfers == [settings.departments["zentrale"].target]
+    assert actions(result) == ["greeting", "transfer", "transferred"]
+    assert result.outcome.outcome == "transferred" and result.outcome.department == "zentrale"
+
+
+async def test_failed_transfer_then_callback(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    busy = (TransferResult(False, 486, "Busy Here"),)
+    turns = (
+        Turn.say("bauantrag"),
+        Turn.say("rückruf bitte"),
+        Turn.say("Erika Muster"),
+        Turn.say("null acht drei acht eins"),
+    )
+    result = await call(bot, *turns, results=busy)
+    assert result.channel.transfers == [settings.departments["bauamt"].target]
+    assert actions(result) == ["greeting", "transfer", "transfer_failed", "callback", "callback", "callback"]
+    assert result.recorder is not None
+    [request] = result.recorder.callbacks
+    assert (request.name, request.number, request.department) == ("Erika Muster", "08381", "bauamt")
+    assert result.outcome.outcome == "callback"
+
+
+async def test_closed_department_callback_by_keypad(settings: Settings, tmp_path: Path) -> None:
+    bot = make_bot(settings, tmp_path)
+    turns = (Turn.say("bauantrag"), Turn.say("ja"), Turn.say("Erika Muster"), Turn.keys("0838192#"))
+    result = await call(bot, *turns, now=CLOSED_NOW)
+    assert result.channel.transfers == []
+    assert "geschlossen" in result.turns[1].reason and "nicht besetzt" in result.turns[1].reply
+    assert result.recorder is not None
+    [request] = result.recorder.callbacks
+    assert (request.number, request.department, request.topic) == ("0838192", "bauamt", "bauantrag")
+    assert result.outcome.outcome == "callback"
