@@ -84,7 +84,7 @@ class CallSession:
             bot.transcriber,
             bot.detector_factory(),
             bot.settings.vad,
-            _phrases(bot),
+            bot.recogniser_phrases(),
             self._foresight.prepare,
             keep_audio=self._audio is not None,
         )
@@ -380,22 +380,6 @@ class CallSession:
         else:
             ended = "caller" if self._caller_hung_up else "bot"
         return call_outcome(self.state, ended, self._failure, self.clock())
-
-
-def _phrases(bot: Bot) -> list[str] | None:
-    """The phrase list for a grammar-restricted recogniser, when the configuration asks for one."""
-    if not (bot.settings.asr.vosk_grammar and bot.transcriber.name == "vosk"):
-        return None
-    words_file = bot.settings.asr.vosk_grammar_words_file
-    if words_file:
-        from voicebot.engines.vosk_asr import read_phrase_file
-
-        return list(read_phrase_file(bot.settings.resolve(words_file)))
-    try:
-        from voicebot.grammar import phrases
-    except ImportError:
-        return None
-    return list(phrases(bot.content))
 
 
 __all__ = ["MAX_ERRORS", "PROMPT_WAIT_S", "CallSession", "Clock", "TurnInput"]

@@ -94,6 +94,7 @@ async def _main(settings: Settings, args: argparse.Namespace) -> None:
 
         bot = await asyncio.to_thread(Bot.from_settings, settings)
         await asyncio.to_thread(prerender, bot)
+        await asyncio.to_thread(bot.warm_up)
     web_task: asyncio.Task[None] | None = None
     if args.web:
         from voicebot.records.store import RecordStore
