@@ -8,6 +8,7 @@ input and the graceful stop with the pure-Python caller of ``voicebot.bench.sipc
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -64,6 +65,13 @@ def test_call_is_answered_greets_echoes_and_transfers_on_a_digit(line: BotProces
     assert gaps["speak"] is not None, "the echo of the caller's tone did not come back"
     assert report.refer_to == "sip:jugendamt@127.0.0.1:5090"
     assert report.quality is not None and report.quality.missing == 0  # pacing is measured by voicebot bench
+    # the line's health is logged when the stream ends: what the bot received, lost and buffered
+    assert line.wait_log(" line: ", timeout=10), line.log
+    health = re.search(
+        r"call #\d+ line: (\d+) packets received, (\d+) lost, .* jitter buffer delay mean (\d+) ms", line.log
+    )
+    assert health is not None, line.log
+    assert int(health[1]) >= 50 and int(health[2]) == 0  # 1 s of tone and the digit's packets, nothing lost
 
 
 def test_four_simultaneous_callers_each_get_their_own_transfer(line: BotProcess) -> None:

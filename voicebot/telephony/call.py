@@ -160,6 +160,10 @@ class BotCall(pj.Call):  # type: ignore[misc]
                 return True
         return False
 
+    def onStreamDestroyed(self, prm: Any) -> None:
+        index = int(prm.streamIdx)
+        _guarded("onStreamDestroyed", lambda: _log_stream_quality(self, index))
+
     def onDtmfDigit(self, prm: Any) -> None:
         digit = str(prm.digit)
         _guarded("onDtmfDigit", lambda: self._emit(lambda sink: sink.post_dtmf(digit)))
@@ -168,6 +172,27 @@ class BotCall(pj.Call):  # type: ignore[misc]
         status, reason, final = int(prm.statusCode), str(prm.reason), bool(prm.finalNotify)
         prm.cont = not final
         _guarded("onCallTransferStatus", lambda: self._emit(lambda sink: sink.post_transfer(status, reason, final)))
+
+
+def _log_stream_quality(call: BotCall, index: int) -> None:
+    """One line per call about the line's health (loss, jitter, the jitter buffer's delay): what staff need
+    when callers report "the bot did not hear me" on a bad line."""
+    stat = call.getStreamStat(index)
+    rx, jb = stat.rtcp.rxStat, stat.jbuf
+    _LOGGER.info(
+        "call #%s line: %d packets received, %d lost, %d discarded, jitter mean %.0f ms; jitter buffer delay "
+        "mean %d ms (min %d, max %d), prefetch %d frames, %d empty ticks",
+        call.key,
+        int(rx.pkt),
+        int(rx.loss),
+        int(rx.discard),
+        float(rx.jitterUsec.mean) / 1000.0,
+        int(jb.avgDelayMsec),
+        int(jb.minDelayMsec),
+        int(jb.maxDelayMsec),
+        int(jb.prefetch),
+        int(jb.empty),
+    )
 
 
 class _LateSink:
