@@ -5,14 +5,21 @@ Outgoing: a paced sender task (silence when nothing is queued, like a phone with
 queued as whole buffers, RFC 4733 telephone events for keypad digits. Incoming: one ``Arrival`` per
 packet (``time.monotonic_ns`` on arrival, sequence number, decoded RMS level). ``rtp_quality`` turns the
 log into jitter and late/missing counts; the caller in ``sipcaller`` turns it into turn gaps.
+
+Arrival times are the kernel's receive timestamps (``SIOCGSTAMPNS``) where Linux offers them, so a busy
+benchmark process (16 calls of pacing, decoding and bookkeeping on the same 2 cores as the bots) does not
+count its own scheduling delay as the bot's late frame; elsewhere the time the loop got the packet.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
+import socket
 import struct
+import sys
 import time
 from dataclasses import dataclass
 from typing import cast
@@ -31,6 +38,42 @@ LATE_GAP_NS = 40_000_000
 """An inter-arrival gap above this while the bot speaks counts as a late frame (nanoseconds)."""
 DTMF_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
 """RFC 4733 event codes of the keypad."""
+
+
+SIOCGSTAMPNS = 0x8907
+"""Linux ioctl: receive time (``struct timespec``, wall clock) of the last packet read from a socket."""
+
+
+class KernelStamps:
+    """The kernel's receive time of the packet just read from a UDP socket, on the ``time.monotonic_ns`` scale."""
+
+    def __init__(self, sock: socket.socket | None) -> None:
+        self._fd = -1
+        self._offset_ns = time.time_ns() - time.monotonic_ns()
+        if sock is None or not sys.platform.startswith("linux"):
+            return
+        import fcntl
+
+        with contextlib.suppress(OSError):  # the first call switches stamping on and fails: no packet yet
+            fcntl.ioctl(sock.fileno(), SIOCGSTAMPNS, bytes(16))
+        self._fd = sock.fileno()
+
+    @property
+    def available(self) -> bool:
+        """True when arrivals carry the kernel's time."""
+        return self._fd >= 0
+
+    def last_arrival_ns(self) -> int:
+        """When the packet just read arrived (monotonic ns); the current time without kernel stamps."""
+        if self._fd < 0:
+            return time.monotonic_ns()
+        import fcntl
+
+        try:
+            seconds, nanoseconds = struct.unpack("qq", fcntl.ioctl(self._fd, SIOCGSTAMPNS, bytes(16)))
+        except OSError:
+            return time.monotonic_ns()
+        return int(seconds) * 1_000_000_000 + int(nanoseconds) - self._offset_ns
 
 
 def rms(pcm: bytes) -> float:
@@ -109,6 +152,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self.sent = 0
         """Packets sent."""
         self._transport: asyncio.DatagramTransport | None = None
+        self._stamps = KernelStamps(None)
         self._remote: tuple[str, int] | None = None
         self._queue: collections.deque[tuple[str, bytes, asyncio.Future[int] | None]] = collections.deque()
         self._ssrc = int.from_bytes(np.random.default_rng().bytes(4), "big")
@@ -121,9 +165,10 @@ class RtpEndpoint(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # Python 3.11's selector datagram transport does not subclass asyncio.DatagramTransport
         self._transport = cast(asyncio.DatagramTransport, transport)
+        self._stamps = KernelStamps(transport.get_extra_info("socket"))
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        now = time.monotonic_ns()
+        now = self._stamps.last_arrival_ns()
         if len(data) < 12 or data[0] >> 6 != 2:
             return
         payload_type = data[1] & 0x7F
