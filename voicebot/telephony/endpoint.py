@@ -3,15 +3,15 @@
 pjsua2 runs with no worker threads of its own (``threadCnt = 0``, ``mainThreadOnly``): this thread polls
 ``libHandleEvents`` and, between polls, executes the commands other threads queued (answer, hang up,
 transfer, shut down). SIP callbacks therefore arrive on this thread; they only hand values over.
-Every pjsua2 object is referenced from Python until its call is over, and all references are dropped
-(plus ``gc.collect()``) before ``libDestroy``, or pjsua2 aborts the process.
+Every pjsua2 object is referenced from Python until its call is over (``LiveCalls``, with the pool of
+media bridges), and all references are dropped (plus ``gc.collect()``) before ``libDestroy``, or pjsua2
+aborts the process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import itertools
 import logging
 import queue
 import threading
@@ -24,7 +24,8 @@ import pjsua2 as pj
 
 from voicebot.config import Settings
 from voicebot.errors import TelephonyError
-from voicebot.telephony.call import BotCall, CallSink, MediaBridge
+from voicebot.telephony.call import BotCall, CallSink
+from voicebot.telephony.livecalls import WATCHDOG_S, LiveCalls
 from voicebot.telephony.sipconfig import PJSUA_MAX_CALLS, account_config, ep_config, line_capacity, set_codecs
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -32,8 +33,6 @@ _LOGGER: Final = logging.getLogger(__name__)
 __all__ = ["PJSUA_MAX_CALLS", "IncomingCall", "SipEndpoint", "line_capacity"]
 _T = TypeVar("_T")
 
-WATCHDOG_S: Final = 0.3
-"""A live call's bridge not asked for audio this long is reconnected (seconds)."""
 POLL_MS: Final = 10
 """Longest wait inside ``libHandleEvents`` before queued commands run (milliseconds)."""
 
@@ -97,14 +96,10 @@ class SipEndpoint:
         self._on_incoming = on_incoming
         self._log_level = pj_log_level
         self._commands: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._calls: dict[int, BotCall] = {}
-        self._bridges: list[MediaBridge] = []
-        self._zombies: list[BotCall] = []
+        self._calls = LiveCalls(settings.audio.line_rate)
         self._account: _Account | None = None
         self.registered = False
         """True while the registrar holds our registration (register mode)."""
-        self._free_bridges: list[MediaBridge] = []
-        self._keys = itertools.count(1)
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -264,7 +259,7 @@ class SipEndpoint:
             endpoint.libHandleEvents(POLL_MS)
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + WATCHDOG_S
-                self._watchdog()
+                self._calls.watchdog()
             while True:
                 try:
                     command = self._commands.get_nowait()
@@ -285,13 +280,13 @@ class SipEndpoint:
             endpoint.hangupAllCalls()
             for _ in range(50):  # let the BYEs go out and the calls end (bounded: 50 x 10 ms)
                 endpoint.libHandleEvents(POLL_MS)
-                if all(call.disconnected for call in self._calls.values()):
+                if self._calls.all_disconnected():
                     break
             if account is not None and self._sip.mode == "register":
                 self._unregister(endpoint, account)
             # stop pjmedia's clock before any bridge is destroyed (it calls every port on every tick)
             endpoint.audDevManager().setNoDev()
-            self._drop_all()
+            self._calls.drop_all()
             self._account = None
             if account is not None:
                 account.shutdown()
@@ -303,8 +298,7 @@ class SipEndpoint:
         _LOGGER.info("SIP stack stopped")
 
     def _incoming(self, account: _Account, prm: Any) -> None:
-        call = BotCall(account, prm.callId, next(self._keys), self._lease_bridge, self._forget)
-        self._calls[call.key] = call
+        call = self._calls.add(account, prm.callId)
         source = str(prm.rdata.srcAddress)
         host = source.rsplit(":", 1)[0].strip("[]")
         info = call.getInfo()
@@ -331,74 +325,6 @@ class SipEndpoint:
                 endpoint.libHandleEvents(POLL_MS)
         except pj.Error as error:
             _LOGGER.warning("unregistering failed: %s", error.reason)
-
-    def _watchdog(self) -> None:
-        """Clean up calls whose end pjsua2 never reported, and reconnect a bridge that stopped being clocked.
-
-        Under concurrent set-up and tear-down a DISCONNECTED callback can go missing (pjsua reuses call
-        slots); such a call is reported as hung up to its channel and parked (never destroyed while the
-        library runs: its slot may belong to a new call, which a pj.Call destructor would hang up).
-        """
-        now = time.monotonic()
-        for call in list(self._calls.values()):
-            bridge = call.bridge
-            if call.disconnected or bridge is None or now - bridge.pulled_at < WATCHDOG_S:
-                continue
-            try:
-                active = call.connect_media() if call.isActive() else False
-            except pj.Error:
-                active = False
-            if active:
-                _LOGGER.warning(
-                    "call %s: audio stalled for %.1f s, media reconnected", call.key, now - bridge.pulled_at
-                )
-                continue
-            _LOGGER.warning("call %s: ended without a DISCONNECTED report; cleaning up", call.key)
-            call.disconnected = True
-            sink = call.sink
-            if sink is not None:
-                sink.post_disconnected(0, "Verbindung beendet")
-            self._calls.pop(call.key, None)
-            self._release_bridge(call)
-            self._zombies.append(call)
-
-    def _drop_all(self) -> None:
-        """Drop every call and bridge (a method of its own: no loop variable of the caller's frame may keep
-        a pjsua2 object alive past ``libDestroy``, or the process aborts)."""
-        for call in self._calls.values():
-            call.sink = None
-            self._release_bridge(call)
-        self._calls.clear()
-        self._zombies.clear()
-        for bridge in self._bridges:
-            bridge.sink = None
-        self._bridges.clear()
-        self._free_bridges.clear()
-
-    def _lease_bridge(self) -> MediaBridge:
-        """A media bridge for a call whose audio became active (from the pool, or a new one)."""
-        if self._free_bridges:
-            return self._free_bridges.pop()
-        bridge = MediaBridge(self._settings.audio.line_rate)
-        self._bridges.append(bridge)
-        return bridge
-
-    def _release_bridge(self, call: BotCall) -> None:
-        """Return a finished call's bridge to the pool (its stream is gone: nothing is connected to it)."""
-        bridge, call.bridge = call.bridge, None
-        if bridge is not None:
-            bridge.sink = None
-            self._free_bridges.append(bridge)
-
-    def _forget(self, call: BotCall) -> None:
-        """The call is disconnected: drop every reference now, inside its DISCONNECTED callback.
-
-        pjsua reuses the call's slot as soon as the callback returns; a pj.Call destroyed later would
-        clear the user data of the *next* call in that slot, whose callbacks (DTMF, hang-up) would then
-        be lost. So the object must die here, as pjsua2's documentation asks.
-        """
-        self._calls.pop(call.key, None)
-        self._release_bridge(call)
 
 
 def _answer(call: BotCall, status: int) -> None:

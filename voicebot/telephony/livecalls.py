@@ -1,0 +1,121 @@
+"""The endpoint's live pjsua2 calls and its pool of media bridges, with the watchdog that tends both.
+
+Everything here runs on the endpoint thread (``SipEndpoint``'s polling thread), like every pjsua2 call.
+A call is referenced from its INVITE until its DISCONNECTED callback (``BotCall``'s ``on_gone``), which
+drops it at once. Media bridges are pooled: leased to a call whose audio becomes active, returned when
+the call ends, and never destroyed while pjmedia's clock runs; ``drop_all`` drops every call and bridge
+after the clock has been stopped and before ``libDestroy``, or pjsua2 aborts the process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from typing import Any, Final
+
+import pjsua2 as pj
+
+from voicebot.telephony.call import BotCall, MediaBridge
+
+_LOGGER: Final = logging.getLogger(__name__)
+
+WATCHDOG_S: Final = 0.3
+"""A live call's bridge not asked for audio this long is reconnected (seconds)."""
+
+
+class LiveCalls:
+    """The calls pjsua2 still knows of (by key) and the media bridges, leased and free (endpoint thread only)."""
+
+    def __init__(self, line_rate: int) -> None:
+        self._line_rate = line_rate
+        self._calls: dict[int, BotCall] = {}
+        self._bridges: list[MediaBridge] = []
+        self._free_bridges: list[MediaBridge] = []
+        self._zombies: list[BotCall] = []
+        self._keys = itertools.count(1)
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def get(self, key: int) -> BotCall | None:
+        """The live call with this key (None once it is over and dropped)."""
+        return self._calls.get(key)
+
+    def add(self, account: Any, call_id: int) -> BotCall:
+        """Wrap an incoming pjsua call in a ``BotCall`` with a new key and keep it until it is over."""
+        call = BotCall(account, call_id, next(self._keys), self._lease_bridge, self._forget)
+        self._calls[call.key] = call
+        return call
+
+    def all_disconnected(self) -> bool:
+        """Every live call has ended (or there is none)."""
+        return all(call.disconnected for call in self._calls.values())
+
+    def watchdog(self) -> None:
+        """Clean up calls whose end pjsua2 never reported, and reconnect a bridge that stopped being clocked.
+
+        Under concurrent set-up and tear-down a DISCONNECTED callback can go missing (pjsua reuses call
+        slots); such a call is reported as hung up to its channel and parked (never destroyed while the
+        library runs: its slot may belong to a new call, which a pj.Call destructor would hang up).
+        """
+        now = time.monotonic()
+        for call in list(self._calls.values()):
+            bridge = call.bridge
+            if call.disconnected or bridge is None or now - bridge.pulled_at < WATCHDOG_S:
+                continue
+            try:
+                active = call.connect_media() if call.isActive() else False
+            except pj.Error:
+                active = False
+            if active:
+                _LOGGER.warning(
+                    "call %s: audio stalled for %.1f s, media reconnected", call.key, now - bridge.pulled_at
+                )
+                continue
+            _LOGGER.warning("call %s: ended without a DISCONNECTED report; cleaning up", call.key)
+            call.disconnected = True
+            sink = call.sink
+            if sink is not None:
+                sink.post_disconnected(0, "Verbindung beendet")
+            self._calls.pop(call.key, None)
+            self._release_bridge(call)
+            self._zombies.append(call)
+
+    def drop_all(self) -> None:
+        """Drop every call and bridge (a method of its own: no loop variable of the caller's frame may keep
+        a pjsua2 object alive past ``libDestroy``, or the process aborts)."""
+        for call in self._calls.values():
+            call.sink = None
+            self._release_bridge(call)
+        self._calls.clear()
+        self._zombies.clear()
+        for bridge in self._bridges:
+            bridge.sink = None
+        self._bridges.clear()
+        self._free_bridges.clear()
+
+    def _lease_bridge(self) -> MediaBridge:
+        """A media bridge for a call whose audio became active (from the pool, or a new one)."""
+        if self._free_bridges:
+            return self._free_bridges.pop()
+        bridge = MediaBridge(self._line_rate)
+        self._bridges.append(bridge)
+        return bridge
+
+    def _release_bridge(self, call: BotCall) -> None:
+        """Return a finished call's bridge to the pool (its stream is gone: nothing is connected to it)."""
+        bridge, call.bridge = call.bridge, None
+        if bridge is not None:
+            bridge.sink = None
+            self._free_bridges.append(bridge)
+
+    def _forget(self, call: BotCall) -> None:
+        """The call is disconnected: drop every reference now, inside its DISCONNECTED callback.
+
+        pjsua reuses the call's slot as soon as the callback returns; a pj.Call destroyed later would
+        clear the user data of the *next* call in that slot, whose callbacks (DTMF, hang-up) would then
+        be lost. So the object must die here, as pjsua2's documentation asks.
+        """
+        self._calls.pop(call.key, None)
+        self._release_bridge(call)
