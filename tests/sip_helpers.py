@@ -358,7 +358,7 @@ class Kamailio:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError("kamailio did not start:\n" + self.log)
-            from voicebot.bench.sipcaller import options_ping
+            from voicebot.bench.sipdialog import options_ping
 
             reply = asyncio.run(options_ping(f"sip:127.0.0.1:{self.port}", timeout_s=0.5))
             if reply:

@@ -27,7 +27,7 @@ from typing import Any
 
 import tomlkit
 
-from voicebot.bench.sipcaller import options_ping
+from voicebot.bench.sipdialog import options_ping
 from voicebot.config import Settings
 
 

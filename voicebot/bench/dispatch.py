@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from voicebot.bench.botproc import BotProcess, free_udp_port, terminate
-from voicebot.bench.sipcaller import options_ping
+from voicebot.bench.sipdialog import options_ping
 from voicebot.config import Settings
 
 DISPATCHER_CFG = Path(__file__).resolve().parents[2] / "sip" / "kamailio" / "dispatcher.cfg"

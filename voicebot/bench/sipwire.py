@@ -1,7 +1,7 @@
 """SIP messages and SDP on the wire, just enough for the benchmark caller (RFC 3261 subset, UDP only).
 
 Parsing keeps every header (compact forms expanded); building writes the headers a UAC needs. Pure: no
-sockets, no clock; the caller in ``sipcaller`` does the transport and the timers.
+sockets, no clock; ``sipdialog`` does the transport and the timers.
 """
 
 from __future__ import annotations
