@@ -211,32 +211,11 @@ class Bot:
 
     def recogniser_phrases(self) -> list[str] | None:
         """The phrase list for a grammar-restricted recogniser, when the configuration asks for one."""
-        if not (self.settings.asr.vosk_grammar and self.transcriber.name == "vosk"):
-            return None
-        words_file = self.settings.asr.vosk_grammar_words_file
-        if words_file:
-            from voicebot.engines.vosk_asr import read_phrase_file
-
-            return list(read_phrase_file(self.settings.resolve(words_file)))
-        from voicebot.grammar import phrases
-
-        return list(phrases(self.content))
+        return recogniser_phrases(self.settings, self.content, self.transcriber)
 
     def warm_up(self) -> float:
-        """Run one utterance of silence through the recogniser the way a call does (same phrases), so the
-        engine's lazy start-up work happens now and not in the first caller's first sentence: vosk builds its
-        grammar graph on the first grammar session (~1.4 s and ~140 MB for 850 words, measured), Whisper sets
-        up its decoder. Returns the time it took (milliseconds); a failure is logged, calls then pay it."""
-        started = time.perf_counter()
-        try:
-            session = self.transcriber.open_session(self.recogniser_phrases())
-            session.accept(b"\x00" * (self.transcriber.sample_rate // 2) * 2)  # half a second, 16-bit
-            session.finish()
-        except Exception:  # the first call will report the engine's problem in its own turn
-            _LOGGER.exception("warming up the recogniser %s failed", self.transcriber.name)
-        elapsed = 1000.0 * (time.perf_counter() - started)
-        _LOGGER.info("recogniser %s warmed up in %.0f ms", self.transcriber.name, elapsed)
-        return elapsed
+        """Warm the recogniser up with the calls' phrases (see :func:`warm_up`); milliseconds."""
+        return warm_up(self.transcriber, self.recogniser_phrases())
 
     # --- pre-rendering ----------------------------------------------------------------------------------
 
@@ -279,6 +258,37 @@ class Bot:
         for text in texts:
             self.speech.render(text)
         return None
+
+
+def recogniser_phrases(settings: Settings, content: Content, transcriber: Transcriber) -> list[str] | None:
+    """The phrase list for a grammar-restricted recogniser (vosk with ``[asr] vosk_grammar``), else None."""
+    if not (settings.asr.vosk_grammar and transcriber.name == "vosk"):
+        return None
+    words_file = settings.asr.vosk_grammar_words_file
+    if words_file:
+        from voicebot.engines.vosk_asr import read_phrase_file
+
+        return list(read_phrase_file(settings.resolve(words_file)))
+    from voicebot.grammar import phrases
+
+    return list(phrases(content))
+
+
+def warm_up(transcriber: Transcriber, phrases: list[str] | None) -> float:
+    """Run one utterance of silence through the recogniser the way a call does (same phrases), so the
+    engine's lazy start-up work happens now and not in the first caller's first sentence: vosk builds its
+    grammar graph on the first grammar session (~1.4 s and ~140 MB for 850 words, measured), Whisper sets
+    up its decoder. Returns the time it took (milliseconds); a failure is logged, calls then pay it."""
+    started = time.perf_counter()
+    try:
+        session = transcriber.open_session(phrases)
+        session.accept(b"\x00" * (transcriber.sample_rate // 2) * 2)  # half a second, 16-bit
+        session.finish()
+    except Exception:  # the first call will report the engine's problem in its own turn
+        _LOGGER.exception("warming up the recogniser %s failed", transcriber.name)
+    elapsed = 1000.0 * (time.perf_counter() - started)
+    _LOGGER.info("recogniser %s warmed up in %.0f ms", transcriber.name, elapsed)
+    return elapsed
 
 
 def _live_settings(current: Settings) -> Settings:

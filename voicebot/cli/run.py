@@ -7,6 +7,8 @@ store). On SIGTERM/SIGINT no new calls are taken (503), calls in progress get ``
 and are then handed to the switchboard.
 ``--line-test`` answers with tones and an echo instead of the speech pipeline (no models needed):
 the installer's check that SIP, audio, DTMF and transfers work.
+``--workers N`` loads the recogniser once and forks N SIP workers sharing it (ports ``[sip] port`` ..
+``port + N - 1``, for Kamailio's dispatcher): see :mod:`voicebot.workers`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,19 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import os
 import signal
 import socket
+import sys
 from collections.abc import Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from voicebot.calllog import CallRecorder
 from voicebot.config import Settings, load_settings
+from voicebot.ports import Transcriber
+
+if TYPE_CHECKING:
+    from voicebot.workers import WorkerSpec
 
 _LOGGER: Final = logging.getLogger("voicebot.run")
 
@@ -46,13 +54,70 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--line-test", action="store_true", help="answer with tones and an echo instead of speech (no models needed)"
     )
     parser.add_argument("--pj-log", type=int, default=1, help="pjsua2 log level 0..6 (default 1: errors)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="SIP worker processes sharing one loaded recogniser (4 calls each; ports [sip] port .. port+N-1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until a signal arrives; 0 after a clean stop."""
     settings = override(load_settings(args.config), args)
+    if args.workers != 1:
+        return _run_workers(settings, args)
     asyncio.run(_main(settings, args))
     return 0
+
+
+def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
+    """Load the shareable recogniser, fork the workers and supervise them (see :mod:`voicebot.workers`)."""
+    from voicebot.workers import die_with_parent, shared_transcriber, supervise, worker_specs
+
+    instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
+    specs = worker_specs(settings, args.workers, instance)
+    transcriber = None if args.line_test else shared_transcriber(settings)
+
+    def fork(spec: WorkerSpec) -> int:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            die_with_parent(parent)
+            _worker(settings, args, spec, transcriber)
+        _LOGGER.info("worker %d: pid %d, SIP port %d, RTP from %d", spec.index + 1, pid, spec.port, spec.rtp_port)
+        return pid
+
+    return supervise(specs, fork)
+
+
+def _worker(
+    settings: Settings, args: argparse.Namespace, spec: WorkerSpec, transcriber: Transcriber | None
+) -> NoReturn:
+    """The forked child: one ``voicebot run`` on the worker's ports; never returns."""
+    from voicebot.workers import reset_signals_in_worker
+
+    code = 1
+    try:
+        reset_signals_in_worker()  # default actions until the worker's loop installs its own
+        label = f"worker-{spec.index + 1}"
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(logging.Formatter(f"%(asctime)s {label} %(levelname)s %(name)s: %(message)s"))
+        sip = dataclasses.replace(settings.sip, port=spec.port, rtp_port=spec.rtp_port)
+        worker_args = argparse.Namespace(
+            **{**vars(args), "instance": spec.instance, "web": args.web and spec.index == 0}
+        )
+        main = _main(dataclasses.replace(settings, sip=sip), worker_args, transcriber, housekeeping=spec.index == 0)
+        asyncio.run(main)
+        code = 0
+    except BaseException:
+        _LOGGER.exception("worker %d failed", spec.index + 1)
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(code)
 
 
 def override(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -70,7 +135,10 @@ def override(settings: Settings, args: argparse.Namespace) -> Settings:
     return settings
 
 
-async def _main(settings: Settings, args: argparse.Namespace) -> None:
+async def _main(
+    settings: Settings, args: argparse.Namespace, transcriber: Transcriber | None = None, *, housekeeping: bool = True
+) -> None:
+    """Serve one SIP line (with a recogniser loaded before, when given); ``housekeeping``: purge old records."""
     from voicebot.app import serve
 
     loop = asyncio.get_running_loop()
@@ -92,7 +160,7 @@ async def _main(settings: Settings, args: argparse.Namespace) -> None:
     else:
         from voicebot.bot import Bot
 
-        bot = await asyncio.to_thread(Bot.from_settings, settings)
+        bot = await asyncio.to_thread(Bot.from_settings, settings, transcriber=transcriber)
         await asyncio.to_thread(prerender, bot)
         await asyncio.to_thread(bot.warm_up)
     web_task: asyncio.Task[None] | None = None
@@ -102,7 +170,7 @@ async def _main(settings: Settings, args: argparse.Namespace) -> None:
 
         shared = recorder if isinstance(recorder, RecordStore) else None  # one store: the web app purges it
         web_task = loop.create_task(serve_web(settings, stop, bot=bot, store=shared), name="web")
-    purge_task = start_purging(recorder, settings, stop, web=args.web)
+    purge_task = start_purging(recorder, settings, stop, web=args.web) if housekeeping else None
     try:
         await serve(
             settings,
