@@ -4,7 +4,9 @@ The configuration is the checkout's (or the given) ``voicebot.toml`` with the be
 ASR engine, free SIP/RTP ports, records in a temporary folder, absolute paths to the content and to the
 shared TTS cache (so a warm cache stays warm), every department open around the clock (so a transfer is
 a transfer at any time of day). ``BotProcess`` waits until the bot answers OPTIONS and
-reports the start-up time; ``rss_mb`` reads the bot's memory (psutil).
+reports the start-up time; ``memory_mb`` reads the bot's memory (PSS, psutil). With ``workers`` > 1 it is
+one ``voicebot run --workers N`` (N forked SIP workers sharing the loaded model, ports ``port`` ..
+``port + N - 1``).
 """
 
 from __future__ import annotations
@@ -174,17 +176,22 @@ class BotProcess:
         extra_args: tuple[str, ...] = (),
         ready_timeout_s: float = 120.0,
         keep_log: Path | None = None,
+        workers: int = 1,
     ) -> None:
+        from voicebot.workers import RTP_PORTS_PER_WORKER
+
         self.settings = settings
         self.engine = engine
         self.changes = changes
-        self.extra_args = extra_args
+        self.workers = workers
+        """SIP workers of the process (``voicebot run --workers``)."""
+        self.extra_args = extra_args if workers == 1 else (*extra_args, "--workers", str(workers))
         self.ready_timeout_s = ready_timeout_s
         self.keep_log = keep_log
         """Copy the bot's log here when it stops (and its call records beside it, ``.sqlite3``)."""
         self.host = "127.0.0.1"
         self.port = free_udp_port()
-        self.rtp_port = free_rtp_base()
+        self.rtp_port = free_rtp_base(count=max(200, workers * RTP_PORTS_PER_WORKER))
         self.startup_s = 0.0
         """Process start -> first OPTIONS answered (seconds)."""
         self.started_at = 0.0
@@ -197,6 +204,11 @@ class BotProcess:
     def target(self) -> str:
         """SIP URI of the bot."""
         return f"sip:voicebot@{self.host}:{self.port}"
+
+    @property
+    def ports(self) -> list[int]:
+        """SIP ports of the bot's workers (one without ``--workers``)."""
+        return [self.port + index for index in range(self.workers)]
 
     @property
     def pid(self) -> int:
@@ -252,15 +264,25 @@ class BotProcess:
                 shutil.copyfile(records, self.keep_log.with_suffix(".sqlite3"))
         self._work.cleanup()
 
-    def rss_mb(self) -> float:
-        """Resident memory of the bot and its children (MB)."""
+    def processes(self) -> list[Any]:
+        """The bot's process and its children (forked workers) as ``psutil.Process`` objects."""
         import psutil
 
         try:
             proc = psutil.Process(self.pid)
-            total = proc.memory_info().rss
-            for child in proc.children(recursive=True):
-                total += child.memory_info().rss
+            return [proc, *proc.children(recursive=True)]
         except psutil.Error:
-            return 0.0
+            return []
+
+    def memory_mb(self) -> float:
+        """Memory of the bot and its children: proportional set size (MB). Pages several processes share (the
+        model forked workers inherit) count once in the sum, split between them; RSS would count them N times."""
+        import psutil
+
+        total = 0
+        for proc in self.processes():
+            try:
+                total += proc.memory_full_info().pss
+            except psutil.Error:
+                continue
         return total / 2**20

@@ -10,7 +10,8 @@ the real streaming cost):
 * **overflow**: with ``max_calls`` lowered to 3 (cheap to show), 6 callers at once: the extra callers
   are transferred to the switchboard (REFER to the ``zentrale`` target) while the others keep their turn
   gap.
-* **memory per call**: RSS of the bot process (psutil) idle vs with N calls in progress.
+* **memory per call**: PSS of the bot's processes (psutil; shared model pages counted once) idle vs with N
+  calls in progress.
 * **start-up**: process start -> first call answered (200 OK), with the TTS cache warm.
 """
 
@@ -58,7 +59,10 @@ class CapacityOptions:
     overflow_max_calls: int = 3
     """``max_calls`` of the overflow demonstration (lowered so the overflow is cheap to show)."""
     instances: int = 1
-    """Bot processes; more than one run behind Kamailio's dispatcher (``sip/kamailio/dispatcher.cfg``)."""
+    """SIP instances; more than one run behind Kamailio's dispatcher (``sip/kamailio/dispatcher.cfg``) as the
+    forked workers of one ``voicebot run --workers N``, sharing the loaded model."""
+    separate: bool = False
+    """With ``instances`` > 1: separate processes that each load their own model instead of forked workers."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CapacityOptions:
@@ -66,9 +70,10 @@ class CapacityOptions:
         engine = str(getattr(args, "engines", "vosk")).split(",")[-1].strip() or "vosk"
         levels = tuple(int(c) for c in str(getattr(args, "levels", "1,2,4,6,8,12,16")).split(",") if c.strip())
         instances = max(1, int(getattr(args, "instances", 1) or 1))
+        separate = bool(getattr(args, "separate", False))
         if getattr(args, "quick", False):
-            return cls(engine, tuple(c for c in levels if c <= 4) or (2,), 2, 2, instances)
-        return cls(engine, levels, instances=instances)
+            return cls(engine, tuple(c for c in levels if c <= 4) or (2,), 2, 2, instances, separate)
+        return cls(engine, levels, instances=instances, separate=separate)
 
     @property
     def result_name(self) -> str:
@@ -152,7 +157,10 @@ async def _search(
     """Capacity levels plus memory and start-up readings (one bot process with max_calls raised)."""
     levels: list[Level] = []
     extra: dict[str, float] = {}
-    async with BotPool(settings, options.engine, options.instances, changes=options.bot_changes()) as bot:
+    pool = BotPool(
+        settings, options.engine, options.instances, changes=options.bot_changes(), separate=options.separate
+    )
+    async with pool as bot:
         before = time.monotonic()
         first = await place_call(CallPlan(bot.target, (), wait_greeting=True, reply_timeout_s=15.0))
         extra["startup_to_first_answer_s"] = (before - bot.started_at) + first.setup_ms / 1000.0
@@ -161,19 +169,19 @@ async def _search(
             extra["startup_to_first_answer_s"] = max(b.startup_s for b in bot.bots) + first.setup_ms / 1000.0
         extra["startup_to_options_s"] = bot.startup_s
         await asyncio.sleep(1.0)
-        extra["rss_idle_mb"] = bot.rss_mb()
+        extra["memory_idle_mb"] = bot.memory_mb()
         held_calls = MEMORY_CALLS * options.instances
         held = asyncio.ensure_future(place_calls(_plans(bot.target, manifest, held_calls, hold_s=6.0), held_calls))
         peak = 0.0
         while not held.done():
-            peak = max(peak, bot.rss_mb())
+            peak = max(peak, bot.memory_mb())
             await asyncio.sleep(0.25)
         answered = sum(1 for call in await held if call.answered) or 1
-        extra["rss_with_calls_mb"] = peak
+        extra["memory_with_calls_mb"] = peak
         extra["memory_calls"] = answered
-        extra["memory_per_call_mb"] = max(0.0, peak - extra["rss_idle_mb"]) / answered
+        extra["memory_per_call_mb"] = max(0.0, peak - extra["memory_idle_mb"]) / answered
         say(
-            f"start-up {extra['startup_to_first_answer_s']:.1f} s, idle RSS {extra['rss_idle_mb']:.0f} MB, "
+            f"start-up {extra['startup_to_first_answer_s']:.1f} s, idle memory (PSS) {extra['memory_idle_mb']:.0f} MB, "
             f"{answered} calls in progress {peak:.0f} MB"
         )
         failures = 0
@@ -229,7 +237,8 @@ def run_capacity(
     overflow = asyncio.run(_overflow(settings, options, manifest, goal_ms)) if options.instances == 1 else None
     passing = [level.calls for level in levels if level.passed]
     capacity = max(passing) if passing else 0
-    where = "one process" if options.instances == 1 else f"{options.instances} instances behind Kamailio's dispatcher"
+    kind = "separate processes" if options.separate else "forked workers sharing the model"
+    where = "one process" if options.instances == 1 else f"{options.instances} {kind} behind Kamailio's dispatcher"
     if options.engine == GRAMMAR_PROXY:
         say(PROXY_LABEL)
     say(f"capacity with {options.engine}, {where} (goal: p95 turn gap <= {goal_ms:.0f} ms and no late frame):")
@@ -302,7 +311,7 @@ def run_capacity(
                     STARTUP_GOAL_S,
                     startup_verdict,
                 ],
-                [f"idle RSS, {options.instances} instance(s) (MB)", extra["rss_idle_mb"], None, ""],
+                [f"idle memory (PSS), {options.instances} instance(s) (MB)", extra["memory_idle_mb"], None, ""],
             ],
         )
     )
@@ -323,6 +332,7 @@ def run_capacity(
         "engine": options.engine,
         "result_name": options.result_name,
         "instances": options.instances,
+        "separate_processes": options.separate,
         "note": PROXY_LABEL if options.engine == GRAMMAR_PROXY else "",
         "goal_p95_ms": goal_ms,
         "capacity": capacity,

@@ -1,10 +1,11 @@
 """Several ``voicebot run`` instances behind Kamailio's dispatcher, as a district deploys them.
 
-``BotPool`` starts N :class:`~voicebot.bench.botproc.BotProcess` instances on free ports (each
-``--instance bot-<i>``) and, for N > 1, Kamailio with ``sip/kamailio/dispatcher.cfg`` (round robin over
-the active instances, OPTIONS health checks) in front of them; callers dial ``target``, which is Kamailio's
-address (or the single bot's for N = 1). ``rss_mb`` sums the resident memory of every instance process.
-``instance_of`` tells from a call's Contact which instance answered.
+``BotPool`` starts N SIP instances, as a district would: by default one ``voicebot run --workers N`` (N
+forked workers sharing one loaded model), with ``separate`` N :class:`~voicebot.bench.botproc.BotProcess`
+processes each loading its own (each ``--instance bot-<i>``); for N > 1 Kamailio with
+``sip/kamailio/dispatcher.cfg`` (round robin over the active instances, OPTIONS health checks) goes in front;
+callers dial ``target``, which is Kamailio's address (or the single bot's for N = 1). ``memory_mb`` sums the
+PSS of every process. ``instance_of`` tells from a call's Contact which instance answered.
 """
 
 from __future__ import annotations
@@ -107,13 +108,21 @@ class BotPool:
         instances: int = 1,
         *,
         changes: Mapping[str, Mapping[str, Any]] | None = None,
+        separate: bool = False,
     ) -> None:
         if instances < 1:
             raise ValueError("instances must be at least 1")
-        self.bots = [
-            BotProcess(settings, engine, changes=changes, extra_args=("--instance", f"bot-{index + 1}"))
-            for index in range(instances)
-        ]
+        if separate or instances == 1:
+            self.bots = [
+                BotProcess(settings, engine, changes=changes, extra_args=("--instance", f"bot-{index + 1}"))
+                for index in range(instances)
+            ]
+        else:
+            self.bots = [
+                BotProcess(settings, engine, changes=changes, extra_args=("--instance", "bot"), workers=instances)
+            ]
+        self.ports = [port for bot in self.bots for port in bot.ports]
+        """SIP ports of every instance (worker or process), in order."""
         self.kamailio: Kamailio | None = None
         self.started_at = 0.0
         """``time.monotonic()`` when the first instance was started."""
@@ -127,14 +136,14 @@ class BotPool:
 
     def instance_of(self, contact: str) -> str:
         """``bot-<i>`` of the instance whose port is in a Contact URI ('' when none matches)."""
-        for index, bot in enumerate(self.bots):
-            if f":{bot.port}" in contact:
+        for index, port in enumerate(self.ports):
+            if f":{port}" in contact:
                 return f"bot-{index + 1}"
         return ""
 
-    def rss_mb(self) -> float:
-        """Resident memory of every instance process (and their children), summed (MB)."""
-        return sum(bot.rss_mb() for bot in self.bots)
+    def memory_mb(self) -> float:
+        """Memory of every instance process and worker: PSS, summed (MB)."""
+        return sum(bot.memory_mb() for bot in self.bots)
 
     async def settle(self, timeout_s: float = 90.0, idle_percent: float = 20.0) -> float:
         """Wait until the instances are idle (summed CPU below ``idle_percent`` of one core over 1 s), so
@@ -142,12 +151,7 @@ class BotPool:
         import psutil
 
         started = time.monotonic()
-        processes = []
-        for bot in self.bots:
-            try:
-                processes.append(psutil.Process(bot.pid))
-            except psutil.Error:
-                continue
+        processes = [process for bot in self.bots for process in bot.processes()]
         for process in processes:
             process.cpu_percent(None)
         while time.monotonic() - started < timeout_s:
@@ -171,8 +175,8 @@ class BotPool:
                 await bot.__aenter__()
                 started.append(bot)
             self.startup_s = time.monotonic() - self.started_at
-            if len(self.bots) > 1:
-                self.kamailio = await Kamailio([bot.port for bot in self.bots]).__aenter__()
+            if len(self.ports) > 1:
+                self.kamailio = await Kamailio(self.ports).__aenter__()
         except BaseException:
             for bot in started:
                 await bot.stop()

@@ -56,7 +56,10 @@ class TurnGapOptions:
     log_dir: Path | None = None
     """Where the bot's log is kept (None: not kept)."""
     instances: int = 1
-    """Bot processes; more than one run behind Kamailio's dispatcher (logs are then not kept)."""
+    """SIP instances; more than one run behind Kamailio's dispatcher (``sip/kamailio/dispatcher.cfg``) as the
+    forked workers of one ``voicebot run --workers N``, sharing the loaded model."""
+    separate: bool = False
+    """With ``instances`` > 1: separate processes that each load their own model instead of forked workers."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TurnGapOptions:
@@ -66,9 +69,10 @@ class TurnGapOptions:
         )
         levels = tuple(int(c) for c in str(getattr(args, "concurrency", "1,4,8,16")).split(",") if c.strip())
         instances = max(1, int(getattr(args, "instances", 1) or 1))
+        separate = bool(getattr(args, "separate", False))
         if getattr(args, "quick", False):
-            return cls(engines, tuple(c for c in levels if c <= 4) or (1,), 3, instances=instances)
-        return cls(engines, levels, instances=instances)
+            return cls(engines, tuple(c for c in levels if c <= 4) or (1,), 3, instances=instances, separate=separate)
+        return cls(engines, levels, instances=instances, separate=separate)
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,7 @@ async def measure_engine(
     if options.instances > 1:
         # Every instance runs its 4 pjsua lines as conversations, Kamailio's dispatcher in front.
         changes = {"sip": {"max_calls": 4, "overflow": "reject"}}
-        bots = BotPool(settings, engine, options.instances, changes=changes)
+        bots = BotPool(settings, engine, options.instances, changes=changes, separate=options.separate)
     async with bots as bot:
         say(f"{engine}: {options.instances} instance(s) answered OPTIONS after {bot.startup_s:.1f} s")
         for level in options.levels:
@@ -320,6 +324,7 @@ def run_turn_gap(
     return {
         "result_name": "turn-gap" if options.instances == 1 else "turn-gap-instances",
         "instances": options.instances,
+        "separate_processes": options.separate,
         "end_silence_ms": silence,
         "ratios": ratios,
         "stats": [s.__dict__ for s in all_stats],

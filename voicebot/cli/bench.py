@@ -55,7 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         else:
             bench.add_argument("--levels", default="1,2,4,6,8,12,16", help="concurrency levels to try")
         bench.add_argument(
-            "--instances", type=int, default=1, help="bot processes; more than 1 run behind Kamailio's dispatcher"
+            "--instances",
+            type=int,
+            default=1,
+            help="SIP instances behind Kamailio's dispatcher: forked workers of one `voicebot run --workers N`",
+        )
+        bench.add_argument(
+            "--separate", action="store_true", help="with --instances: N processes that each load their own model"
         )
     all_ = sub.add_parser("all", parents=[common], help="every benchmark, one after the other")
     all_.add_argument("--quick", action="store_true", help="smoke-run sizes")
