@@ -26,8 +26,12 @@ from voicebot.workers import (
     RESTART_LIMIT,
     RTP_PORTS_PER_WORKER,
     Fork,
+    Shared,
     WorkerSpec,
+    load_shared,
     reset_signals_in_worker,
+    shared_synthesizer,
+    shared_transcriber,
     supervise,
     worker_specs,
 )
@@ -49,6 +53,19 @@ def test_worker_counts_and_clashing_ports_are_refused_with_the_field_to_fix(sett
     with pytest.raises(ConfigError, match="fall into the RTP ports") as error:
         worker_specs(clash, 4, "x")
     assert error.value.problems[0].field == "sip.rtp_port"
+
+
+def test_only_engines_that_start_no_threads_are_loaded_before_the_fork(settings: Settings) -> None:
+    # espeak-ng (a subprocess per text) is shared; the default German piper voice is not installed: espeak it is
+    espeak = shared_synthesizer(settings)
+    assert espeak is not None and espeak.name == "espeak"
+    # an installed piper voice would start onnxruntime threads: every worker loads it after the fork
+    piper = replace(settings, tts=replace(settings.tts, engines=("piper", "espeak"), piper_voice="pypi:joe-us"))
+    assert shared_synthesizer(piper) is None
+    # Whisper (CTranslate2 threads) is never loaded by the parent
+    whisper = replace(settings, asr=replace(settings.asr, engines=("whisper",)))
+    assert shared_transcriber(whisper) is None
+    assert load_shared(whisper) == Shared()
 
 
 def _forker(lives: list[float]) -> tuple[list[int], Fork]:
@@ -118,6 +135,8 @@ def test_forked_workers_share_the_model_answer_calls_and_come_back_after_a_crash
         assert bot.process is not None
         workers = psutil.Process(bot.process.pid).children()
         assert len(workers) == 2
+        # the bot (content, matcher, speech cache, warmed recogniser) was built once, before the fork
+        assert bot.log.count("warmed up in") == 1 and "worker-1 INFO voicebot.bot" not in bot.log, bot.log
         # the model (~500 MB resident in each) is the parent's, shared: each worker owns only its own pages
         for worker in workers:
             memory = worker.memory_full_info()

@@ -30,11 +30,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from voicebot.config import Settings
 from voicebot.errors import ConfigError, Problem
-from voicebot.ports import Transcriber
+from voicebot.ports import Synthesizer, Transcriber
+
+if TYPE_CHECKING:
+    from voicebot.bot import Bot
 
 _LOGGER: Final = logging.getLogger("voicebot.workers")
 
@@ -44,6 +47,8 @@ RTP_PORTS_PER_WORKER: Final = 100
 """RTP ports set aside per worker above ``[sip] rtp_port`` (a worker's 4 calls use 16 of them)."""
 FORK_SAFE_ASR: Final = ("vosk",)
 """Recognisers that start no threads when loading, so the parent can load them once for every worker."""
+FORK_SAFE_TTS: Final = ("espeak",)
+"""Speech engines that start no threads when loading (espeak-ng runs as a subprocess per text)."""
 RESTART_LIMIT: Final = 5
 """Worker deaths within :data:`RESTART_WINDOW_S` after which the supervisor gives up."""
 RESTART_WINDOW_S: Final = 60.0
@@ -93,25 +98,83 @@ def worker_specs(settings: Settings, count: int, instance: str) -> list[WorkerSp
     ]
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What the parent loaded once for every worker."""
+
+    transcriber: Transcriber | None = None
+    """The recogniser (warmed up), when it is fork-safe; else each worker loads its own."""
+    bot: Bot | None = None
+    """The whole bot (content, matcher, speech cache pre-rendered), when the speech engine is fork-safe too."""
+
+
+def load_shared(settings: Settings) -> Shared:
+    """Load in the parent what the workers can share: the recogniser if the preference list's first
+    loadable engine is fork-safe; then, if the speech engine is fork-safe as well, the whole bot (so four
+    workers do not each build the matcher and check the speech cache at the same time on two cores)."""
+    transcriber = shared_transcriber(settings)
+    if transcriber is None:
+        return Shared()
+    synthesizer = shared_synthesizer(settings)
+    if synthesizer is None:
+        from voicebot.bot import recogniser_phrases, warm_up
+        from voicebot.content_load import load_content
+
+        warm_up(transcriber, recogniser_phrases(settings, load_content(settings), transcriber))
+        return Shared(transcriber)
+    from voicebot.bot import Bot
+
+    bot = Bot.from_settings(settings, transcriber=transcriber, synthesizer=synthesizer)
+    bot.prerender()
+    bot.warm_up()
+    return Shared(transcriber, bot)
+
+
 def shared_transcriber(settings: Settings) -> Transcriber | None:
-    """The recogniser the parent can load once for all workers: the preference list's first engine if it is
-    fork-safe and loads (warmed up with the calls' grammar), else None and every worker loads its own."""
+    """The recogniser the parent can load once for all workers: the preference list's first engine that
+    loads, if it is fork-safe; else None and every worker loads its own."""
     from voicebot import engines
-    from voicebot.bot import recogniser_phrases, warm_up
-    from voicebot.content_load import load_content
 
     for engine in settings.asr.engines:
         if engine not in FORK_SAFE_ASR:
             _LOGGER.info("ASR %s starts threads when loading: every worker loads its own copy", engine)
             return None
         try:
-            transcriber = engines.load_transcriber(settings, (engine,))
+            return engines.load_transcriber(settings, (engine,))
         except Exception as error:  # the workers try the preference list again and log the fallback
             _LOGGER.warning("ASR %s cannot be shared by the workers: %s", engine, error)
-            continue
-        warm_up(transcriber, recogniser_phrases(settings, load_content(settings), transcriber))
-        return transcriber
     return None
+
+
+def shared_synthesizer(settings: Settings) -> Synthesizer | None:
+    """The speech engine, if the first available one is fork-safe (espeak-ng runs as a subprocess); None
+    when a thread-starting engine (piper: onnxruntime) would be used, which each worker then loads."""
+    from voicebot import engines
+
+    for engine in settings.tts.engines:
+        if engine in FORK_SAFE_TTS:
+            try:
+                return engines.load_synthesizer(settings, (engine,))
+            except Exception as error:  # the workers try the preference list again and log the fallback
+                _LOGGER.warning("TTS %s cannot be shared by the workers: %s", engine, error)
+                continue
+        if _engine_files_present(settings, engine):
+            return None
+    return None
+
+
+def _engine_files_present(settings: Settings, engine: str) -> bool:
+    """Whether a thread-starting speech engine would load (its voice file is there), without loading it."""
+    if engine != "piper":
+        return True
+    from voicebot.engines.piper_tts import resolve_piper_voice
+
+    spec = settings.tts.piper_voice
+    try:
+        path = resolve_piper_voice(spec) if spec.startswith("pypi:") else settings.resolve(spec)
+    except Exception:  # package missing: piper will not load in the workers either
+        return False
+    return path.is_file()
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -199,12 +262,16 @@ def supervise(specs: list[WorkerSpec], fork: Fork, clock: Callable[[], float] = 
 
 __all__ = [
     "FORK_SAFE_ASR",
+    "FORK_SAFE_TTS",
     "MAX_WORKERS",
     "RTP_PORTS_PER_WORKER",
     "Fork",
+    "Shared",
     "WorkerSpec",
     "die_with_parent",
+    "load_shared",
     "reset_signals_in_worker",
+    "shared_synthesizer",
     "shared_transcriber",
     "supervise",
     "worker_specs",

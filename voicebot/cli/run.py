@@ -28,10 +28,9 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from voicebot.calllog import CallRecorder
 from voicebot.config import Settings, load_settings
-from voicebot.ports import Transcriber
 
 if TYPE_CHECKING:
-    from voicebot.workers import WorkerSpec
+    from voicebot.workers import Shared, WorkerSpec
 
 _LOGGER: Final = logging.getLogger("voicebot.run")
 
@@ -73,11 +72,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
     """Load the shareable recogniser, fork the workers and supervise them (see :mod:`voicebot.workers`)."""
-    from voicebot.workers import die_with_parent, shared_transcriber, supervise, worker_specs
+    from voicebot.workers import Shared, die_with_parent, load_shared, supervise, worker_specs
 
     instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
     specs = worker_specs(settings, args.workers, instance)
-    transcriber = None if args.line_test else shared_transcriber(settings)
+    shared = Shared() if args.line_test else load_shared(settings)
 
     def fork(spec: WorkerSpec) -> int:
         sys.stdout.flush()
@@ -86,16 +85,14 @@ def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
         pid = os.fork()
         if pid == 0:
             die_with_parent(parent)
-            _worker(settings, args, spec, transcriber)
+            _worker(settings, args, spec, shared)
         _LOGGER.info("worker %d: pid %d, SIP port %d, RTP from %d", spec.index + 1, pid, spec.port, spec.rtp_port)
         return pid
 
     return supervise(specs, fork)
 
 
-def _worker(
-    settings: Settings, args: argparse.Namespace, spec: WorkerSpec, transcriber: Transcriber | None
-) -> NoReturn:
+def _worker(settings: Settings, args: argparse.Namespace, spec: WorkerSpec, shared: Shared) -> NoReturn:
     """The forked child: one ``voicebot run`` on the worker's ports; never returns."""
     from voicebot.workers import reset_signals_in_worker
 
@@ -109,7 +106,7 @@ def _worker(
         worker_args = argparse.Namespace(
             **{**vars(args), "instance": spec.instance, "web": args.web and spec.index == 0}
         )
-        main = _main(dataclasses.replace(settings, sip=sip), worker_args, transcriber, housekeeping=spec.index == 0)
+        main = _main(dataclasses.replace(settings, sip=sip), worker_args, shared, housekeeping=spec.index == 0)
         asyncio.run(main)
         code = 0
     except BaseException:
@@ -136,9 +133,10 @@ def override(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 async def _main(
-    settings: Settings, args: argparse.Namespace, transcriber: Transcriber | None = None, *, housekeeping: bool = True
+    settings: Settings, args: argparse.Namespace, shared: Shared | None = None, *, housekeeping: bool = True
 ) -> None:
-    """Serve one SIP line (with a recogniser loaded before, when given); ``housekeeping``: purge old records."""
+    """Serve one SIP line (with what the supervisor loaded before the fork, if anything); ``housekeeping``:
+    purge old records."""
     from voicebot.app import serve
 
     loop = asyncio.get_running_loop()
@@ -160,16 +158,20 @@ async def _main(
     else:
         from voicebot.bot import Bot
 
-        bot = await asyncio.to_thread(Bot.from_settings, settings, transcriber=transcriber)
-        await asyncio.to_thread(prerender, bot)
-        await asyncio.to_thread(bot.warm_up)
+        if shared is not None and shared.bot is not None:
+            bot = shared.bot
+        else:
+            transcriber = shared.transcriber if shared is not None else None
+            bot = await asyncio.to_thread(Bot.from_settings, settings, transcriber=transcriber)
+            await asyncio.to_thread(prerender, bot)
+            await asyncio.to_thread(bot.warm_up)
     web_task: asyncio.Task[None] | None = None
     if args.web:
         from voicebot.records.store import RecordStore
         from voicebot.web.server import serve as serve_web
 
-        shared = recorder if isinstance(recorder, RecordStore) else None  # one store: the web app purges it
-        web_task = loop.create_task(serve_web(settings, stop, bot=bot, store=shared), name="web")
+        store = recorder if isinstance(recorder, RecordStore) else None  # one store: the web app purges it
+        web_task = loop.create_task(serve_web(settings, stop, bot=bot, store=store), name="web")
     purge_task = start_purging(recorder, settings, stop, web=args.web) if housekeeping else None
     try:
         await serve(
