@@ -26,6 +26,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,19 +116,23 @@ def load_shared(settings: Settings) -> Shared:
     transcriber = shared_transcriber(settings)
     if transcriber is None:
         return Shared()
-    synthesizer = shared_synthesizer(settings)
-    if synthesizer is None:
-        from voicebot.bot import recogniser_phrases, warm_up
-        from voicebot.content_load import load_content
+    from voicebot.bot import Bot, recogniser_phrases, warm_up
+    from voicebot.content_load import load_content
 
-        warm_up(transcriber, recogniser_phrases(settings, load_content(settings), transcriber))
-        return Shared(transcriber)
-    from voicebot.bot import Bot
-
-    bot = Bot.from_settings(settings, transcriber=transcriber, synthesizer=synthesizer)
-    bot.prerender()
-    bot.warm_up()
-    return Shared(transcriber, bot)
+    # The warm-up (~1.2 s inside vosk, which lets go of the GIL) runs while the bot is built and its speech
+    # cache read; the thread is joined before anything is forked.
+    phrases = recogniser_phrases(settings, load_content(settings), transcriber)
+    warming = threading.Thread(target=warm_up, args=(transcriber, phrases), name="warm-up")
+    warming.start()
+    try:
+        synthesizer = shared_synthesizer(settings)
+        if synthesizer is None:
+            return Shared(transcriber)
+        bot = Bot.from_settings(settings, transcriber=transcriber, synthesizer=synthesizer)
+        bot.prerender()
+        return Shared(transcriber, bot)
+    finally:
+        warming.join()
 
 
 def shared_transcriber(settings: Settings) -> Transcriber | None:

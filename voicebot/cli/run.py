@@ -163,8 +163,8 @@ async def _main(
         else:
             transcriber = shared.transcriber if shared is not None else None
             bot = await asyncio.to_thread(Bot.from_settings, settings, transcriber=transcriber)
-            await asyncio.to_thread(prerender, bot)
-            await asyncio.to_thread(bot.warm_up)
+            # side by side: reading the speech cache is Python, the warm-up runs inside the engine
+            await asyncio.gather(asyncio.to_thread(prerender, bot), asyncio.to_thread(bot.warm_up))
     web_task: asyncio.Task[None] | None = None
     if args.web:
         from voicebot.records.store import RecordStore
