@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
 _LOGGER: Final = logging.getLogger("voicebot.run")
 
+GIL_SWITCH_INTERVAL_S: Final = 0.001
+"""How long one Python thread may keep the GIL while another waits (seconds; CPython's default 0.005).
+pjmedia's clock thread needs the GIL twice per call every 20 ms (caller frame in, bot frame out); with the
+default a busy loop or decode thread can hold each hand-over back 5 ms. Measured at 16 calls on 4 workers,
+3 runs each: largest inter-arrival gap of the bot's audio 31.8-34.0 ms instead of 33.6-39.3 ms."""
 FIXED_PROMPTS: Final = ("greeting", "overflow", "apology", "transfer_switchboard", "max_duration", "goodbye")
 """Prompts the line needs at once (rendered before the first call is taken)."""
 
@@ -64,6 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until a signal arrives; 0 after a clean stop."""
     settings = override(load_settings(args.config), args)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     if args.workers != 1:
         return _run_workers(settings, args)
     asyncio.run(_main(settings, args))
