@@ -3,17 +3,17 @@
 The pjsua2 wheel carries 4 calls per process (``PJSUA_MAX_CALLS`` is compiled in), so a machine's lines come
 from several SIP workers behind Kamailio's dispatcher (``sip/kamailio/``). Forked after the vosk model is
 loaded and warmed up, the workers share its ~500 MB copy-on-write instead of loading one copy each (measured
-with 4 workers: 697 MB PSS idle instead of 2369 MB for 4 separate processes).
+with 4 workers: ~790 MB PSS idle for all of them instead of 2.4 GB for 4 separate processes).
 
 The rules that make forking safe:
 
 - Before the fork the parent starts no thread, event loop or socket of its own and never creates a pjsua2
   ``Endpoint`` (one created before the fork aborts the child). Engines that start thread pools when they
   load (CTranslate2 for Whisper, onnxruntime for piper) are loaded by each worker after the fork instead;
-  only engines in :data:`FORK_SAFE_ASR` are shared.
+  only engines in :data:`FORK_SAFE_ASR` and :data:`FORK_SAFE_TTS` are shared.
 - Worker ``i`` (0-based) listens on ``[sip] port + i`` with RTP from ``[sip] rtp_port + i *``
   :data:`RTP_PORTS_PER_WORKER`, is ``<instance>-<i+1>`` in the call records and writes to the same SQLite
-  store (WAL). Worker 0 also serves the web app (``--web``) and purges old records.
+  store (WAL). The first worker also serves the web app (``--web``) and purges old records.
 - The parent only supervises: SIGTERM/SIGINT go to every worker (each drains its calls as a single process
   would), and a worker that dies is forked again from the still-warm parent; more than
   :data:`RESTART_LIMIT` deaths within :data:`RESTART_WINDOW_S` stop everything (something is broken).
