@@ -26,7 +26,7 @@ import numpy as np
 import tomlkit
 
 from voicebot.audio import alaw_decode, ulaw_decode
-from voicebot.bench.botproc import free_udp_port
+from voicebot.bench.botproc import free_udp_port, ports_free
 
 ROOT = Path(__file__).resolve().parent.parent
 VOICEBOT = [sys.executable, "-m", "voicebot"]
@@ -48,18 +48,8 @@ def free_rtp_base(host: str = "127.0.0.1", span: int = 80) -> int:
     """The first of ``span`` consecutive UDP ports that are all free (for the bot's RTP range)."""
     for _ in range(200):
         base = random.randrange(20000, 60000 - span, 2)
-        try:
-            socks = []
-            for port in range(base, base + span, 8):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind((host, port))
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-        return base
+        if ports_free(range(base, base + span, 8), host):
+            return base
     raise RuntimeError("no free RTP port range")
 
 

@@ -154,8 +154,9 @@ class Listener:
             speech = False
         self._ring.append(frame)
         was_in = self._state.in_utterance
+        level = frame.rms() if self._vad.tail_drop_db > 0 else None  # only the tail rule needs it
         self._state, events = advance(
-            self._state, speech, frame.timestamp_ms, round(frame.duration_ms), bot_speaking, self._vad, frame.rms()
+            self._state, speech, frame.timestamp_ms, round(frame.duration_ms), bot_speaking, self._vad, level
         )
         utterance: Utterance | None = None
         if was_in and self._state.in_utterance:

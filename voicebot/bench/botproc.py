@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -52,24 +52,28 @@ async def terminate(process: subprocess.Popen[bytes] | None, grace_s: float = 10
         await asyncio.to_thread(process.wait)
 
 
+def ports_free(ports: Iterable[int], host: str = "127.0.0.1") -> bool:
+    """True when every one of ``ports`` can be bound for UDP right now (each socket is closed again)."""
+    socks: list[socket.socket] = []
+    try:
+        for port in ports:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(sock)
+            sock.bind((host, port))
+    except OSError:
+        return False
+    finally:
+        for sock in socks:
+            sock.close()
+    return True
+
+
 def free_rtp_base(host: str = "127.0.0.1", count: int = 200) -> int:
     """An even port with ``count`` free UDP ports above it (checked, best effort)."""
     for _attempt in range(50):
         base = free_udp_port(host) & ~1
-        if base + count > 65000:
-            continue
-        try:
-            socks = []
-            for port in range(base, base + count, 2):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind((host, port))
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-        return base
+        if base + count <= 65000 and ports_free(range(base, base + count, 2), host):
+            return base
     return 42000
 
 
@@ -78,20 +82,8 @@ def free_sip_ports(count: int, avoid: range, host: str = "127.0.0.1") -> int:
     for _attempt in range(100):
         base = free_udp_port(host)
         ports = range(base, base + count)
-        if base + count > 65000 or any(port in avoid for port in ports):
-            continue
-        socks: list[socket.socket] = []
-        try:
-            for port in ports:
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind((host, port))
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-        return base
+        if base + count <= 65000 and not any(port in avoid for port in ports) and ports_free(ports, host):
+            return base
     raise RuntimeError(f"no {count} consecutive free UDP ports outside {avoid.start}..{avoid.stop - 1}")
 
 
