@@ -45,7 +45,11 @@ SIOCGSTAMPNS = 0x8907
 
 
 class KernelStamps:
-    """The kernel's receive time of the packet just read from a UDP socket, on the ``time.monotonic_ns`` scale."""
+    """The kernel's receive time of the packet just read from a UDP socket, on the ``time.monotonic_ns`` scale.
+
+    Linux turns stamping on shortly after the first request (deferred work): a packet read in that first
+    moment carries the time it was read. The caller's socket exists before the SIP exchange, so by the
+    first RTP packet stamping is on."""
 
     def __init__(self, sock: socket.socket | None) -> None:
         self._fd = -1
