@@ -23,8 +23,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from voicebot_bench.fixtures import Fixture, Manifest, Voice, load_manifest  # noqa: E402
+
 from voicebot.audio import alaw_wav_bytes, read_wav, telephone_band, wav_bytes  # noqa: E402
-from voicebot.bench.fixtures import Fixture, Manifest, Voice, load_manifest  # noqa: E402
 
 RATE = 16000
 """Rate of the wideband version (hertz)."""

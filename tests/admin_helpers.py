@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from voicebot.config import Settings, load_settings
+from voicebot.config.load import load_settings
+from voicebot.config.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

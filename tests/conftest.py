@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from voicebot.config import Settings, load_settings
+from voicebot.config.load import load_settings
+from voicebot.config.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

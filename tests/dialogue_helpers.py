@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.sample_content import CLOSED_NOW, OPEN_NOW, sample_context
-from voicebot.dialogue import step
-from voicebot.dialogue_types import (
+from voicebot.dialogue.policy import step
+from voicebot.dialogue.types import (
     Command,
     DialogueContext,
     DialogueState,
@@ -18,7 +18,7 @@ from voicebot.dialogue_types import (
     Say,
     Transfer,
 )
-from voicebot.understanding import Candidate, Signal, Understanding
+from voicebot.understand.understanding import Candidate, Signal, Understanding
 
 OPEN = sample_context(OPEN_NOW)
 CLOSED = sample_context(CLOSED_NOW)

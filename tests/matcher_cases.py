@@ -7,7 +7,7 @@ benchmark can reuse them.
 
 from __future__ import annotations
 
-from voicebot.understanding import Signal
+from voicebot.understand.understanding import Signal
 
 A, T = "answer", "transfer"
 

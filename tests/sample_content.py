@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from voicebot.config import DialogueSettings
-from voicebot.content import Content, Department, Topic
-from voicebot.dialogue_types import DialogueContext, Schedule
-from voicebot.hours import parse_weekly_hours
+from voicebot.config.hours import parse_weekly_hours
+from voicebot.config.settings import DialogueSettings
+from voicebot.content.model import Content, Department, Topic
+from voicebot.dialogue.types import DialogueContext, Schedule
 
 ZONE = ZoneInfo("Europe/Berlin")
 OPEN_NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=ZONE)

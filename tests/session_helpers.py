@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tests.sample_content import OPEN_NOW, sample_content
-from voicebot.bot import Bot
-from voicebot.config import Settings
+from voicebot.call.bot import Bot
+from voicebot.call.simulate import SimulatedCall, Turn, simulate_call
+from voicebot.config.settings import Settings
 from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber, noise_burst
 from voicebot.events import TransferResult
-from voicebot.simulate import SimulatedCall, Turn, simulate_call
-from voicebot.tts_cache import SpeechCache
-from voicebot.understanding import Candidate, Signal, Understanding
+from voicebot.speak.cache import SpeechCache
+from voicebot.understand.understanding import Candidate, Signal, Understanding
 
 RATE = 16000
 

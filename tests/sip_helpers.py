@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 import tomlkit
+from voicebot_bench.botproc import free_udp_port, ports_free
 
 from voicebot.audio import alaw_decode, ulaw_decode
-from voicebot.bench.botproc import free_udp_port, ports_free
 
 ROOT = Path(__file__).resolve().parent.parent
 VOICEBOT = [sys.executable, "-m", "voicebot"]
@@ -348,7 +348,7 @@ class Kamailio:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError("kamailio did not start:\n" + self.log)
-            from voicebot.bench.sipdialog import options_ping
+            from voicebot_bench.sipdialog import options_ping
 
             reply = asyncio.run(options_ping(f"sip:127.0.0.1:{self.port}", timeout_s=0.5))
             if reply:

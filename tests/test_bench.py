@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from voicebot_bench import report
+from voicebot_bench.accuracy import decide_all, deciders, summarize, text_inputs
+from voicebot_bench.fixtures import load_manifest
 
-from voicebot.bench import report
-from voicebot.bench.accuracy import decide_all, deciders, summarize, text_inputs
-from voicebot.bench.fixtures import load_manifest
-from voicebot.config import Settings
-from voicebot.content_load import load_content
+from voicebot.config.settings import Settings
+from voicebot.content.load import load_content
 
 
 def test_matcher_beats_the_baseline_on_the_typed_fixtures(settings: Settings) -> None:
@@ -33,7 +33,7 @@ def test_matcher_beats_the_baseline_on_the_typed_fixtures(settings: Settings) ->
 def test_text_only_cli_run_writes_json_and_compares(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from voicebot.cli import bench
+    from voicebot_bench import cli as bench
 
     args = argparse.Namespace(
         config=None,
@@ -100,9 +100,9 @@ def test_bar_chart_writes_a_png(tmp_path: Path) -> None:
 @pytest.mark.model
 async def test_tiny_turn_gap_run_against_a_real_bot(settings: Settings) -> None:
     """One call over real SIP to `voicebot run` (whisper): greeting, a spoken request, then 0 for the switchboard."""
-    from voicebot.bench.botproc import BotProcess
-    from voicebot.bench.sipcaller import CallPlan, Step, place_call
-    from voicebot.bench.turngap import pcm8k
+    from voicebot_bench.botproc import BotProcess
+    from voicebot_bench.sipcaller import CallPlan, Step, place_call
+    from voicebot_bench.turngap import pcm8k
 
     manifest = load_manifest()
     request = pcm8k(manifest.case("human-3"), manifest)

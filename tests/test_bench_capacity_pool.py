@@ -7,12 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from voicebot_bench.botproc import GRAMMAR_PROXY, PROXY_GRAMMAR_WORDS, bench_config, free_rtp_base, free_sip_ports
+from voicebot_bench.capacity import CapacityOptions, run_level
+from voicebot_bench.dispatch import BotPool, dispatcher_list
+from voicebot_bench.fixtures import load_manifest
 
-from voicebot.bench.botproc import GRAMMAR_PROXY, PROXY_GRAMMAR_WORDS, bench_config, free_rtp_base, free_sip_ports
-from voicebot.bench.capacity import CapacityOptions, run_level
-from voicebot.bench.dispatch import BotPool, dispatcher_list
-from voicebot.bench.fixtures import load_manifest
-from voicebot.config import Settings, load_settings
+from voicebot.config.load import load_settings
+from voicebot.config.settings import Settings
 from voicebot.engines.vosk_asr import model_vocabulary, read_phrase_file, resolve_vosk_model
 
 

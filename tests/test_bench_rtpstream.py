@@ -9,8 +9,7 @@ import sys
 import time
 
 import pytest
-
-from voicebot.bench.rtpstream import RtpEndpoint, rtp_quality
+from voicebot_bench.rtpstream import RtpEndpoint, rtp_quality
 
 
 def _packet(seq: int) -> bytes:

@@ -8,16 +8,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from voicebot_bench.botproc import proxy_grammar_words
 
 from tests.sample_content import sample_content
-from voicebot.bench.botproc import proxy_grammar_words
-from voicebot.bot import Bot
-from voicebot.config import Settings
+from voicebot.call.bot import Bot
+from voicebot.config.settings import Settings
 from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber
 from voicebot.engines.vosk_asr import VoskTranscriber, resolve_vosk_model
 from voicebot.errors import AsrError
 from voicebot.ports import AsrSession, Transcriber
-from voicebot.tts_cache import SpeechCache
+from voicebot.speak.cache import SpeechCache
 
 
 class BrokenTranscriber:
@@ -53,7 +53,7 @@ def test_warm_up_runs_half_a_second_of_silence_through_one_session(settings: Set
 def test_a_failing_warm_up_is_logged_and_start_up_goes_on(
     settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="voicebot.bot"):
+    with caplog.at_level(logging.ERROR, logger="voicebot.call.bot"):
         _bot(settings, tmp_path, BrokenTranscriber()).warm_up()
     assert "warming up the recogniser broken failed" in caplog.text
     assert "cannot start a recogniser" in caplog.text

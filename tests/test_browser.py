@@ -20,11 +20,11 @@ import pytest
 
 from tests.admin_helpers import copy_content
 from tests.web_helpers import PASSWORD, T0, FakeClock, add_user, make_store, seed_calls, serve_in_thread
-from voicebot.bot import Bot
-from voicebot.calllog import CallOutcome, TurnRecord
-from voicebot.content_load import load_content
+from voicebot.call.bot import Bot
+from voicebot.content.load import load_content
 from voicebot.engines import make_synthesizer
 from voicebot.engines.fakes import FakeTranscriber
+from voicebot.records.calls import CallOutcome, TurnRecord
 from voicebot.records.store import RecordStore
 
 pytestmark = pytest.mark.browser

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from voicebot.config import Settings, load_settings, settings_from_dict
+from voicebot.config.hours import describe_next_opening, describe_week, is_open, next_opening
+from voicebot.config.load import load_settings, settings_from_dict
+from voicebot.config.settings import Settings
 from voicebot.errors import ConfigError
-from voicebot.hours import describe_next_opening, describe_week, is_open, next_opening
 
 from .conftest import ROOT
 

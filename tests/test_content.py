@@ -10,10 +10,11 @@ import pytest
 
 from tests.conftest import ROOT, SHARED
 from voicebot.cli import main
-from voicebot.config import Settings, load_settings
-from voicebot.content import EXTERN, Content, Topic, render_text
-from voicebot.content_check import CHARS_PER_SECOND, MAX_ANSWER_SECONDS, REQUIRED_PROMPTS, is_warning
-from voicebot.content_load import check_content, load_content
+from voicebot.config.load import load_settings
+from voicebot.config.settings import Settings
+from voicebot.content.check import CHARS_PER_SECOND, MAX_ANSWER_SECONDS, REQUIRED_PROMPTS, is_warning
+from voicebot.content.load import check_content, load_content
+from voicebot.content.model import EXTERN, Content, Topic, render_text
 from voicebot.errors import ContentError, Problem
 
 SPEC = SHARED / "spec"
@@ -348,7 +349,7 @@ def test_one_name_for_two_departments(tmp_path: Path) -> None:
 
 def test_every_phrasing_and_keyword_leads_to_its_own_topic(content: Content) -> None:
     """The FAQ base is consistent with itself: nothing it lists for a topic is won by another topic."""
-    from voicebot.matcher import Matcher
+    from voicebot.understand.matcher import Matcher
 
     matcher = Matcher(content)
     wrong = []

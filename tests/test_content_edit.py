@@ -9,10 +9,10 @@ import pytest
 import tomlkit
 
 from tests.admin_helpers import copy_content
-from voicebot.config import load_settings
-from voicebot.content_edit import ContentChange, ContentEditor, TopicForm
-from voicebot.content_load import load_content
-from voicebot.content_roundtrip import dump_yaml, fold_positions, load_yaml
+from voicebot.config.load import load_settings
+from voicebot.content.edit import ContentChange, ContentEditor, TopicForm
+from voicebot.content.load import load_content
+from voicebot.content.roundtrip import dump_yaml, fold_positions, load_yaml
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 

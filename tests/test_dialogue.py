@@ -10,8 +10,8 @@ from __future__ import annotations
 from tests.test_dialogue_answers import CASES as ANSWER_CASES
 from tests.test_dialogue_requests import CASES as REQUEST_CASES
 from tests.test_dialogue_transfer import CASES as TRANSFER_CASES
-from voicebot.dialogue import step
-from voicebot.dialogue_types import Say
+from voicebot.dialogue.policy import step
+from voicebot.dialogue.types import Say
 
 CASES = [*ANSWER_CASES, *REQUEST_CASES, *TRANSFER_CASES]
 

@@ -19,10 +19,10 @@ from tests.dialogue_helpers import (
     heard,
 )
 from tests.sample_content import OPEN_NOW, sample_context
-from voicebot.config import DialogueSettings
-from voicebot.dialogue import step
-from voicebot.dialogue_types import CallStarted, DialogueState, Hangup, Say
-from voicebot.understanding import Signal
+from voicebot.config.settings import DialogueSettings
+from voicebot.dialogue.policy import step
+from voicebot.dialogue.types import CallStarted, DialogueState, Hangup, Say
+from voicebot.understand.understanding import Signal
 
 CONFIRM_DEPARTMENT = DialogueState(phase="confirm", pending_department="jugendamt", questions=1)
 

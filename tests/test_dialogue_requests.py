@@ -19,9 +19,9 @@ from tests.dialogue_helpers import (
     assert_step,
     heard,
 )
-from voicebot.dialogue import step
-from voicebot.dialogue_types import DialogueState, DtmfDigit, Say, Silence, TimeUp
-from voicebot.understanding import Signal
+from voicebot.dialogue.policy import step
+from voicebot.dialogue.types import DialogueState, DtmfDigit, Say, Silence, TimeUp
+from voicebot.understand.understanding import Signal
 
 CASES = [
     # --- requests that work anywhere --------------------------------------------------------------

@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 
 from tests.dialogue_helpers import CLOSED, LISTENING, OPEN, Case, assert_step, heard
-from voicebot.dialogue import step
-from voicebot.dialogue_types import Command, DialogueState, DtmfDigit, RecordCallback, Say, TransferDone
+from voicebot.dialogue.policy import step
+from voicebot.dialogue.types import Command, DialogueState, DtmfDigit, RecordCallback, Say, TransferDone
 from voicebot.events import TransferResult
-from voicebot.understanding import Signal
+from voicebot.understand.understanding import Signal
 
 CALLBACK_OFFER = DialogueState(phase="callback_offer", pending_department="bauamt", pending_topic="bauantrag")
 CALLBACK_NAME = DialogueState(phase="callback_name", pending_department="bauamt")

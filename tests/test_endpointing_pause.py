@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from voicebot.config import VadSettings
-from voicebot.endpointing import SpeechEnded, SpeechPaused, SpeechStarted, TurnEvent, TurnState, advance
+from voicebot.config.settings import VadSettings
+from voicebot.listen.endpointing import SpeechEnded, SpeechPaused, SpeechStarted, TurnEvent, TurnState, advance
 
 FRAME = 20
 

@@ -16,11 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from voicebot_bench.wer import wer
 
 from tests.conftest import SHARED
 from voicebot.audio import read_wav, resample, telephone_band
-from voicebot.bench.wer import wer
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 from voicebot.engines import load_transcriber, make_transcriber, models_dir
 from voicebot.engines.vosk_asr import (
     UNKNOWN_WORD,
@@ -303,7 +303,7 @@ def test_vosk_grammar_without_known_words_recognises_freely(
 
 @pytest.mark.model
 def test_engine_bench_measures_asr_cost_and_errors(whisper: WhisperTranscriber, vosk_ko: VoskTranscriber) -> None:
-    from voicebot.bench.engines import load_clips, measure_asr
+    from voicebot_bench.engines import load_clips, measure_asr
 
     clips = [clip for clip in load_clips(EVAL) if clip[0].startswith("thorsten_gt")][:2]
     measured = measure_asr(whisper, clips)

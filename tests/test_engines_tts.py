@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from voicebot.audio import AudioFrame, join_frames
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 from voicebot.engines import load_synthesizer
 from voicebot.engines.espeak_tts import EspeakSynthesizer
 from voicebot.engines.piper_tts import PiperSynthesizer, resolve_piper_voice, voice_language
@@ -169,7 +169,7 @@ def test_cli_say_with_piper(tmp_path: Path, joe: PiperSynthesizer) -> None:
 
 @needs_espeak
 def test_engine_bench_measures_tts_and_cache(espeak: EspeakSynthesizer) -> None:
-    from voicebot.bench.engines import engine_table, measure_cache, measure_tts
+    from voicebot_bench.engines import engine_table, measure_cache, measure_tts
 
     tts = measure_tts(espeak, ["Guten Tag.", GERMAN])
     assert tts["texts"] == 2 and tts["audio_s"] > 2 and tts["rtf"] > 0 and tts["first_audio_ms_p50"] > 0
@@ -181,7 +181,7 @@ def test_engine_bench_measures_tts_and_cache(espeak: EspeakSynthesizer) -> None:
 
 @pytest.mark.model
 def test_speech_cache_streams_piper_sentence_by_sentence(joe: PiperSynthesizer, tmp_path: Path) -> None:
-    from voicebot.tts_cache import SpeechCache
+    from voicebot.speak.cache import SpeechCache
 
     cache = SpeechCache(joe, tmp_path, 8000)
     chunks = list(cache.stream(ENGLISH))

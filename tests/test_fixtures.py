@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from voicebot_bench.fixtures import FIXTURES_DIR, check_manifest, load_manifest
 
 from voicebot.audio import read_wav
-from voicebot.bench.fixtures import FIXTURES_DIR, check_manifest, load_manifest
-from voicebot.config import Settings
-from voicebot.content import Content
-from voicebot.content_load import load_content
+from voicebot.config.settings import Settings
+from voicebot.content.load import load_content
+from voicebot.content.model import Content
 from voicebot.errors import ContentError
-from voicebot.text import normalize
+from voicebot.understand.text import normalize
 
 SPEC_TOPICS = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "topics.tsv"
 

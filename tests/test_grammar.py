@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from voicebot.config import Settings
-from voicebot.content import Content
-from voicebot.grammar import (
+from voicebot.config.settings import Settings
+from voicebot.content.model import Content
+from voicebot.listen.grammar import (
     SIGNAL_PHRASES,
     fit_word,
     missing_words,
@@ -21,7 +21,7 @@ from voicebot.grammar import (
     vocabulary,
     vosk_grammar,
 )
-from voicebot.text import normalize
+from voicebot.understand.text import normalize
 
 VOICEBOT = Path(sys.executable).parent / "voicebot"
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def content(settings: Settings) -> Content:
-    from voicebot.content_load import load_content
+    from voicebot.content.load import load_content
 
     return load_content(settings)
 

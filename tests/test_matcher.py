@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from voicebot_bench.baseline import baseline_understand
 
 from tests.matcher_cases import (
     DEPARTMENT_CASES,
@@ -20,18 +21,18 @@ from tests.matcher_cases import (
     TOPIC_CASES,
     VAGUE,
 )
-from voicebot.compounds import split_compound
-from voicebot.config import Settings
-from voicebot.content import Content
-from voicebot.dialogue_decide import Decision, first_decision
-from voicebot.matcher import Matcher, baseline_understand
-from voicebot.understanding import Signal
+from voicebot.config.settings import Settings
+from voicebot.content.model import Content
+from voicebot.dialogue.decide import Decision, first_decision
+from voicebot.understand.compounds import split_compound
+from voicebot.understand.matcher import Matcher
+from voicebot.understand.understanding import Signal
 
 
 @pytest.fixture(scope="module")
 def content(settings: Settings) -> Content:
     """The shipped FAQ base."""
-    from voicebot.content_load import load_content
+    from voicebot.content.load import load_content
 
     return load_content(settings)
 
@@ -228,7 +229,7 @@ def test_matcher_beats_baseline(matcher: Matcher, content: Content, settings: Se
 
 def tiny_content() -> Content:
     """A three-topic FAQ base, independent of the shipped files (the mechanics, not the content)."""
-    from voicebot.content import Department, Topic
+    from voicebot.content.model import Department, Topic
 
     def topic(topic_id: str, department: str, phrasings: tuple[str, ...], keywords: tuple[str, ...]) -> Topic:
         return Topic(topic_id, "answer", department, topic_id, phrasings, "Antwort.", keywords)

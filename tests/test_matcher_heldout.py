@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from voicebot_bench.baseline import baseline_understand
 
 from tests.matcher_heldout import OUT_OF_SCOPE, confidently_wrong, correct, rows
-from voicebot.config import Settings
-from voicebot.content import Content
-from voicebot.dialogue_decide import first_decision
-from voicebot.matcher import Matcher, baseline_understand
-from voicebot.matcher_words import foreign_words
-from voicebot.understanding import Understanding
+from voicebot.config.settings import Settings
+from voicebot.content.model import Content
+from voicebot.dialogue.decide import first_decision
+from voicebot.understand.matcher import Matcher
+from voicebot.understand.understanding import Understanding
+from voicebot.understand.words import foreign_words
 
 CORRECT_SHARE = 0.89
 """Share of rows that must get exactly the right decision (reached 130/146 = 0.89 when written)."""
@@ -27,7 +28,7 @@ CORRECT_SHARE = 0.89
 
 @pytest.fixture(scope="module")
 def content(settings: Settings) -> Content:
-    from voicebot.content_load import load_content
+    from voicebot.content.load import load_content
 
     return load_content(settings)
 

@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import ROOT
 from voicebot.cli import main
+from voicebot.engines.catalogue import CATALOGUE, Download, fetch, find_model, install_path, is_installed
 from voicebot.errors import ModelError
-from voicebot.models import CATALOGUE, Download, fetch, find_model, install_path, is_installed
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_installed_detection(tmp_path: Path) -> None:
 
 
 def test_zip_install_is_atomic_and_checked(tmp_path: Path) -> None:
-    from voicebot.models import _install_zip
+    from voicebot.engines.catalogue import _install_zip
 
     spec = find_model("vosk-de-small")
     archive = tmp_path / "model.zip"

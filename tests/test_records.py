@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.web_helpers import T0, make_store, seed_calls
-from voicebot.calllog import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
 from voicebot.errors import RecordsError
 from voicebot.records import queries, schema, users
+from voicebot.records.calls import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
 from voicebot.records.retention import keep_purging
 from voicebot.records.store import RecordStore, connect
 
@@ -137,7 +137,7 @@ def test_wal_mode(tmp_path: Path) -> None:
 WRITER = textwrap.dedent(
     """
     import datetime as dt, sys
-    from voicebot.calllog import CallOutcome, TurnRecord
+    from voicebot.records.calls import CallOutcome, TurnRecord
     from voicebot.records.store import RecordStore
     path, instance, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     t0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)

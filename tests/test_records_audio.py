@@ -15,12 +15,12 @@ from aiohttp.test_utils import TestClient
 
 from tests.web_helpers import T0, FakeClock, add_user, login, make_store, running_app
 from voicebot.audio import read_wav
-from voicebot.calllog import CallOutcome, MemoryRecorder, TurnRecord
 from voicebot.cli.run import start_purging
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 from voicebot.engines.fakes import noise_burst
 from voicebot.records import queries, schema
 from voicebot.records.audio import AudioKeeper, call_folder
+from voicebot.records.calls import CallOutcome, MemoryRecorder, TurnRecord
 from voicebot.records.store import RecordStore, connect
 
 Client = TestClient[web.Request, web.Application]
@@ -227,7 +227,7 @@ async def test_session_keeps_a_wav_per_spoken_turn_only_when_switched_on(
     settings: Settings, tmp_path: Path, on: bool
 ) -> None:
     from tests.session_helpers import make_bot, speech
-    from voicebot.simulate import simulate_call
+    from voicebot.call.simulate import simulate_call
 
     audio_dir = tmp_path / "audio"
     bot = make_bot(with_audio(settings, audio_dir, on=on), tmp_path, ["auto", "ja"])

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from voicebot_bench.sipcaller import CallPlan, CallReport, Step, place_call
 
 from tests.sip_helpers import KAMAILIO, ROOT, BotProcess, Kamailio, free_rtp_base, free_udp_port, write_config
-from voicebot.bench.sipcaller import CallPlan, CallReport, Step, place_call
 
 pytestmark = [pytest.mark.sip, pytest.mark.skipif(KAMAILIO is None, reason="kamailio is installed by .ci/setup")]
 

@@ -8,9 +8,9 @@ import dataclasses
 from pathlib import Path
 
 from tests.session_helpers import RATE, actions, call, make_bot, speech
-from voicebot.config import Settings
+from voicebot.call.simulate import Turn
+from voicebot.config.settings import Settings
 from voicebot.engines.fakes import noise_burst
-from voicebot.simulate import Turn
 
 
 async def test_greeting_first_then_caller_hangs_up(settings: Settings, tmp_path: Path) -> None:

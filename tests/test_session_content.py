@@ -7,12 +7,12 @@ from pathlib import Path
 
 from tests.sample_content import sample_content
 from tests.session_helpers import RATE, READINGS, ScriptedMatcher, call, make_bot
-from voicebot.bot import Bot
-from voicebot.config import ContentPaths, Settings
-from voicebot.content import Content
+from voicebot.call.bot import Bot
+from voicebot.config.settings import ContentPaths, Settings
+from voicebot.content.model import Content
 from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber
 from voicebot.errors import ContentError, Problem
-from voicebot.tts_cache import SpeechCache
+from voicebot.speak.cache import SpeechCache
 
 
 async def test_content_reload_takes_effect_and_broken_edit_is_kept_out(settings: Settings, tmp_path: Path) -> None:

@@ -11,12 +11,12 @@ import pytest
 from tests.sample_content import CLOSED_NOW, OPEN_NOW
 from tests.session_helpers import RATE, actions, call, make_bot, speech
 from voicebot.audio import AudioFrame
-from voicebot.calllog import MemoryRecorder
-from voicebot.config import Settings
+from voicebot.call.simulate import FileChannel, Turn
+from voicebot.config.settings import Settings
 from voicebot.engines.fakes import FakeSynthesizer
 from voicebot.events import LineEvent
-from voicebot.simulate import FileChannel, Turn
-from voicebot.tts_cache import SpeechCache
+from voicebot.records.calls import MemoryRecorder
+from voicebot.speak.cache import SpeechCache
 
 
 async def test_recogniser_error_apologises_and_hands_over(settings: Settings, tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ class SilentLine(FileChannel):
 
 
 async def test_cancelled_session_records_the_hand_over(settings: Settings, tmp_path: Path) -> None:
-    from voicebot.session import CallSession
+    from voicebot.call.session import CallSession
 
     bot = make_bot(settings, tmp_path)
     recorder = MemoryRecorder()

@@ -8,11 +8,11 @@ import pytest
 
 from tests.sample_content import OPEN_NOW
 from tests.session_helpers import make_bot
-from voicebot.calllog import MemoryRecorder
-from voicebot.config import Settings
-from voicebot.dialogue_types import DialogueState
-from voicebot.session_records import call_outcome
-from voicebot.simulate import Turn, simulate_call
+from voicebot.call.simulate import Turn, simulate_call
+from voicebot.call.turns import call_outcome
+from voicebot.config.settings import Settings
+from voicebot.dialogue.types import DialogueState
+from voicebot.records.calls import MemoryRecorder
 
 
 @pytest.mark.parametrize("texts", [["auto anmelden"], ["bauantrag"]])

@@ -7,17 +7,17 @@ from pathlib import Path
 
 from tests.sample_content import CLOSED_NOW, OPEN_NOW
 from tests.session_helpers import RATE, actions, call
-from voicebot.bot import Bot
-from voicebot.calllog import MemoryRecorder
-from voicebot.config import Settings
+from voicebot.call.bot import Bot
+from voicebot.call.simulate import Turn, simulate_call
+from voicebot.config.settings import Settings
 from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber
 from voicebot.events import TransferResult
-from voicebot.simulate import Turn, simulate_call
-from voicebot.tts_cache import SpeechCache
+from voicebot.records.calls import MemoryRecorder
+from voicebot.speak.cache import SpeechCache
 
 
 def real_content_bot(settings: Settings, tmp_path: Path) -> Bot:
-    from voicebot.content_load import load_content
+    from voicebot.content.load import load_content
 
     return Bot(
         settings,

@@ -14,15 +14,15 @@ from pathlib import Path
 
 from tests.sample_content import OPEN_NOW, sample_content
 from voicebot.audio import AudioFrame, silence, split_frames
-from voicebot.bot import Bot
-from voicebot.calllog import MemoryRecorder
-from voicebot.config import Settings
+from voicebot.call.bot import Bot
+from voicebot.call.session import CallSession
+from voicebot.call.simulate import FileChannel, SimulatedCall, Turn, simulate_call
+from voicebot.config.settings import Settings
 from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber, noise_burst
-from voicebot.session import CallSession
-from voicebot.session_listen import Listener
-from voicebot.simulate import FileChannel, SimulatedCall, Turn, simulate_call
-from voicebot.tts_cache import SpeechCache
-from voicebot.understanding import Candidate, Understanding
+from voicebot.listen.listener import Listener
+from voicebot.records.calls import MemoryRecorder
+from voicebot.speak.cache import SpeechCache
+from voicebot.understand.understanding import Candidate, Understanding
 
 RATE = 16000
 SHORT_MS = 800

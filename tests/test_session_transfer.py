@@ -7,9 +7,9 @@ from pathlib import Path
 
 from tests.sample_content import CLOSED_NOW
 from tests.session_helpers import actions, call, make_bot
-from voicebot.config import Settings
+from voicebot.call.simulate import Turn
+from voicebot.config.settings import Settings
 from voicebot.events import TransferResult
-from voicebot.simulate import Turn
 
 
 async def test_dtmf_zero_transfers_to_switchboard(settings: Settings, tmp_path: Path) -> None:

@@ -10,12 +10,12 @@ import pytest
 
 from tests.conftest import ROOT
 from voicebot.audio import alaw_wav_bytes, read_wav, resample
+from voicebot.call.simulate import PAUSE_MS, FileChannel, Turn
 from voicebot.cli import main
 from voicebot.cli.simulate import add_arguments
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 from voicebot.engines.fakes import noise_burst
 from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, TransferResult, TypedText
-from voicebot.simulate import PAUSE_MS, FileChannel, Turn
 
 FIXTURES = ROOT / "audio_fixtures"
 
@@ -133,7 +133,7 @@ async def test_espeak_question_on_an_8khz_line_through_the_session(settings: Set
     import dataclasses
 
     from tests.sample_content import OPEN_NOW
-    from voicebot.bot import Bot
+    from voicebot.call.bot import Bot
     from voicebot.engines import load_synthesizer
 
     local = dataclasses.replace(settings, tts=dataclasses.replace(settings.tts, cache_dir=str(tmp_path / "tts")))
@@ -143,7 +143,7 @@ async def test_espeak_question_on_an_8khz_line_through_the_session(settings: Set
     pcm = resample(b"".join(f.pcm for f in frames), frames[0].rate, 8000)
     wav = tmp_path / "frage.wav"
     wav.write_bytes(alaw_wav_bytes(pcm))
-    from voicebot.simulate import simulate_call
+    from voicebot.call.simulate import simulate_call
 
     result = await simulate_call(bot, [Turn.wav(wav, local.audio.line_rate)], start=OPEN_NOW)
     actions = [(t.action, t.topic) for t in result.turns]
@@ -159,10 +159,10 @@ async def test_streaming_recogniser_path_with_the_korean_vosk_model(settings: Se
     import dataclasses
 
     from tests.sample_content import OPEN_NOW
-    from voicebot.bot import Bot
+    from voicebot.call.bot import Bot
+    from voicebot.call.simulate import simulate_call
     from voicebot.engines import load_transcriber
     from voicebot.engines.fakes import FakeSynthesizer
-    from voicebot.simulate import simulate_call
 
     local = dataclasses.replace(
         settings,

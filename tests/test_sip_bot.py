@@ -1,7 +1,7 @@
 """The whole bot (Whisper base, espeak-ng, the dialogue, the SQLite records) answering real SIP calls.
 
 One ``voicebot run`` process for the module (model load once). Callers are the pure-Python caller of
-``voicebot.bench.sipcaller`` (DTMF, speech streamed from the audio fixtures) with concurrency, plus the
+``voicebot_bench.sipcaller`` (DTMF, speech streamed from the audio fixtures) with concurrency, plus the
 awkward callers (never speaks, never stops). Every department is open all day in the test
 configuration, so nothing depends on the time of day.
 """
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from voicebot_bench.sipcaller import CallPlan, CallReport, Step, place_call, place_calls
 
 from tests.sip_helpers import (
     BARESIP,
@@ -34,7 +35,6 @@ from tests.sip_helpers import (
     write_config,
 )
 from voicebot.audio import read_wav, resample, write_wav
-from voicebot.bench.sipcaller import CallPlan, CallReport, Step, place_call, place_calls
 
 pytestmark = [pytest.mark.sip, pytest.mark.model, pytest.mark.slow]
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from voicebot_bench.sipcaller import CallPlan, Step, place_call
+from voicebot_bench.sipdialog import options_ping
 
 from tests.sip_helpers import KAMAILIO, ROOT, BotProcess, Kamailio, free_rtp_base, free_udp_port, write_config
-from voicebot.bench.sipcaller import CallPlan, Step, place_call
-from voicebot.bench.sipdialog import options_ping
 
 pytestmark = [pytest.mark.sip, pytest.mark.skipif(KAMAILIO is None, reason="kamailio is installed by .ci/setup")]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicebot.speech_text import ordinal, speakable
+from voicebot.speak.spoken import ordinal, speakable
 
 CASES = [
     # times

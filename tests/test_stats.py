@@ -6,8 +6,8 @@ import datetime as dt
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from voicebot.calllog import TurnRecord
-from voicebot.stats import CallFacts, compute, format_minutes, percent
+from voicebot.records.calls import TurnRecord
+from voicebot.records.stats import CallFacts, compute, format_minutes, percent
 from voicebot.web.charts import bar_chart, horizontal_bars
 
 BERLIN = ZoneInfo("Europe/Berlin")

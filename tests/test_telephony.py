@@ -2,7 +2,7 @@
 
 The line test answers with tones, echoes the caller, beeps for digits and transfers on a digit, so
 these tests exercise pjsua2, the media bridge, DTMF, REFER, overflow, direct-mode peer checks, hostile
-input and the graceful stop with the pure-Python caller of ``voicebot.bench.sipcaller``.
+input and the graceful stop with the pure-Python caller of ``voicebot_bench.sipcaller``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from voicebot_bench import sipwire
+from voicebot_bench.sipcaller import CallPlan, CallReport, Step, place_call, place_calls
 
 from tests.sip_helpers import BotProcess, final_reply, free_rtp_base, free_udp_port, udp_request, write_config
-from voicebot.bench import sipwire
-from voicebot.bench.sipcaller import CallPlan, CallReport, Step, place_call, place_calls
 
 pytestmark = [pytest.mark.sip]
 

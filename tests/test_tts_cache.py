@@ -12,7 +12,7 @@ import pytest
 
 from voicebot.audio import read_wav
 from voicebot.engines.espeak_tts import EspeakSynthesizer
-from voicebot.tts_cache import CacheStats, SpeechCache
+from voicebot.speak.cache import CacheStats, SpeechCache
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -143,8 +143,8 @@ def test_cli_prerender_given_texts(tmp_config: Path, capsys: pytest.CaptureFixtu
 @pytest.mark.model
 def test_cli_prerender_renders_every_prompt_and_answer(tmp_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from voicebot.cli import main
-    from voicebot.config import load_settings
-    from voicebot.content_load import load_content
+    from voicebot.config.settings import load_settings
+    from voicebot.content.load import load_content
 
     assert main(["-c", str(tmp_config), "prerender", "--quiet"]) == 0
     out = capsys.readouterr().out
@@ -153,7 +153,7 @@ def test_cli_prerender_renders_every_prompt_and_answer(tmp_config: Path, capsys:
     content = load_content(settings)
     assert count >= len(content.topics) + 10
     cache = SpeechCache(EspeakSynthesizer("de", settings.tts.espeak_speed), settings.resolve("var/cache/tts"), 16000)
-    from voicebot.content import render_text
+    from voicebot.content.model import render_text
 
     for topic in content.topics:
         assert not topic.answer or cache.is_cached(render_text(topic.answer, content.facts)), topic.id

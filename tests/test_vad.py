@@ -6,12 +6,12 @@ import pytest
 
 from tests.conftest import SHARED
 from voicebot.audio import AudioFrame, read_wav, resample, silence, split_frames
-from voicebot.config import Settings, VadSettings
+from voicebot.config.settings import Settings, VadSettings
 from voicebot.engines import make_speech_detector
 from voicebot.engines.fakes import FakeTranscriber
 from voicebot.engines.webrtc_vad import WebrtcSpeechDetector
 from voicebot.errors import AudioFormatError, ModelError
-from voicebot.session_listen import Listener
+from voicebot.listen.listener import Listener
 
 CLIP = SHARED / "eval" / "speech_de" / "fleurs_de_000.wav"
 

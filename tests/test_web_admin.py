@@ -17,15 +17,15 @@ from aiohttp.test_utils import TestClient
 
 from tests.admin_helpers import copy_content
 from tests.web_helpers import T0, FakeClock, add_user, login, make_store, running_app, seed_calls
-from voicebot.bot import Bot
-from voicebot.calllog import CallOutcome, TurnRecord
-from voicebot.config import Settings
-from voicebot.content_load import load_content
-from voicebot.dialogue_replies import department_open
+from voicebot.call.bot import Bot
+from voicebot.config.settings import Settings
+from voicebot.content.load import load_content
+from voicebot.dialogue.replies import department_open
 from voicebot.engines.fakes import FakeSynthesizer, FakeTranscriber
+from voicebot.records.calls import CallOutcome, TurnRecord
 from voicebot.records.queries import add_feedback
 from voicebot.records.store import RecordStore
-from voicebot.tts_cache import SpeechCache
+from voicebot.speak.cache import SpeechCache
 from voicebot.web.admin_queries import list_proposals, sync_proposals
 
 Client = TestClient[web.Request, web.Application]

@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.web_helpers import PASSWORD, T0, FakeClock, add_user, csrf_of, login, make_store, running_app, seed_calls
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 from voicebot.records import queries
 from voicebot.records.store import RecordStore
 from voicebot.web.auth import COOKIE

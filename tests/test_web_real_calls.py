@@ -18,14 +18,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from voicebot_bench.sipcaller import CallPlan, Step, place_call
 
 from tests.admin_helpers import copy_content
 from tests.sip_helpers import SIPP, BotProcess, free_rtp_base, free_udp_port, write_config
 from tests.web_helpers import FakeClock, add_user, login, running_app
 from voicebot.audio import read_wav, resample
-from voicebot.bench.sipcaller import CallPlan, Step, place_call
-from voicebot.config import load_settings
-from voicebot.content_load import load_content
+from voicebot.config.load import load_settings
+from voicebot.content.load import load_content
 from voicebot.records.store import RecordStore
 
 pytestmark = [pytest.mark.sip, pytest.mark.model, pytest.mark.slow]

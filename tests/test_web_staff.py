@@ -14,9 +14,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.web_helpers import T0, FakeClock, add_user, csrf_of, login, make_store, running_app, seed_calls
-from voicebot.calllog import CallOutcome
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 from voicebot.records import queries
+from voicebot.records.calls import CallOutcome
 from voicebot.records.store import RecordStore
 
 Client = TestClient[web.Request, web.Application]

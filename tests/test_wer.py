@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from voicebot.bench.wer import WordErrors, align, corpus_errors, number_words, wer, wer_words, word_errors
+from voicebot_bench.wer import WordErrors, align, corpus_errors, number_words, wer, wer_words, word_errors
 
 
 @pytest.mark.parametrize(

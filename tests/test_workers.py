@@ -13,16 +13,14 @@ from pathlib import Path
 
 import psutil
 import pytest
+from voicebot_bench.botproc import proxy_grammar_words
+from voicebot_bench.fixtures import load_manifest
+from voicebot_bench.sipcaller import CallPlan, Step, place_call
+from voicebot_bench.sipdialog import options_ping
+from voicebot_bench.turngap import pcm8k
 
 from tests.sip_helpers import BotProcess, free_rtp_base, free_udp_port, write_config
-from voicebot.bench.botproc import proxy_grammar_words
-from voicebot.bench.fixtures import load_manifest
-from voicebot.bench.sipcaller import CallPlan, Step, place_call
-from voicebot.bench.sipdialog import options_ping
-from voicebot.bench.turngap import pcm8k
-from voicebot.config import Settings
-from voicebot.errors import ConfigError
-from voicebot.workers import (
+from voicebot.call.workers import (
     RESTART_LIMIT,
     RTP_PORTS_PER_WORKER,
     Fork,
@@ -35,6 +33,8 @@ from voicebot.workers import (
     supervise,
     worker_specs,
 )
+from voicebot.config.settings import Settings
+from voicebot.errors import ConfigError
 
 
 def test_workers_get_consecutive_sip_ports_own_rtp_ranges_and_names(settings: Settings) -> None:
@@ -131,12 +131,12 @@ def test_forked_workers_share_the_model_answer_calls_and_come_back_after_a_crash
         },
     )
     with BotProcess(config, "--workers", "2", "--grace", "2") as bot:
-        assert bot.wait_log("worker-2 INFO voicebot.app: listening on", timeout=60), bot.log
+        assert bot.wait_log("worker-2 INFO voicebot.call.switch: listening on", timeout=60), bot.log
         assert bot.process is not None
         workers = psutil.Process(bot.process.pid).children()
         assert len(workers) == 2
         # the bot (content, matcher, speech cache, warmed recogniser) was built once, before the fork
-        assert bot.log.count("warmed up in") == 1 and "worker-1 INFO voicebot.bot" not in bot.log, bot.log
+        assert bot.log.count("warmed up in") == 1 and "worker-1 INFO voicebot.call.bot" not in bot.log, bot.log
         # the model (~500 MB resident in each) is the parent's, shared: each worker owns only its own pages
         for worker in workers:
             memory = worker.memory_full_info()

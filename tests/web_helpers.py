@@ -25,8 +25,8 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from voicebot.calllog import CallbackRequest, CallOutcome, TurnRecord
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
+from voicebot.records.calls import CallbackRequest, CallOutcome, TurnRecord
 from voicebot.records.queries import to_db
 from voicebot.records.store import RecordStore
 from voicebot.records.users import add_user as _add_user

@@ -7,12 +7,16 @@ into constructors; nothing is patched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from voicebot.audio import AudioFrame
 from voicebot.events import LineEvent, TransferResult
+
+Clock = Callable[[], dt.datetime]
+"""The current local time, timezone-aware. Injected everywhere time is needed (tests pass their own)."""
 
 
 @dataclass(frozen=True)

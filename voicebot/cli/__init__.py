@@ -1,13 +1,16 @@
 """The ``voicebot`` command: one subcommand per stage.
 
 Each subcommand lives in its own module ``voicebot.cli.<name>`` (imported only when used, so that a
-missing engine never breaks the others) with ``add_arguments(parser)`` and ``run(args) -> int``.
+missing engine never breaks the others) with ``add_arguments(parser)`` and ``run(args) -> int``. Other
+distributions add subcommands through the entry-point group ``voicebot.commands`` (the benchmark,
+``pip install ./bench``, adds ``voicebot bench``); the product itself imports none of them.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+from importlib import metadata
 import logging
 import sys
 from collections.abc import Sequence
@@ -28,8 +31,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "web": ("web", "serve the switchboard and admin web app"),
     "users": ("users", "create web app accounts (the first admin, staff)"),
     "records": ("records", "list call records, apply the retention period"),
-    "bench": ("bench", "benchmarks: accuracy, engines, turn gap, capacity"),
 }
+PLUGIN_GROUP = "voicebot.commands"
+"""Entry-point group of subcommands from other distributions (value: a module with add_arguments/run)."""
+OPTIONAL: dict[str, tuple[str, str]] = {
+    # name: (distribution that provides it, one-line help)
+    "bench": ("./bench (voicebot-bench)", "benchmarks: accuracy, engines, turn gap, capacity"),
+}
+
+
+def _plugins() -> dict[str, metadata.EntryPoint]:
+    return {entry.name: entry for entry in metadata.entry_points(group=PLUGIN_GROUP)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
+    for name, (_dist, help_text) in OPTIONAL.items():
+        sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
@@ -53,9 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if known.command is None:
         parser.print_help()
         return 2
-    module_name, help_text = COMMANDS[known.command]
     try:
-        module = importlib.import_module(f"voicebot.cli.{module_name}")
+        if known.command in COMMANDS:
+            module_name, help_text = COMMANDS[known.command]
+            module = importlib.import_module(f"voicebot.cli.{module_name}")
+        else:
+            dist, help_text = OPTIONAL[known.command]
+            plugin = _plugins().get(known.command)
+            if plugin is None:
+                print(f"voicebot {known.command}: not installed; install it with `pip install {dist.split()[0]}`", file=sys.stderr)
+                return 2
+            module = plugin.load()
     except ModuleNotFoundError as error:
         print(f"voicebot {known.command}: not available ({error})", file=sys.stderr)
         return 2

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from voicebot.config import Settings, load_settings
+from voicebot.config.load import load_settings
+from voicebot.config.settings import Settings
 from voicebot.errors import ConfigError, ContentError, Problem
 
 
@@ -37,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything; 0 when there is no error (and no warning with ``--strict``)."""
-    from voicebot.content_load import check_content, is_warning, load_content
+    from voicebot.content.load import check_content, is_warning, load_content
 
     info: list[str] = []
     try:
@@ -114,7 +115,7 @@ def format_problem(problem: Problem) -> str:
 
 def _report(args: argparse.Namespace, problems: Sequence[Problem], counts: dict[str, int], info: list[str]) -> int:
     """Print every problem (errors first) and return 1."""
-    from voicebot.content_check import is_warning
+    from voicebot.content.check import is_warning
 
     ordered = sorted(problems, key=is_warning)
     if args.json:
@@ -134,7 +135,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _json(problems: Sequence[Problem], counts: dict[str, int], info: list[str], *, ok: bool) -> dict[str, Any]:
-    from voicebot.content_check import WARNING, is_warning
+    from voicebot.content.check import WARNING, is_warning
 
     return {
         "ok": ok,

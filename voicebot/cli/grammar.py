@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from voicebot.config import load_settings
+from voicebot.config.load import load_settings
 from voicebot.errors import ConfigError, Problem
-from voicebot.grammar import missing_words, phrases, vosk_grammar
+from voicebot.listen.grammar import missing_words, phrases, vosk_grammar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +40,7 @@ def model_words(model_dir: Path) -> set[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the phrase list; 0 on success."""
-    from voicebot.content_load import load_content
+    from voicebot.content.load import load_content
 
     settings = load_settings(args.config)
     content = load_content(settings)

@@ -1,6 +1,6 @@
 """``voicebot match``: what the bot would do with a typed sentence as the caller's first words.
 
-Prints the decision of ``voicebot.dialogue_decide.first_decision`` (opening hours aside). With ``--json``
+Prints the decision of ``voicebot.dialogue.decide.first_decision`` (opening hours aside). With ``--json``
 exactly ``{"text", "topic", "department", "action", "score", "alternatives"}``, ``alternatives`` a list of
 ``{"topic", "score"}``, scores rounded to three decimals.
 """
@@ -11,10 +11,10 @@ import argparse
 import json
 from typing import Any
 
-from voicebot.config import load_settings
-from voicebot.dialogue_decide import Decision, first_decision
-from voicebot.matcher import Matcher
-from voicebot.understanding import Understanding
+from voicebot.config.load import load_settings
+from voicebot.dialogue.decide import Decision, first_decision
+from voicebot.understand.matcher import Matcher
+from voicebot.understand.understanding import Understanding
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +51,7 @@ def describe(text: str, decision: Decision, understanding: Understanding) -> str
 
 def run(args: argparse.Namespace) -> int:
     """Match the sentence and print the decision; 0 on success."""
-    from voicebot.content_load import load_content
+    from voicebot.content.load import load_content
 
     settings = load_settings(args.config)
     content = load_content(settings)

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from voicebot.config import load_settings
-from voicebot.models import CATALOGUE, fetch_with_progress, find_model, install_path, is_installed, models_dir
+from voicebot.config.load import load_settings
+from voicebot.engines.catalogue import (
+    CATALOGUE,
+    fetch_with_progress,
+    find_model,
+    install_path,
+    is_installed,
+    models_dir,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

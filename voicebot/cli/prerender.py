@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from voicebot.config import Settings, load_settings
+from voicebot.config.load import load_settings
+from voicebot.config.settings import Settings
 from voicebot.engines import TTS_ENGINES, load_synthesizer
 from voicebot.ports import Synthesizer
-from voicebot.tts_cache import SpeechCache
+from voicebot.speak.cache import SpeechCache
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,9 +38,9 @@ def run(args: argparse.Namespace) -> int:
 def speech_texts(settings: Settings, synth: Synthesizer) -> list[str]:
     """Every fixed text the bot may say (prompts with their department/topic variants, FAQ answers).
 
-    The list comes from ``voicebot.bot.Bot.speech_texts`` so that the pre-rendered texts are exactly the ones
+    The list comes from ``voicebot.call.bot.Bot.speech_texts`` so that the pre-rendered texts are exactly the ones
     a call asks for (a cache hit needs the same text). Loading the bot also loads the ASR engine.
     """
-    from voicebot.bot import Bot
+    from voicebot.call.bot import Bot
 
     return Bot.from_settings(settings, synthesizer=synth).speech_texts()

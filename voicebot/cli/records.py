@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import json
 
-from voicebot.config import load_settings
+from voicebot.config.load import load_settings
 from voicebot.records.queries import CallFilter, list_calls
 from voicebot.records.store import RecordStore
 

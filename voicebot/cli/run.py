@@ -8,7 +8,7 @@ and are then handed to the switchboard.
 ``--line-test`` answers with tones and an echo instead of the speech pipeline (no models needed):
 the installer's check that SIP, audio, DTMF and transfers work.
 ``--workers N`` loads the recogniser once and forks N SIP workers sharing it (ports ``[sip] port`` ..
-``port + N - 1``, for Kamailio's dispatcher): see :mod:`voicebot.workers`.
+``port + N - 1``, for Kamailio's dispatcher): see :mod:`voicebot.call.workers`.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-from voicebot.calllog import CallRecorder
-from voicebot.config import Settings, load_settings
+from voicebot.config.load import load_settings
+from voicebot.config.settings import Settings
+from voicebot.records.calls import CallRecorder
 
 if TYPE_CHECKING:
-    from voicebot.workers import Shared, WorkerSpec
+    from voicebot.call.workers import Shared, WorkerSpec
 
 _LOGGER: Final = logging.getLogger("voicebot.run")
 
@@ -77,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
-    """Load the shareable recogniser, fork the workers and supervise them (see :mod:`voicebot.workers`)."""
-    from voicebot.workers import Shared, die_with_parent, load_shared, supervise, worker_specs
+    """Load the shareable recogniser, fork the workers and supervise them (see :mod:`voicebot.call.workers`)."""
+    from voicebot.call.workers import Shared, die_with_parent, load_shared, supervise, worker_specs
 
     instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
     specs = worker_specs(settings, args.workers, instance)
@@ -100,7 +101,7 @@ def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, args: argparse.Namespace, spec: WorkerSpec, shared: Shared) -> NoReturn:
     """The forked child: one ``voicebot run`` on the worker's ports; never returns."""
-    from voicebot.workers import reset_signals_in_worker
+    from voicebot.call.workers import reset_signals_in_worker
 
     code = 1
     try:
@@ -143,7 +144,7 @@ async def _main(
 ) -> None:
     """Serve one SIP line (with what the supervisor loaded before the fork, if anything); ``housekeeping``:
     purge old records."""
-    from voicebot.app import serve
+    from voicebot.call.switch import serve
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -162,7 +163,7 @@ async def _main(
         prompt_audio = lambda _prompt_id: line_test_prompt(rate)  # noqa: E731
         _LOGGER.info("line test mode: tones and echo instead of speech")
     else:
-        from voicebot.bot import Bot
+        from voicebot.call.bot import Bot
 
         if shared is not None and shared.bot is not None:
             bot = shared.bot
@@ -214,7 +215,7 @@ def open_recorder(settings: Settings) -> CallRecorder:
     try:
         from voicebot.records.store import RecordStore
     except ImportError as error:
-        from voicebot.calllog import MemoryRecorder
+        from voicebot.records.calls import MemoryRecorder
 
         _LOGGER.warning("call records are kept in memory only: the record store is not available (%s)", error)
         return MemoryRecorder()
@@ -255,7 +256,7 @@ def prerender(bot: Any) -> None:
     if callable(own):
         own()
         return
-    from voicebot.app import bot_prompts
+    from voicebot.call.switch import bot_prompts
 
     render = bot_prompts(bot)
     for prompt_id in FIXED_PROMPTS:

@@ -7,9 +7,9 @@ import sys
 import time
 
 from voicebot.audio import alaw_wav_bytes, resample, write_wav
-from voicebot.config import load_settings
+from voicebot.config.load import load_settings
 from voicebot.engines import TTS_ENGINES, load_synthesizer
-from voicebot.speech_text import speakable
+from voicebot.speak.spoken import speakable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

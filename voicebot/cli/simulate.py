@@ -22,7 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from voicebot.audio import write_wav
-from voicebot.config import Settings, load_settings
+from voicebot.config.load import load_settings
+from voicebot.config.settings import Settings
 from voicebot.errors import VoicebotError
 
 DEFAULT_OUT = "var/simulate"
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     start = _start_time(settings, args.now)
     out = Path(args.out) if args.out else settings.resolve(DEFAULT_OUT)
     out.mkdir(parents=True, exist_ok=True)
-    from voicebot.bot import Bot
+    from voicebot.call.bot import Bot
 
     bot = Bot.from_settings(settings)
     if args.call:
@@ -90,7 +91,7 @@ def _start_time(settings: Settings, text: str | None) -> dt.datetime:
 
 
 def _turn(kind: str, value: str, line_rate: int) -> Any:
-    from voicebot.simulate import Turn
+    from voicebot.call.simulate import Turn
 
     if kind == "wav":
         return Turn.wav(value, line_rate)
@@ -107,9 +108,9 @@ def _turn(kind: str, value: str, line_rate: int) -> Any:
 
 
 async def _first_turns(bot: Any, items: list[tuple[str, str]], start: dt.datetime, out: Path, as_json: bool) -> int:
+    from voicebot.call.simulate import simulate_call
     from voicebot.cli.match import as_json as decision_json
-    from voicebot.dialogue_decide import first_decision
-    from voicebot.simulate import simulate_call
+    from voicebot.dialogue.decide import first_decision
 
     status = 0
     rate = bot.settings.audio.line_rate
@@ -146,7 +147,7 @@ async def _first_turns(bot: Any, items: list[tuple[str, str]], start: dt.datetim
 
 
 async def _one_call(bot: Any, items: list[tuple[str, str]], start: dt.datetime, out: Path, as_json: bool) -> int:
-    from voicebot.simulate import simulate_call
+    from voicebot.call.simulate import simulate_call
 
     rate = bot.settings.audio.line_rate
     turns = [_turn(kind, value, rate) for kind, value in items]

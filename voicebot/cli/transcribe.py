@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 
 from voicebot.audio import read_wav, resample
-from voicebot.config import load_settings
+from voicebot.config.load import load_settings
 from voicebot.engines import ASR_ENGINES, load_transcriber
 from voicebot.ports import Transcriber, Transcript
 
@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     transcriber = load_transcriber(settings, [args.engine] if args.engine else None)
     phrases: list[str] | None = None
     if args.grammar:
-        from voicebot.content_load import load_content
-        from voicebot.grammar import phrases as faq_phrases
+        from voicebot.content.load import load_content
+        from voicebot.listen.grammar import phrases as faq_phrases
 
         phrases = faq_phrases(load_content(settings))
     for name in args.files:

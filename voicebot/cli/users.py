@@ -13,7 +13,7 @@ import datetime as dt
 import getpass
 import sys
 
-from voicebot.config import load_settings
+from voicebot.config.load import load_settings
 from voicebot.records.store import RecordStore
 from voicebot.records.users import ROLES, UserError, add_user, check_password, list_users, set_disabled, set_password
 

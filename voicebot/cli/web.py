@@ -11,7 +11,8 @@ import asyncio
 import dataclasses
 import signal
 
-from voicebot.config import Settings, load_settings
+from voicebot.config.load import load_settings
+from voicebot.config.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

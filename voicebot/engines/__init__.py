@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
+from voicebot.engines.catalogue import models_dir
 from voicebot.errors import ModelError
-from voicebot.models import models_dir
 from voicebot.ports import SpeechDetector, Synthesizer, Transcriber
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final
 
 from voicebot.audio import write_wav
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 
 _LOGGER: Final = logging.getLogger(__name__)
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9_-]")

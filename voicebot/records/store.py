@@ -31,10 +31,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
-from voicebot.calllog import CallbackRequest, CallOutcome, TurnRecord
 from voicebot.errors import RecordsError
 from voicebot.records import schema
 from voicebot.records.audio import delete_files
+from voicebot.records.calls import CallbackRequest, CallOutcome, TurnRecord
 from voicebot.records.masking import canonical_number, mask, mask_number
 from voicebot.records.queries import to_db
 

@@ -22,7 +22,7 @@ from typing import Any, Final, TypeVar
 
 import pjsua2 as pj
 
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 from voicebot.errors import TelephonyError
 from voicebot.telephony.call import BotCall, CallSink
 from voicebot.telephony.livecalls import WATCHDOG_S, LiveCalls

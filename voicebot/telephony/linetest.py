@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from voicebot.audio import SAMPLE_WIDTH
-from voicebot.calllog import CallOutcome, CallRecorder
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
+from voicebot.content.model import SWITCHBOARD
 from voicebot.events import AudioReceived, CallHungUp, DtmfReceived
 from voicebot.ports import CallChannel
+from voicebot.records.calls import CallOutcome, CallRecorder
 
 _LOGGER: Final = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def line_test_runner(
 ) -> Callable[[CallChannel], Awaitable[object]]:
     """A session runner for ``serve``: one ``LineTestSession`` per call, recorded as a "Leitungstest"."""
     zone = ZoneInfo(settings.timezone)
-    switchboard = "zentrale"
+    switchboard = SWITCHBOARD
     vad = settings.vad
     targets = dtmf_targets({name: dept.target for name, dept in settings.departments.items()}, switchboard)
 

@@ -11,7 +11,7 @@ from typing import Final
 
 import pjsua2 as pj
 
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 from voicebot.errors import TelephonyError
 
 PJSUA_MAX_CALLS: Final = 4

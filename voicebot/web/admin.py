@@ -1,6 +1,6 @@
 """Admin pages under ``/admin/``: FAQ topics, prompts, opening hours and the change history.
 
-Edits go through ``voicebot.content_edit.ContentEditor`` (validated, written atomically, logged in the
+Edits go through ``voicebot.content.edit.ContentEditor`` (validated, written atomically, logged in the
 store's ``content_history``). The running bot notices the changed files (``Bot.maybe_reload`` checks
 mtimes); when the web app runs inside ``voicebot run`` it is also told at once. The other admin pages are in
 ``admin_try.py`` (try a sentence, TTS preview), ``admin_learn.py`` (proposals) and ``admin_stats.py``.
@@ -15,9 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
-from voicebot.content import EXTERN
-from voicebot.content_edit import ContentEditor, EditResult, TopicForm
-from voicebot.hours import WEEKDAY_NAMES_DE, WEEKDAYS
+from voicebot.config.hours import WEEKDAY_NAMES_DE, WEEKDAYS
+from voicebot.content.edit import ContentEditor, EditResult, TopicForm
+from voicebot.content.model import EXTERN
 from voicebot.web import admin_learn, admin_queries, admin_stats, admin_try
 from voicebot.web.admin_common import EDITOR, StoreHistory, apply, editor
 from voicebot.web.common import BOT, SETTINGS, STORE, render

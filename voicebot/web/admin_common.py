@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from voicebot.content_edit import ContentChange, ContentEditor, EditResult
+from voicebot.content.edit import ContentChange, ContentEditor, EditResult
 from voicebot.records.store import RecordStore
 from voicebot.web import admin_queries
 from voicebot.web.common import BOT, now, session_of

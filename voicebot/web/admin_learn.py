@@ -11,7 +11,7 @@ import asyncio
 
 from aiohttp import web
 
-from voicebot.content_edit import EditResult, FieldProblem
+from voicebot.content.edit import EditResult, FieldProblem
 from voicebot.web import admin_queries
 from voicebot.web.admin_common import apply, editor
 from voicebot.web.common import STORE, now, render, session_of

@@ -4,7 +4,7 @@ Every function takes an open ``sqlite3.Connection`` from ``RecordStore.connectio
 
 Learning loop: staff feedback "falsch — richtig wäre Thema X" on a call becomes a proposal to add what
 the caller said to X's phrasings. ``sync_proposals`` turns new feedback into proposals (idempotent: one
-run per feedback); the admin accepts (the phrasing is added through ``voicebot.content_edit``) or rejects.
+run per feedback); the admin accepts (the phrasing is added through ``voicebot.content.edit``) or rejects.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from voicebot.content_edit import ContentChange
+from voicebot.content.edit import ContentChange
 from voicebot.records.queries import from_db, to_db
-from voicebot.stats import CallFacts
-from voicebot.text import fold
+from voicebot.records.stats import CallFacts
+from voicebot.understand.text import fold
 
 OPEN_QUESTION_ACTIONS = ("answer", "confirm", "choose", "reprompt", "transfer", "menu")
 """Turn actions that follow an utterance the matcher tried to place (not a yes/no or a callback detail)."""

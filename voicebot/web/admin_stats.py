@@ -1,6 +1,6 @@
 """Statistics page: charts (inline SVG) and tables over the call records, and the handling-time setting.
 
-Numbers come from ``voicebot.stats.compute`` over ``admin_queries.call_facts``; the average handling
+Numbers come from ``voicebot.records.stats.compute`` over ``admin_queries.call_facts``; the average handling
 time behind "time saved" is ``[web] handling_minutes`` in ``voicebot.toml``, changed on this page through
 the content editor (validated, written atomically, kept in the history).
 """
@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from voicebot.content_edit import EditResult
-from voicebot.stats import Stats, compute, format_minutes, percent
+from voicebot.content.edit import EditResult
+from voicebot.records.stats import Stats, compute, format_minutes, percent
 from voicebot.web import admin_queries
 from voicebot.web.admin_common import apply, editor
 from voicebot.web.charts import bar_chart, horizontal_bars, percent_label

@@ -17,15 +17,15 @@ from typing import Final, Protocol
 from aiohttp import web
 
 from voicebot.audio import wav_bytes
-from voicebot.config import Settings
-from voicebot.content import Content
-from voicebot.dialogue import step
-from voicebot.dialogue_decide import Decision, first_decision
-from voicebot.dialogue_types import CallStarted, DialogueContext, DialogueState, Hangup, Heard, Say, Transfer
+from voicebot.config.settings import Settings
+from voicebot.content.model import Content
+from voicebot.dialogue.decide import Decision, first_decision
+from voicebot.dialogue.policy import step
+from voicebot.dialogue.types import CallStarted, DialogueContext, DialogueState, Hangup, Heard, Say, Transfer
 from voicebot.errors import ModelError, TtsError
-from voicebot.matcher import Matcher
-from voicebot.tts_cache import SpeechCache
-from voicebot.understanding import Understanding
+from voicebot.speak.cache import SpeechCache
+from voicebot.understand.matcher import Matcher
+from voicebot.understand.understanding import Understanding
 from voicebot.web.common import BOT, CONTENT, SETTINGS, ContentSource, now, render
 
 MAX_TEXT = 400
@@ -55,7 +55,7 @@ class TryResult:
 
 
 class Understands(Protocol):
-    """Anything that reads an utterance like ``voicebot.matcher.Matcher`` (the bot's matcher)."""
+    """Anything that reads an utterance like ``voicebot.understand.matcher.Matcher`` (the bot's matcher)."""
 
     def understand(self, text: str) -> Understanding:
         """Candidates and signals of one utterance."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from voicebot.calllog import OUTCOMES
-from voicebot.config import Settings
-from voicebot.content import Content
+from voicebot.config.settings import Settings
+from voicebot.content.model import Content
+from voicebot.ports import Clock
+from voicebot.records.calls import OUTCOMES
 from voicebot.records.store import RecordStore
 from voicebot.records.users import Session
 
@@ -27,14 +28,12 @@ HERE: Final = Path(__file__).resolve().parent
 TEMPLATES: Final = HERE / "templates"
 STATIC: Final = HERE / "static"
 
-Clock = Callable[[], dt.datetime]
-"""Returns the current time, timezone-aware (tests pass their own)."""
 
 SETTINGS: Final = web.AppKey("settings", Settings)
 STORE: Final = web.AppKey("store", RecordStore)
 CLOCK: Final[web.AppKey[Clock]] = web.AppKey("clock")
 BOT: Final[web.AppKey[Any]] = web.AppKey("bot")
-"""The running ``voicebot.bot.Bot`` when the web app runs inside ``voicebot run``, else ``None``."""
+"""The running ``voicebot.call.bot.Bot`` when the web app runs inside ``voicebot run``, else ``None``."""
 JINJA: Final = web.AppKey("jinja", jinja2.Environment)
 NAV: Final[web.AppKey[list[NavItem]]] = web.AppKey("nav")
 """Navigation entries (``NavItem``); ``admin.setup`` may append its own."""
@@ -96,7 +95,7 @@ def _load_content(key: tuple[object, ...], settings: Settings) -> Content | None
     if key in _LOADED:
         return _LOADED[key]
     try:
-        from voicebot.content_load import load_content
+        from voicebot.content.load import load_content
 
         loaded: Content | None = load_content(settings)
     except Exception as error:  # the pages work with ids when the content is broken or missing

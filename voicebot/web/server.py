@@ -32,7 +32,7 @@ from typing import Final
 
 from aiohttp import web
 
-from voicebot.config import Settings
+from voicebot.config.settings import Settings
 from voicebot.records.retention import keep_purging
 from voicebot.records.store import RecordStore
 from voicebot.records.users import purge_sessions

@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from voicebot.calllog import OUTCOMES
 from voicebot.records import queries
 from voicebot.records.audio import AudioKeeper
+from voicebot.records.calls import OUTCOMES
 from voicebot.records.masking import mask, mask_number
 from voicebot.records.queries import CallFilter
 from voicebot.web.auth import staff_only

@@ -1,0 +1,380 @@
+"""One phone call, start to end: greeting, listening, understanding, answering, transferring, recording.
+
+``CallSession(bot, channel, recorder, clock).run()`` is one asyncio task per call. It reads the line's
+events (``channel.receive``), turns caller audio into utterances (``voicebot.listen.listener``), asks the
+pure policy what to do (``voicebot.dialogue.policy.step``) and carries out its commands: speech through the bot's
+speech cache into ``channel.play``, transfers, hang-up, callback requests, and one call-record entry per
+turn with its timings. Recogniser, matcher and synthesiser run in thread pools. A failure in one turn is
+logged and apologised for; the call goes on or ends cleanly, never the process.
+
+Speed: with ``[vad] speculate_ms`` the utterance is decoded, matched and its reply looked up while the
+end-of-turn silence still runs (``voicebot.call.speculate``); a reply's first audio is queued as soon as
+it exists: cached texts at once, uncached ones chunk by chunk as the synthesiser produces them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator
+from typing import Final
+
+from voicebot.call.bot import Bot
+from voicebot.call.speculate import Foresight
+from voicebot.call.turns import TurnInput, call_outcome, turn_record
+from voicebot.content.model import SWITCHBOARD
+from voicebot.dialogue.policy import step
+from voicebot.dialogue.replies import switchboard
+from voicebot.dialogue.types import (
+    CallStarted,
+    Command,
+    DialogueState,
+    DtmfDigit,
+    Event,
+    Hangup,
+    Heard,
+    Note,
+    RecordCallback,
+    Say,
+    Silence,
+    TimeUp,
+    Transfer,
+    TransferDone,
+)
+from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, LineEvent, TransferResult, TypedText
+from voicebot.listen.endpointing import BargeIn, NoInput
+from voicebot.listen.listener import Listener, Utterance
+from voicebot.ports import CallChannel, Clock
+from voicebot.records.audio import AudioKeeper
+from voicebot.records.calls import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
+from voicebot.speak.stream import PLAYBACK_WAIT_S, first_chunk
+from voicebot.understand.understanding import Understanding
+
+_LOGGER: Final = logging.getLogger(__name__)
+
+MAX_ERRORS: Final = 3
+"""Failed turns (recogniser or synthesiser errors) after which the call is ended with an apology."""
+
+
+class CallSession:
+    """Runs one call to its end; ``run`` returns how it ended."""
+
+    def __init__(self, bot: Bot, channel: CallChannel, recorder: CallRecorder, clock: Clock) -> None:
+        self.bot = bot
+        self.channel = channel
+        self.recorder = recorder
+        self.clock = clock
+        self.state = DialogueState()
+        self.turns: list[TurnRecord] = []
+        """Every turn recorded so far (also handed to the recorder)."""
+        self.heard: list[tuple[str, Understanding]] = []
+        """Every caller utterance (transcript, understanding), in order."""
+        self.media_ms = 0
+        """Media time of the line (end of the newest caller frame, milliseconds)."""
+        self._foresight = Foresight(bot, lambda: self.state, clock)
+        self._audio = AudioKeeper.from_settings(bot.settings)  # None unless [records] store_audio
+        self._listener = Listener(
+            bot.transcriber,
+            bot.detector_factory(),
+            bot.settings.vad,
+            bot.recogniser_phrases(),
+            self._foresight.prepare,
+            keep_audio=self._audio is not None,
+        )
+        self._caller_hung_up = False
+        self._bot_hung_up = False
+        self._time_up_sent = False
+        self._errors = 0
+        self._failure = ""
+        self._handed_over = False
+
+    @property
+    def over(self) -> bool:
+        """True once either side ended the call."""
+        return self._caller_hung_up or self._bot_hung_up
+
+    async def run(self) -> CallOutcome:
+        """Greet, then handle the line's events until the call is over; records start, turns and outcome."""
+        channel = self.channel
+        self.recorder.call_started(channel.call_id, channel.remote, self.clock())
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self.bot.maybe_reload)
+            await self._dispatch(CallStarted(), TurnInput())
+            while not self.over:
+                await self._on_line(await channel.receive())
+        except asyncio.CancelledError:
+            # the app cancels a session at shutdown or after the hard time limit and hands the call over itself
+            self._handed_over = True
+            self._end_record()
+            raise
+        except Exception as error:
+            _LOGGER.exception("call %s: the session failed", channel.call_id)
+            self._failure = f"interner Fehler: {type(error).__name__}"
+            await self._apologise_and_hang_up()
+        return self._end_record()
+
+    # --- line events ------------------------------------------------------------------------------
+
+    async def _on_line(self, event: LineEvent) -> None:
+        if isinstance(event, AudioReceived):
+            await self._on_audio(event)
+        elif isinstance(event, DtmfReceived):
+            self.channel.stop_playback()
+            self._listener.restart(self.media_ms)
+            await asyncio.get_running_loop().run_in_executor(None, self.bot.maybe_reload)
+            await self._dispatch(DtmfDigit(event.digit), TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
+        elif isinstance(event, TypedText):
+            await self._on_text(event)
+        elif isinstance(event, CallHungUp):
+            self._caller_hung_up = True
+            _LOGGER.info("call %s: caller hung up (%s)", self.channel.call_id, event.reason)
+
+    async def _on_audio(self, event: AudioReceived) -> None:
+        frame = event.frame
+        self.media_ms = max(self.media_ms, frame.timestamp_ms + round(frame.duration_ms))
+        if not self._time_up_sent and self.media_ms >= 1000 * self.bot.settings.sip.max_call_seconds:
+            self._time_up_sent = True
+            self.channel.stop_playback()
+            await self._dispatch(TimeUp(), TurnInput())
+            return
+        speaking = self.channel.playback_pending_ms() > 0
+        heard_at = self.clock()
+        events, utterance = await self._listener.frame(frame, speaking)
+        for turn_event in events:
+            if isinstance(turn_event, BargeIn) and speaking:
+                _LOGGER.debug("call %s: barge-in at %d ms", self.channel.call_id, turn_event.at_ms)
+                self.channel.stop_playback()
+            elif isinstance(turn_event, NoInput):
+                await self._dispatch(Silence(), TurnInput(detected_at=time.perf_counter()))
+        if utterance is not None:
+            await self._on_utterance(utterance, heard_at)
+
+    async def _on_utterance(self, utterance: Utterance, heard_at: dt.datetime) -> None:
+        transcript = utterance.transcript
+        ended = utterance.ended
+        turn = TurnInput(
+            transcript=transcript.text,
+            engine=transcript.engine,
+            confidence=transcript.confidence,
+            detected_at=utterance.detected_at,
+            endpoint_ms=float(ended.at_ms - ended.speech_end_ms),
+            timings={"asr_ms": round(utterance.asr_ms, 1)},
+            at=heard_at,
+        )
+        if self._audio is not None and utterance.audio:
+            rate = self.bot.transcriber.sample_rate
+            turn.audio_file = await self._audio.keep(self.channel.call_id, len(self.turns), utterance.audio, rate)
+        if self.bot.settings.vad.speculate_ms > 0 and not self.bot.transcriber.streaming:
+            turn.timings["speculative"] = 1.0 if utterance.speculative else 0.0
+            turn.timings["speculation_saved_ms"] = round(utterance.saved_ms, 1)
+            turn.timings["speculations_dropped"] = float(utterance.dropped)
+        if utterance.error:
+            self._errors += 1
+            _LOGGER.warning("call %s: recognition failed (%s)", self.channel.call_id, utterance.error)
+            await self._apology(turn, f"Spracherkennung fehlgeschlagen: {utterance.error}")
+            return
+        await self._understood(turn)
+
+    async def _on_text(self, event: TypedText) -> None:
+        self.channel.stop_playback()
+        turn = TurnInput(transcript=event.text, engine="typed", detected_at=time.perf_counter())
+        self._listener.restart(self.media_ms)
+        await self._understood(turn)
+
+    async def _understood(self, turn: TurnInput) -> None:
+        started = time.perf_counter()
+        understanding = await asyncio.get_running_loop().run_in_executor(None, self._read, turn.transcript)
+        turn.timings["match_ms"] = round(1000 * (time.perf_counter() - started), 1)
+        turn.understanding = understanding
+        self.heard.append((turn.transcript, understanding))
+        await self._dispatch(Heard(understanding), turn)
+
+    def _read(self, text: str) -> Understanding:
+        """Pick up edited content, then the understanding prepared during the end silence or a fresh one."""
+        self.bot.maybe_reload()
+        prepared = self._foresight.take(text)
+        return prepared if prepared is not None else self.bot.matcher.understand(text)
+
+    # --- policy and commands -----------------------------------------------------------------------
+
+    async def _dispatch(self, event: Event, turn: TurnInput) -> None:
+        if self.over:
+            return
+        context = self.bot.context(self.clock())
+        self.state, commands = step(self.state, event, context)
+        result = await self._execute(commands, turn)
+        if self._errors >= MAX_ERRORS and not self.over:
+            self._failure = f"{self._errors} Fehler in diesem Anruf"
+            await self._apologise_and_hang_up()
+            return
+        if result is not None and not self._caller_hung_up:
+            await self._dispatch(TransferDone(result), TurnInput(detected_at=time.perf_counter()))
+
+    async def _execute(self, commands: list[Command], turn: TurnInput) -> TransferResult | None:
+        """Carry out one turn's commands; records the turn; returns a transfer's result if one was made."""
+        note = commands[0] if commands and isinstance(commands[0], Note) else Note("unknown")
+        spoken: list[str] = []
+        result: TransferResult | None = None
+        for command in commands:
+            if self._caller_hung_up:
+                break
+            if isinstance(command, Say):
+                if await self._say(command.text, turn):
+                    spoken.append(command.text)
+            elif isinstance(command, Transfer):
+                result = await self._transfer(command)
+            elif isinstance(command, Hangup):
+                await self._drain()
+                await self.channel.hangup()
+                self._bot_hung_up = True
+            elif isinstance(command, RecordCallback):
+                self._record_callback(command)
+        self._record_turn(note, turn, spoken)
+        return result
+
+    async def _say(self, text: str, turn: TurnInput) -> bool:
+        """Queue ``text``'s audio: a cached text at once, an uncached one chunk by chunk as it is synthesised."""
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        chunks: Iterator[bytes] = iter(())
+        pcm: bytes | None = None
+        played = False
+        try:
+            chunks, pcm = await loop.run_in_executor(None, first_chunk, self.bot.speech, text)
+            while pcm is not None and not self._caller_hung_up:
+                if not played:
+                    self._first_audio(turn, started)
+                self.channel.play(pcm)
+                played = True
+                pcm = await loop.run_in_executor(None, next, chunks, None)
+        except Exception:
+            self._errors += 1
+            _LOGGER.exception("call %s: speech synthesis failed for %r", self.channel.call_id, text[:60])
+        finally:
+            close = getattr(chunks, "close", None)
+            if pcm is not None and callable(close):  # stopped early (hang-up, error): end the synthesiser
+                await loop.run_in_executor(None, close)
+        return played and not self._caller_hung_up
+
+    @staticmethod
+    def _first_audio(turn: TurnInput, started: float) -> None:
+        """Note when the turn's first reply audio was queued (time to first audio and the turn gap)."""
+        if "tts_ms" in turn.timings:
+            return
+        now = time.perf_counter()
+        turn.timings["tts_ms"] = round(1000 * (now - started), 1)
+        if turn.detected_at is not None:
+            turn.timings["gap_ms"] = round(turn.endpoint_ms + 1000 * (now - turn.detected_at), 1)
+
+    async def _transfer(self, command: Transfer) -> TransferResult:
+        await self._drain()
+        if self._caller_hung_up:
+            return TransferResult(False, 0, "der Anrufer hat aufgelegt")
+        department = self.bot.settings.departments.get(command.department)
+        if department is None or not department.target:
+            _LOGGER.error("call %s: no SIP target for department %s", self.channel.call_id, command.department)
+            return TransferResult(False, 404, f"kein SIP-Ziel für {command.department} konfiguriert")
+        try:
+            result = await self.channel.transfer(department.target)
+        except Exception as error:
+            _LOGGER.exception("call %s: transfer to %s failed", self.channel.call_id, department.target)
+            result = TransferResult(False, 0, f"{type(error).__name__}: {error}")
+        self._listener.restart(self.media_ms)
+        return result
+
+    async def _drain(self) -> None:
+        """Wait until queued speech has been played, still noticing a hang-up (caller audio is dropped)."""
+        deadline = time.monotonic() + PLAYBACK_WAIT_S
+        while self.channel.playback_pending_ms() > 0 and not self._caller_hung_up and time.monotonic() < deadline:
+            try:
+                event = await asyncio.wait_for(self.channel.receive(), 0.1)
+            except TimeoutError:
+                continue
+            if isinstance(event, CallHungUp):
+                self._caller_hung_up = True
+            elif isinstance(event, AudioReceived):
+                frame = event.frame
+                self.media_ms = max(self.media_ms, frame.timestamp_ms + round(frame.duration_ms))
+
+    async def _apology(self, turn: TurnInput, reason: str) -> None:
+        """A turn failed: apologise and hand the caller to the switchboard (callback offer when it is closed)."""
+        context = self.bot.context(self.clock())
+        state, commands = switchboard(self.state, context, reason)
+        note = Note("apology", None, SWITCHBOARD, reason)
+        text = self._prompt("apology")
+        if state.phase == "transferring" and text:
+            commands = [note, Say("apology", text), *(c for c in commands if isinstance(c, Transfer))]
+        else:
+            commands = [note, *commands[1:]]
+        self.state = state
+        result = await self._execute(commands, turn)
+        if result is not None and not self._caller_hung_up:
+            await self._dispatch(TransferDone(result), TurnInput(detected_at=time.perf_counter()))
+
+    async def _apologise_and_hang_up(self) -> None:
+        """The session itself failed: apologise, try the switchboard, hang up; never raises."""
+        try:
+            if not self.over:
+                self.channel.stop_playback()
+                text = self._prompt("apology")
+                if text:
+                    await self._say(text, TurnInput())
+                await self._drain()
+                switchboard_line = self.bot.settings.departments.get(SWITCHBOARD)
+                if switchboard_line is not None and switchboard_line.target and not self._caller_hung_up:
+                    await self.channel.transfer(switchboard_line.target)
+            await self.channel.hangup()
+        except Exception:
+            _LOGGER.exception("call %s: could not end the call cleanly", self.channel.call_id)
+        self._bot_hung_up = True
+
+    def _prompt(self, prompt_id: str) -> str:
+        try:
+            return self.bot.prompt_text(prompt_id)
+        except KeyError:
+            return ""
+
+    # --- records -------------------------------------------------------------------------------------
+
+    def _record_turn(self, note: Note, turn: TurnInput, spoken: list[str]) -> None:
+        record = turn_record(len(self.turns), turn.at or self.clock(), note, turn, spoken)
+        self.turns.append(record)
+        try:
+            self.recorder.turn(self.channel.call_id, record)
+        except Exception:
+            _LOGGER.exception("call %s: the turn could not be recorded", self.channel.call_id)
+
+    def _record_callback(self, command: RecordCallback) -> None:
+        number = command.number or self.channel.remote
+        note = "" if command.number else "Rufnummer des Anrufers"
+        request = CallbackRequest(
+            self.channel.call_id, command.name, number, command.department, command.topic, note, self.clock()
+        )
+        try:
+            self.recorder.callback(request)
+        except Exception:
+            self._errors += 1
+            _LOGGER.exception("call %s: the callback request could not be stored", self.channel.call_id)
+
+    def _end_record(self) -> CallOutcome:
+        outcome = self.outcome()
+        try:
+            self.recorder.call_ended(self.channel.call_id, outcome)
+        except Exception:
+            _LOGGER.exception("call %s: the outcome could not be recorded", self.channel.call_id)
+        return outcome
+
+    def outcome(self) -> CallOutcome:
+        """How the call ended, from the dialogue state and the line."""
+        if self._handed_over:
+            ended = "handed_over"
+        elif self._failure:
+            ended = "failed"
+        else:
+            ended = "caller" if self._caller_hung_up else "bot"
+        return call_outcome(self.state, ended, self._failure, self.clock())
+
+
+__all__ = ["MAX_ERRORS", "CallSession", "TurnInput"]

@@ -1,0 +1,251 @@
+"""The one configuration file (``voicebot.toml``) as a frozen dataclass tree, validated at load.
+
+Every problem in the file is reported at once, each with the file, line and field. Units are in the
+field docstrings. Paths in the file are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voicebot.config.hours import WeeklyHours
+
+"""The repository's example configuration (an invented district)."""
+
+
+@dataclass(frozen=True)
+class SipSettings:
+    """How the bot connects to the telephone system."""
+
+    mode: str = "direct"
+    """``direct``: accept INVITEs on the bound address from ``allowed_peers``; ``register``: register
+    as an extension at ``registrar``."""
+    bind_host: str = "127.0.0.1"
+    """Address for SIP and RTP (an IP address)."""
+    port: int = 5070
+    """SIP UDP port."""
+    rtp_port: int = 40000
+    """First RTP port; each call takes two ports from here upwards."""
+    public_host: str = ""
+    """Address written into SIP/SDP when it differs from ``bind_host`` (NAT); empty = ``bind_host``."""
+    user: str = "voicebot"
+    """User part of the bot's own SIP URI (and the extension in ``register`` mode)."""
+    registrar: str = ""
+    """Registrar URI in ``register`` mode, e.g. ``sip:pbx.landkreis.example``."""
+    auth_user: str = ""
+    """Digest user name (``register`` mode)."""
+    password: str = ""
+    """Digest password (``register`` mode). Prefer ``password_file``."""
+    password_file: str = ""
+    """File holding the digest password (first line), relative to this file."""
+    register_seconds: int = 300
+    """Registration expiry; pjsua2 re-registers before it runs out (seconds)."""
+    allowed_peers: tuple[str, ...] = ("127.0.0.1",)
+    """Source IP addresses whose INVITEs are accepted in ``direct`` mode."""
+    codecs: tuple[str, ...] = ("PCMA", "PCMU", "G722")
+    """Codecs offered and accepted, in order of preference."""
+    max_calls: int = 16
+    """Calls handled at once; more are sent on to ``overflow``."""
+    overflow: str = "switchboard"
+    """What happens to calls beyond ``max_calls``: ``switchboard`` (transfer) or ``reject`` (486 Busy Here)."""
+    max_call_seconds: int = 600
+    """A call is handed to the switchboard after this long (seconds)."""
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """The audio format inside the bot."""
+
+    line_rate: int = 16000
+    """Rate at which the bot exchanges audio with the SIP stack (hertz): 8000 or 16000."""
+    frame_ms: int = 20
+    """Frame length on the line (milliseconds)."""
+
+
+@dataclass(frozen=True)
+class VadSettings:
+    """Voice activity detection and end-of-turn detection."""
+
+    aggressiveness: int = 2
+    """webrtcvad mode 0..3 (3 filters most non-speech)."""
+    start_ms: int = 120
+    """Voiced audio needed before an utterance counts as started (milliseconds)."""
+    end_silence_ms: int = 700
+    """Trailing silence that ends the caller's turn (milliseconds)."""
+    preroll_ms: int = 300
+    """Audio kept from before the detected start, so first syllables are not cut (milliseconds)."""
+    max_utterance_ms: int = 15000
+    """An utterance is cut off after this long (milliseconds)."""
+    no_input_ms: int = 7000
+    """Silence after the bot stopped speaking that counts as "no input" (milliseconds)."""
+    barge_in_ms: int = 400
+    """Voiced audio needed while the bot speaks before the bot stops for the caller (milliseconds)."""
+    speculate_ms: int = 0
+    """Trailing silence after which recognition of the utterance starts early, on the audio so far
+    (milliseconds; 0 = off, must be below ``end_silence_ms``). If the caller goes on talking the early result
+    is dropped; if the silence reaches ``end_silence_ms`` it is used, so decoding overlaps the end-of-turn wait.
+    Used with recognisers that decode at the end (Whisper); streaming ones (vosk) are done by then anyway."""
+    tail_drop_db: float = 35.0
+    """Inside an utterance, a frame this far below the utterance's loudest voiced frame counts as silence for
+    the end-of-turn timer (decibels; 0 = off, the VAD alone decides). The WebRTC VAD keeps reporting speech for
+    ~100-150 ms of fading tail and hang-over after the last syllable, and on a hissing line for the noise too:
+    without this the configured ``end_silence_ms`` would start that much late, or never."""
+
+
+@dataclass(frozen=True)
+class AsrSettings:
+    """Speech recognition engines."""
+
+    engines: tuple[str, ...] = ("vosk", "whisper")
+    """Preference list; the first that loads is used, each fallback is logged."""
+    vosk_model: str = "var/models/vosk-model-small-de-0.15"
+    """Folder of the vosk model (relative to this file)."""
+    vosk_grammar: bool = False
+    """Restrict vosk to the FAQ vocabulary (plus ``[unk]``) instead of free recognition."""
+    vosk_grammar_words_file: str = ""
+    """With ``vosk_grammar``: take the grammar phrases from this file (one per line, relative to this file)
+    instead of the FAQ vocabulary; empty = the FAQ vocabulary. Used by the capacity benchmark's grammar-cost
+    proxy (words of the Korean model)."""
+    whisper_model: str = "var/models/whisper-base"
+    """Folder of a CTranslate2 Whisper model (relative to this file); ``pypi:whisper-base`` = the PyPI package."""
+    whisper_compute_type: str = "int8"
+    """CTranslate2 compute type on the CPU."""
+    whisper_beam_size: int = 1
+    """Beam size (1 = greedy, fastest)."""
+    language: str = "de"
+    """Language code given to the engines."""
+
+
+@dataclass(frozen=True)
+class TtsSettings:
+    """Speech synthesis engines."""
+
+    engines: tuple[str, ...] = ("piper", "espeak")
+    """Preference list; the first that loads is used, each fallback is logged."""
+    piper_voice: str = "var/models/de_DE-thorsten-medium.onnx"
+    """Path of the piper voice ``.onnx`` (its ``.onnx.json`` beside it), relative to this file."""
+    espeak_voice: str = "de"
+    """espeak-ng voice name."""
+    espeak_speed: int = 150
+    """espeak-ng speaking rate (words per minute)."""
+    length_scale: float = 1.0
+    """piper speaking pace: above 1 is slower."""
+    cache_dir: str = "var/cache/tts"
+    """Where pre-rendered prompts and answers are kept (relative to this file)."""
+
+
+@dataclass(frozen=True)
+class DialogueSettings:
+    """Thresholds and limits of the conversation policy."""
+
+    answer_threshold: float = 0.80
+    """Match score (0..1) at or above which the bot answers without asking back."""
+    confirm_threshold: float = 0.55
+    """Score at or above which the bot asks "Sie möchten … – richtig?"; below it, it asks again."""
+    ambiguity_margin: float = 0.06
+    """When the runner-up is within this score of the best, the bot offers both."""
+    max_questions: int = 5
+    """After this many questions in one call the caller is put through to the switchboard."""
+    max_failures: int = 2
+    """After this many failed attempts in a row the caller is put through to the switchboard."""
+    max_no_input: int = 2
+    """Silent turns in a row before the bot says goodbye and hangs up."""
+
+
+@dataclass(frozen=True)
+class RecordsSettings:
+    """The call record store."""
+
+    database: str = "var/records.sqlite3"
+    """SQLite file (relative to this file)."""
+    retention_days: int = 90
+    """Records older than this are deleted (days)."""
+    store_audio: bool = False
+    """Keep the caller's audio of each turn (off by default, DSGVO)."""
+    audio_dir: str = "var/audio"
+    """Where audio goes when ``store_audio`` is on (relative to this file)."""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The switchboard and admin web app."""
+
+    host: str = "127.0.0.1"
+    """Address the web app listens on."""
+    port: int = 8080
+    """TCP port of the web app."""
+    session_minutes: int = 480
+    """A login expires after this long without use (minutes)."""
+    handling_minutes: float = 3.0
+    """Average time staff spend on a call the bot answers instead (minutes), for "time saved"."""
+
+
+@dataclass(frozen=True)
+class DepartmentSettings:
+    """How one department is reached."""
+
+    target: str
+    """SIP URI the caller is transferred to, e.g. ``sip:zulassung@pbx.landkreis.example``."""
+    hours: WeeklyHours
+    """When the department takes calls (weekly schedule)."""
+    closed: tuple[str, ...] = ()
+    """Extra closed days, ISO dates (``2026-12-24``), on top of the district's ``closed``."""
+
+
+@dataclass(frozen=True)
+class ContentPaths:
+    """Where the editable content lives (relative to this file)."""
+
+    faq: str = "grammars/faq.yaml"
+    """The FAQ base: topics, phrasings, answers."""
+    departments: str = "grammars/departments.yaml"
+    """Department names and the ways callers say them."""
+    prompts: str = "prompts/de.yaml"
+    """The bot's fixed sentences."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration."""
+
+    path: Path
+    """The file this was loaded from (its folder anchors relative paths)."""
+    district: Mapping[str, str]
+    """Facts about the district (``name``, ``street``, ``phone`` …), usable as ``{name}`` in texts."""
+    closed: tuple[str, ...]
+    """Days the whole administration is closed (ISO dates)."""
+    departments: Mapping[str, DepartmentSettings]
+    """Per department id: SIP target and opening hours."""
+    sip: SipSettings = field(default_factory=SipSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    vad: VadSettings = field(default_factory=VadSettings)
+    asr: AsrSettings = field(default_factory=AsrSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
+    dialogue: DialogueSettings = field(default_factory=DialogueSettings)
+    records: RecordsSettings = field(default_factory=RecordsSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    content: ContentPaths = field(default_factory=ContentPaths)
+    timezone: str = "Europe/Berlin"
+    """Time zone of the opening hours."""
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the file, made absolute against the file's folder."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else (self.path.parent / candidate).resolve()
+
+
+__all__ = [
+    "AsrSettings",
+    "AudioSettings",
+    "ContentPaths",
+    "DepartmentSettings",
+    "DialogueSettings",
+    "RecordsSettings",
+    "Settings",
+    "SipSettings",
+    "TtsSettings",
+    "VadSettings",
+    "WebSettings",
+]
