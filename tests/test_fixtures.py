@@ -12,7 +12,7 @@ from voicebot.config.settings import Settings
 from voicebot.content.load import load_content
 from voicebot.content.model import Content
 from voicebot.errors import ContentError
-from voicebot.understand.text import normalize
+from voicebot.language.text import normalize
 
 SPEC_TOPICS = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "topics.tsv"
 

@@ -11,6 +11,7 @@ import pytest
 
 from voicebot.config.settings import Settings
 from voicebot.content.model import Content
+from voicebot.language.text import normalize
 from voicebot.listen.grammar import (
     SIGNAL_PHRASES,
     fit_word,
@@ -21,7 +22,6 @@ from voicebot.listen.grammar import (
     vocabulary,
     vosk_grammar,
 )
-from voicebot.understand.text import normalize
 
 VOICEBOT = Path(sys.executable).parent / "voicebot"
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ from tests.matcher_cases import (
 from voicebot.config.settings import Settings
 from voicebot.content.model import Content
 from voicebot.dialogue.decide import Decision, first_decision
-from voicebot.understand.compounds import split_compound
+from voicebot.language.compounds import split_compound
 from voicebot.understand.matcher import Matcher
 from voicebot.understand.understanding import Signal
 

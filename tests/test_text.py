@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from voicebot.understand.compounds import split_compound
-from voicebot.understand.numbers_de import parse_number, parse_ordinal
-from voicebot.understand.phonetic import cologne_phonetic
-from voicebot.understand.text import fold, normalize, tokens
+from voicebot.language.compounds import split_compound
+from voicebot.language.numbers_de import parse_number, parse_ordinal
+from voicebot.language.phonetic import cologne_phonetic
+from voicebot.language.text import fold, normalize, tokens
 
 NORMALIZE_CASES = [
     ("Führerschein", "fuehrerschein"),

@@ -21,7 +21,7 @@ from voicebot.call.bot import Bot
 from voicebot.config.settings import Settings
 from voicebot.content.load import load_content
 from voicebot.dialogue.replies import department_open
-from voicebot.engines.fakes import FakeSynthesizer, FakeTranscriber
+from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber
 from voicebot.records.calls import CallOutcome, TurnRecord
 from voicebot.records.queries import add_feedback
 from voicebot.records.store import RecordStore
@@ -52,18 +52,12 @@ POST_ROUTES = (
 
 
 @dataclass
-class PreviewBot:
-    """Stands in for a running bot in the web process: only its speech cache is used here."""
-
-    speech: SpeechCache
-
-
 @dataclass
 class Env:
     settings: Settings
     store: RecordStore
     clock: FakeClock
-    bot: PreviewBot
+    bot: Bot
 
 
 @pytest.fixture
@@ -72,7 +66,9 @@ def env(tmp_path: Path) -> AsyncIterator[Env]:
     store = make_store(tmp_path)
     add_user(store, "anna", "staff")
     add_user(store, "chef", "admin")
-    bot = PreviewBot(SpeechCache(FakeSynthesizer(), tmp_path / "tts", settings.audio.line_rate))
+    rate = settings.audio.line_rate
+    speech = SpeechCache(FakeSynthesizer(), tmp_path / "tts", rate)
+    bot = Bot(settings, load_content(settings), FakeTranscriber([], rate), speech, EnergySpeechDetector)
     yield Env(settings, store, FakeClock(T0 + dt.timedelta(hours=5)), bot)  # type: ignore[misc]
     store.close()
 

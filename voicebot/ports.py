@@ -8,7 +8,7 @@ into constructors; nothing is patched.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -90,6 +90,29 @@ class Synthesizer(Protocol):
 
     def synthesize(self, text: str) -> Iterator[AudioFrame]:
         """Speak the (already speech-normalised) text; yields chunks, one or more per sentence."""
+        ...
+
+
+class Speech(Protocol):
+    """Text to line-rate PCM for the calls: the speech cache in front of a synthesiser.
+
+    ``voicebot.speak.cache.SpeechCache`` in production (with a real or a fake ``Synthesizer`` behind it).
+    """
+
+    def render(self, text: str) -> bytes:
+        """The whole text as 16-bit mono PCM at the line rate (synthesised once, then cached)."""
+        ...
+
+    def stream(self, text: str) -> Iterator[bytes]:
+        """The text's audio in chunks, the first sentence as soon as it is synthesised."""
+        ...
+
+    def is_cached(self, text: str) -> bool:
+        """True if ``text`` comes out of the cache without synthesis."""
+        ...
+
+    def prerender(self, texts: Iterable[str], progress: bool = True) -> object:
+        """Synthesise every text not yet cached (start-up; ``voicebot prerender``); returns the cache's report."""
         ...
 
 

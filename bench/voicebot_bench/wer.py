@@ -10,7 +10,7 @@ The normalisation (``wer_words``) makes spelling conventions that a listener can
   ("1963" = "neunzehnhundertdreiundsechzig"); decimal and time separators split the parts ("7:30" =
   "sieben dreißig"); "%" is "prozent", "€" is "euro", "&" is "und".
 
-This is deliberately not the matcher's normalisation (``voicebot.understand.text.normalize``): WER has to stay
+This is deliberately not the matcher's normalisation (``voicebot.language.text.normalize``): WER has to stay
 comparable with published numbers, so it does not fold umlauts, drop filler words or join compounds.
 """
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 from voicebot.config.load import load_settings
 from voicebot.config.settings import Settings
@@ -22,7 +22,7 @@ from voicebot.content.model import Content, render_text
 from voicebot.dialogue.replies import dtmf_menu
 from voicebot.dialogue.types import DialogueContext
 from voicebot.errors import ConfigError, ContentError
-from voicebot.ports import SpeechDetector, Synthesizer, Transcriber
+from voicebot.ports import Speech, SpeechDetector, Synthesizer, Transcriber
 from voicebot.understand.understanding import Understanding
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -33,14 +33,6 @@ class Understander(Protocol):
 
     def understand(self, text: str) -> Understanding:
         """Ranked candidates, named department and signals of ``text``."""
-        ...
-
-
-class Speech(Protocol):
-    """Turns text into line-rate PCM (``voicebot.speak.cache.SpeechCache`` in production)."""
-
-    def render(self, text: str) -> bytes:
-        """16-bit mono PCM at the line rate."""
         ...
 
 
@@ -250,15 +242,9 @@ class Bot:
                     continue
         return list(dict.fromkeys(texts))
 
-    def prerender(self, progress: bool = False) -> Any:
-        """Render every fixed text into the speech cache (returns the cache's statistics)."""
-        texts = self.speech_texts()
-        prerender = getattr(self.speech, "prerender", None)
-        if callable(prerender):
-            return prerender(texts, progress=progress)
-        for text in texts:
-            self.speech.render(text)
-        return None
+    def prerender(self, progress: bool = False) -> object:
+        """Render every fixed text into the speech cache (returns the cache's report)."""
+        return self.speech.prerender(self.speech_texts(), progress=progress)
 
 
 def recogniser_phrases(settings: Settings, content: Content, transcriber: Transcriber) -> list[str] | None:

@@ -54,9 +54,8 @@ class Foresight:
             self._prepared = Prepared(text, matcher, understanding)
         _, commands = step(self._state(), Heard(understanding), self._bot.context(self._clock()))
         speech = self._bot.speech
-        is_cached = getattr(speech, "is_cached", None)
         for command in commands:
-            if isinstance(command, Say) and callable(is_cached) and is_cached(command.text):
+            if isinstance(command, Say) and speech.is_cached(command.text):
                 speech.render(command.text)  # a cache hit: the audio is now in memory
                 self.warmed += 1
 

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
 from voicebot.config.settings import Settings
@@ -22,6 +22,9 @@ from voicebot.records.calls import CallbackRequest, CallOutcome, CallRecorder, T
 from voicebot.speak.stream import PLAYBACK_WAIT_S
 from voicebot.telephony.channel import PjsuaChannel
 from voicebot.telephony.endpoint import PJSUA_MAX_CALLS, IncomingCall, SipEndpoint, line_capacity
+
+if TYPE_CHECKING:
+    from voicebot.call.bot import Bot
 
 _LOGGER: Final = logging.getLogger(__name__)
 
@@ -214,7 +217,7 @@ class Switch:
 
 async def serve(
     settings: Settings,
-    bot: Any,
+    bot: Bot | None,
     recorder: CallRecorder,
     stop: asyncio.Event,
     *,
@@ -237,14 +240,20 @@ async def serve(
     if run_session is None:
         from voicebot.call.session import CallSession
 
+        if bot is None:
+            raise ValueError("serve: a bot is needed unless run_session and prompt_audio are given")
+        the_bot = bot
+
         def clock() -> dt.datetime:
             return dt.datetime.now(zone)
 
         async def session_of_bot(channel: CallChannel) -> object:
-            return await CallSession(bot, channel, recorder, clock).run()
+            return await CallSession(the_bot, channel, recorder, clock).run()
 
         run_session = session_of_bot
     if prompt_audio is None:
+        if bot is None:
+            raise ValueError("serve: a bot is needed unless run_session and prompt_audio are given")
         prompt_audio = bot_prompts(bot)
     switch = Switch(settings, recorder, run_session, prompt_audio)
     await switch.serve(stop, grace_seconds, pj_log_level)
@@ -270,7 +279,7 @@ class InstanceRecorder:
         self._inner.call_ended(call_id, outcome)
 
 
-def bot_prompts(bot: Any) -> PromptAudio:
+def bot_prompts(bot: Bot) -> PromptAudio:
     """Fixed prompts rendered through the bot's speech cache (empty audio when it cannot)."""
 
     def render(prompt_id: str) -> bytes:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from importlib import metadata
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from voicebot.errors import VoicebotError
 
@@ -75,7 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             dist, help_text = OPTIONAL[known.command]
             plugin = _plugins().get(known.command)
             if plugin is None:
-                print(f"voicebot {known.command}: not installed; install it with `pip install {dist.split()[0]}`", file=sys.stderr)
+                print(
+                    f"voicebot {known.command}: not installed; install it with `pip install {dist.split()[0]}`",
+                    file=sys.stderr,
+                )
                 return 2
             module = plugin.load()
     except ModuleNotFoundError as error:

@@ -31,6 +31,7 @@ from voicebot.config.settings import Settings
 from voicebot.records.calls import CallRecorder
 
 if TYPE_CHECKING:
+    from voicebot.call.bot import Bot
     from voicebot.call.workers import Shared, WorkerSpec
 
 _LOGGER: Final = logging.getLogger("voicebot.run")
@@ -40,8 +41,6 @@ GIL_SWITCH_INTERVAL_S: Final = 0.001
 pjmedia's clock thread needs the GIL twice per call every 20 ms (caller frame in, bot frame out); with the
 default a busy loop or decode thread can hold each hand-over back 5 ms. Measured at 16 calls on 4 workers,
 3 runs each: largest inter-arrival gap of the bot's audio 31.8-34.0 ms instead of 33.6-39.3 ms."""
-FIXED_PROMPTS: Final = ("greeting", "overflow", "apology", "transfer_switchboard", "max_duration", "goodbye")
-"""Prompts the line needs at once (rendered before the first call is taken)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -152,11 +151,11 @@ async def _main(
         loop.add_signal_handler(signum, _on_signal, stop, signum)
     instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
     recorder = open_recorder(settings)
-    bot: Any = None
+    bot: Bot | None = None
     run_session = None
     prompt_audio = None
     if args.line_test:
-        from voicebot.telephony.linetest import line_test_prompt, line_test_runner
+        from voicebot.call.linetest import line_test_prompt, line_test_runner
 
         run_session = line_test_runner(settings, recorder, instance)
         rate = settings.audio.line_rate
@@ -250,17 +249,9 @@ def start_purging(
     return asyncio.get_running_loop().create_task(purging, name="purge")
 
 
-def prerender(bot: Any) -> None:
-    """Render the fixed prompts (and whatever the bot pre-renders itself) into the speech cache."""
-    own = getattr(bot, "prerender", None)
-    if callable(own):
-        own()
-        return
-    from voicebot.call.switch import bot_prompts
-
-    render = bot_prompts(bot)
-    for prompt_id in FIXED_PROMPTS:
-        try:
-            render(prompt_id)
-        except Exception as error:  # a missing prompt must not stop the line; it is logged
-            _LOGGER.warning("prompt %s could not be pre-rendered: %s", prompt_id, error)
+def prerender(bot: Bot) -> None:
+    """Render every fixed prompt and answer into the speech cache (a failure is logged, the line still starts)."""
+    try:
+        bot.prerender()
+    except Exception as error:  # a broken text must not stop the line; it is logged
+        _LOGGER.warning("the speech cache could not be filled completely: %s", error)

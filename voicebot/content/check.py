@@ -175,9 +175,9 @@ def _department_names(content: Content, files: _Files) -> Iterator[Problem]:
 
 
 def _normalizer() -> Callable[[str], str]:
-    """``voicebot.understand.text.normalize`` when available, else lowercase without punctuation."""
+    """``voicebot.language.text.normalize`` when available, else lowercase without punctuation."""
     try:
-        from voicebot.understand.text import normalize
+        from voicebot.language.text import normalize
     except ImportError:  # pragma: no cover - text.py is part of the package
         return lambda text: " ".join(_WORD.findall(text.lower()))
     return normalize

@@ -15,7 +15,7 @@ from voicebot.content.check import CHARS_PER_SECOND, MAX_ANSWER_SECONDS, REQUIRE
 from voicebot.content.model import PLACEHOLDER_LIKE
 from voicebot.content.roundtrip import key_lines, load_yaml
 from voicebot.errors import Problem
-from voicebot.understand.text import normalize
+from voicebot.language.text import normalize
 
 PROMPT_PLACEHOLDERS: Mapping[str, frozenset[str]] = REQUIRED_PROMPTS
 """Placeholders each prompt fills in besides the district facts (the same table as ``voicebot check``)."""

@@ -2,7 +2,7 @@
 
 Vosk works on the spoken spelling as its model writes words: lowercase with umlauts and ß ("führerschein",
 "dreißig"). So the grammar keeps that spelling (``spoken``), separate from the folded match form of
-``voicebot.understand.text.normalize``; both drop punctuation and fillers the same way, and the matcher normalises
+``voicebot.language.text.normalize``; both drop punctuation and fillers the same way, and the matcher normalises
 whatever the recogniser returns.
 """
 
@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 
 from voicebot.content.model import Content
-from voicebot.understand.compounds import split_compound
+from voicebot.language.compounds import split_compound
 
 _NOT_SPOKEN = re.compile(r"[^a-zäöüß0-9]+")
 _DIGIT_RUN = re.compile(r"\d+")

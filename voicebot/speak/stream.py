@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from voicebot.call.bot import Speech
+from voicebot.ports import Speech
 
 PLAYBACK_WAIT_S = 60.0
 """Longest wait for queued speech to be played before a transfer or hang-up (seconds; the longest answer
@@ -20,13 +20,11 @@ is ~25 s of speech)."""
 def first_chunk(speech: Speech, text: str) -> tuple[Iterator[bytes], bytes | None]:
     """The audio of ``text`` as line-rate PCM chunks, and the first of them (None: no audio at all).
 
-    Streams when ``speech`` can (``stream`` and ``is_cached``, as ``SpeechCache`` has) and the text is not
-    cached; otherwise one piece from ``render``. Blocks until the first chunk exists: run it in a thread.
+    Streams when the text is not cached; a cached text comes out in one piece from ``render``. Blocks until
+    the first chunk exists: run it in a thread.
     """
-    stream = getattr(speech, "stream", None)
-    is_cached = getattr(speech, "is_cached", None)
-    if callable(stream) and callable(is_cached) and not is_cached(text):
-        chunks: Iterator[bytes] = iter(stream(text))
+    if not speech.is_cached(text):
+        chunks: Iterator[bytes] = iter(speech.stream(text))
     else:
         chunks = _lazy(speech.render, text)
     return chunks, next(chunks, None)

@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from voicebot.content.model import SWITCHBOARD, Content
+from voicebot.language.compounds import compound_parts
+from voicebot.language.text import DOMAIN_WORDS, fold, normalize, vocabulary_of
 from voicebot.understand.calibrate import calibrate
-from voicebot.understand.compounds import compound_parts
 from voicebot.understand.departments import HUMAN_TOPIC, weigh_department, without_human
 from voicebot.understand.signals import asks_to_be_put_through, detect_signals
-from voicebot.understand.text import DOMAIN_WORDS, fold, normalize, vocabulary_of
 from voicebot.understand.understanding import MAX_CANDIDATES, Candidate, Signal, Understanding
 from voicebot.understand.words import (
     LIGHT_WEIGHT,
@@ -177,7 +177,7 @@ class Matcher:
         self._topic_words = {topic: frozenset(words) for topic, words in topic_words.items()}
 
     def normalize(self, text: str) -> str:
-        """``voicebot.understand.text.normalize`` with this FAQ base's vocabulary."""
+        """``voicebot.language.text.normalize`` with this FAQ base's vocabulary."""
         return normalize(text, self.vocabulary)
 
     def _named(self, key: str, text: str) -> _Named:

@@ -1,6 +1,6 @@
 """Conversational signals in an utterance: yes, no, a human, repeat, goodbye, first/second, connect. Pure.
 
-Detected on the lightly folded text (``voicebot.understand.text.fold``), which still holds "ja", "nein", "bitte" and the
+Detected on the lightly folded text (``voicebot.language.text.fold``), which still holds "ja", "nein", "bitte" and the
 other words ``normalize`` drops as fillers. The dialogue decides what a signal means in its state; this
 module only reports what was said.
 """

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
-from voicebot.understand.compounds import split_compound
-from voicebot.understand.phonetic import cologne_phonetic
+from voicebot.language.compounds import split_compound
+from voicebot.language.phonetic import cologne_phonetic
 
 QUESTION_WORDS = frozenset(str.split("wann wo wohin auf heute morgen lange viel kostet neu neue neuen"))
 """Question words and the like: they help a little (at most LIGHT_WEIGHT) but never decide."""
@@ -69,7 +69,7 @@ that share a word with a topic ("Termin beim Hautarzt", "Rentenantrag", "Grundst
 
 
 def foreign_words(folded: Iterable[str]) -> set[str]:
-    """The words of a folded utterance (``voicebot.understand.text.fold(...).split()``) that name a foreign matter."""
+    """The words of a folded utterance (``voicebot.language.text.fold(...).split()``) that name a foreign matter."""
     return {
         word
         for word in folded

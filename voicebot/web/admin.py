@@ -34,7 +34,8 @@ async def content_index(request: web.Request) -> web.StreamResponse:
     topics = await asyncio.to_thread(ed.topics)
     names = dict(await asyncio.to_thread(_department_choices, ed))
     problems = await asyncio.to_thread(ed.current_problems)
-    bot_problems = list(getattr(request.app[BOT], "reload_problems", None) or [])
+    bot = request.app[BOT]
+    bot_problems = list(bot.reload_problems) if bot is not None else []
     return render(
         request,
         "admin_content.html",

@@ -44,10 +44,9 @@ async def notify_bot(app: web.Application) -> None:
     The reload (parsing, building the matcher) runs in a worker thread: the event loop may be the one that
     carries the calls' audio."""
     bot = app[BOT]
-    reload = getattr(bot, "maybe_reload", None)
-    if callable(reload):
+    if bot is not None:
         try:
-            await asyncio.to_thread(reload)
+            await asyncio.to_thread(bot.maybe_reload)
         except Exception:  # the bot keeps its old content; the content page shows the problems
             _LOGGER.exception("the running bot could not reload the edited content")
 

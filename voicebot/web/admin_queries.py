@@ -15,9 +15,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from voicebot.content.edit import ContentChange
+from voicebot.language.text import fold
 from voicebot.records.queries import from_db, to_db
 from voicebot.records.stats import CallFacts
-from voicebot.understand.text import fold
 
 OPEN_QUESTION_ACTIONS = ("answer", "confirm", "choose", "reprompt", "transfer", "menu")
 """Turn actions that follow an utterance the matcher tried to place (not a yes/no or a callback detail)."""

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import threading
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from aiohttp import web
 
@@ -27,6 +27,9 @@ from voicebot.speak.cache import SpeechCache
 from voicebot.understand.matcher import Matcher
 from voicebot.understand.understanding import Understanding
 from voicebot.web.common import BOT, CONTENT, SETTINGS, ContentSource, now, render
+
+if TYPE_CHECKING:
+    from voicebot.call.bot import Bot
 
 MAX_TEXT = 400
 """Longest sentence accepted on the page (characters)."""
@@ -95,7 +98,7 @@ class MatcherCache:
 class Speech:
     """The TTS preview's speech cache: the bot's, else one made on first use (engine load is slow)."""
 
-    def __init__(self, settings: Settings, bot: object | None, cache: SpeechCache | None = None) -> None:
+    def __init__(self, settings: Settings, bot: Bot | None, cache: SpeechCache | None = None) -> None:
         self.settings = settings
         self.bot = bot
         self._cache = cache
@@ -103,9 +106,8 @@ class Speech:
 
     def cache(self) -> SpeechCache:
         """The speech cache to render with."""
-        speech = getattr(self.bot, "speech", None)
-        if isinstance(speech, SpeechCache):
-            return speech
+        if self.bot is not None and isinstance(self.bot.speech, SpeechCache):
+            return self.bot.speech
         with self._lock:
             if self._cache is None:
                 from voicebot.engines import load_synthesizer
@@ -137,7 +139,7 @@ def _content(request: web.Request) -> Content:
 
 def _matcher(request: web.Request, content: Content) -> Understands:
     bot = request.app[BOT]
-    if bot is not None and getattr(bot, "content", None) is content and hasattr(bot, "matcher"):
+    if bot is not None and bot.content is content:
         matcher: Understands = bot.matcher
         return matcher
     return request.app[MATCHERS].get(content)

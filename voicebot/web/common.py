@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -22,6 +22,9 @@ from voicebot.ports import Clock
 from voicebot.records.calls import OUTCOMES
 from voicebot.records.store import RecordStore
 from voicebot.records.users import Session
+
+if TYPE_CHECKING:
+    from voicebot.call.bot import Bot
 
 _LOGGER: Final = logging.getLogger(__name__)
 HERE: Final = Path(__file__).resolve().parent
@@ -115,15 +118,14 @@ class ContentSource:
     """
 
     settings: Settings
-    bot: object | None = None
+    bot: Bot | None = None
     _cached: Content | None = None
     _key: tuple[object, ...] = field(default_factory=tuple)
 
     def get(self) -> Content | None:
         """The content, or None when it cannot be loaded (pages then show ids)."""
-        content = getattr(self.bot, "content", None)
-        if isinstance(content, Content):
-            return content
+        if self.bot is not None:
+            return self.bot.content
         paths = tuple(
             self.settings.resolve(p)
             for p in (self.settings.content.faq, self.settings.content.departments, self.settings.content.prompts)

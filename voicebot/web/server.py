@@ -28,7 +28,7 @@ import asyncio
 import datetime as dt
 import importlib
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
@@ -54,6 +54,9 @@ from voicebot.web.common import (
     make_jinja,
     render,
 )
+
+if TYPE_CHECKING:
+    from voicebot.call.bot import Bot
 
 _LOGGER: Final = logging.getLogger(__name__)
 MAX_BODY: Final = 2 * 1024 * 1024
@@ -88,7 +91,7 @@ async def _forget_old_sessions(app: web.Application) -> None:
 
 
 def make_app(
-    settings: Settings, store: RecordStore, bot: object | None = None, *, clock: Clock | None = None
+    settings: Settings, store: RecordStore, bot: Bot | None = None, *, clock: Clock | None = None
 ) -> web.Application:
     """The web application on ``store``; ``clock`` (default: the real UTC time) is for tests."""
     app = web.Application(middlewares=[error_pages], client_max_size=MAX_BODY)
@@ -118,7 +121,7 @@ def make_app(
 async def serve(
     settings: Settings,
     stop: asyncio.Event,
-    bot: object | None = None,
+    bot: Bot | None = None,
     *,
     store: RecordStore | None = None,
     port: int | None = None,

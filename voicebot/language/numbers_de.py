@@ -1,6 +1,6 @@
-"""German number words read as values, for ``voicebot.understand.text.normalize``. Pure.
+"""German number words read as values, for ``voicebot.language.text.normalize``. Pure.
 
-Works on folded words (``voicebot.understand.text.fold``: lowercase, umlauts as ``ae``/``oe``/``ue``, ``ß`` as ``ss``):
+Works on folded words (``voicebot.language.text.fold``: lowercase, umlauts as ``ae``/``oe``/``ue``, ``ß`` as ``ss``):
 cardinals up to 999 999 ("zweitausendsechsundzwanzig" → 2026), ordinals ("erste" → 1, "zwanzigsten" → 20),
 and number words a recogniser wrote apart ("sechs und zwanzig" → 26).
 """

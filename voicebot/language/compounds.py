@@ -1,6 +1,6 @@
-"""German compounds brought into the form a vocabulary knows, for ``voicebot.understand.text.normalize``. Pure.
+"""German compounds brought into the form a vocabulary knows, for ``voicebot.language.text.normalize``. Pure.
 
-Works on folded words (``voicebot.understand.text.fold``). Split words the vocabulary knows as one are joined
+Works on folded words (``voicebot.language.text.fold``). Split words the vocabulary knows as one are joined
 ("wohn geld" → "wohngeld"); unknown long words are split into known parts, linking elements (Fugenelemente)
 dropped ("kfzzulassung" → "kfz zulassung", "bauantragsformular" → "bauantrag formular").
 """

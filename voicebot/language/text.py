@@ -9,10 +9,10 @@ Two levels:
   brought into the form the vocabulary knows (split words joined: "wohn geld" → "wohngeld"; unknown long
   words split into known parts: "kfzzulassung" → "kfz zulassung").
 
-Number words are read in ``voicebot.understand.numbers_de``, compounds fitted in ``voicebot.understand.compounds``.
+Number words are read in ``voicebot.language.numbers_de``, compounds fitted in ``voicebot.language.compounds``.
 
 Umlauts fold to ``ae``/``oe``/``ue``; a recogniser that drops them ("Fuhrerschein") still meets the
-FAQ word through ``voicebot.understand.phonetic.cologne_phonetic`` (Kölner Phonetik ignores vowels after the first letter).
+FAQ word through ``voicebot.language.phonetic.cologne_phonetic`` (Kölner Phonetik ignores vowels after the first letter).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 
-from voicebot.understand.compounds import fit_compounds
-from voicebot.understand.numbers_de import number_words_to_digits
+from voicebot.language.compounds import fit_compounds
+from voicebot.language.numbers_de import number_words_to_digits
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
