@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 from zoneinfo import ZoneInfo
 
 from voicebot.config.settings import Settings
@@ -20,6 +20,7 @@ from voicebot.content.model import SWITCHBOARD
 from voicebot.ports import CallChannel
 from voicebot.records.calls import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
 from voicebot.speak.stream import PLAYBACK_WAIT_S
+from voicebot.telephony.call import CallSink
 from voicebot.telephony.channel import PjsuaChannel
 from voicebot.telephony.endpoint import PJSUA_MAX_CALLS, IncomingCall, SipEndpoint, line_capacity
 
@@ -41,6 +42,42 @@ PromptAudio = Callable[[str], bytes]
 """Prompt id (``overflow``, ``apology``, ``transfer_switchboard``) -> line-rate PCM (empty if none)."""
 
 
+class LineEndpoint(Protocol):
+    """The SIP side as the switch uses it: ``SipEndpoint`` (pjsua2 in its thread) in production."""
+
+    def start(self) -> None:
+        """Listen (blocking until the stack runs; raises TelephonyError when it cannot)."""
+        ...
+
+    def stop(self) -> None:
+        """Hang up what is left and shut the stack down."""
+        ...
+
+    def stop_accepting(self) -> None:
+        """New INVITEs get 503 from now on (and a registration is removed)."""
+        ...
+
+    def answer(self, key: int, sink: CallSink) -> None:
+        """Attach the call's channel and answer 200 OK."""
+        ...
+
+    def reject(self, key: int, status: int) -> None:
+        """Answer an incoming call with an error status."""
+        ...
+
+    def hangup(self, key: int) -> None:
+        """End the call from the bot's side."""
+        ...
+
+    async def transfer(self, key: int, target: str) -> None:
+        """Send a REFER (raises TelephonyError when it cannot be sent)."""
+        ...
+
+
+EndpointFactory = Callable[[Settings, asyncio.AbstractEventLoop, Callable[[IncomingCall], None], int], LineEndpoint]
+"""(settings, loop, on_incoming, pjsip log level) -> the line; ``SipEndpoint`` unless a test passes its own."""
+
+
 class Switch:
     """The loop side of the telephone line: admits calls, runs sessions, shuts down gracefully."""
 
@@ -50,12 +87,14 @@ class Switch:
         recorder: CallRecorder,
         run_session: SessionRunner,
         prompt_audio: PromptAudio,
+        endpoint_factory: EndpointFactory = SipEndpoint,
     ) -> None:
         self._settings = settings
         self._recorder = recorder
         self._run_session = run_session
         self._prompt_audio = prompt_audio
-        self._endpoint: SipEndpoint | None = None
+        self._endpoint_factory = endpoint_factory
+        self._endpoint: LineEndpoint | None = None
         self._sessions: dict[asyncio.Task[None], PjsuaChannel] = {}
         self._overflow: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -80,7 +119,7 @@ class Switch:
     async def serve(self, stop: asyncio.Event, grace_seconds: float, pj_log_level: int = 1) -> None:
         """Run until ``stop`` is set, then stop gracefully."""
         loop = asyncio.get_running_loop()
-        endpoint = SipEndpoint(self._settings, loop, self._incoming, pj_log_level)
+        endpoint = self._endpoint_factory(self._settings, loop, self._incoming, pj_log_level)
         self._endpoint = endpoint
         await asyncio.to_thread(endpoint.start)
         sip = self._settings.sip
@@ -226,6 +265,7 @@ async def serve(
     grace_seconds: float = 30.0,
     pj_log_level: int = 1,
     instance: str = "",
+    endpoint_factory: EndpointFactory = SipEndpoint,
 ) -> None:
     """Answer calls until ``stop`` is set; each call runs ``CallSession(bot, channel, recorder, clock)``.
 
@@ -255,7 +295,7 @@ async def serve(
         if bot is None:
             raise ValueError("serve: a bot is needed unless run_session and prompt_audio are given")
         prompt_audio = bot_prompts(bot)
-    switch = Switch(settings, recorder, run_session, prompt_audio)
+    switch = Switch(settings, recorder, run_session, prompt_audio, endpoint_factory)
     await switch.serve(stop, grace_seconds, pj_log_level)
 
 

@@ -18,12 +18,20 @@ import pjsua2 as pj
 _LOGGER: Final = logging.getLogger(__name__)
 
 
-class CallSink(Protocol):
-    """The loop side of one call, fed from pjsua2's threads (every method is thread-safe)."""
+class AudioSink(Protocol):
+    """Where a media bridge hands the caller's audio and takes the bot's (pjmedia's clock thread; thread-safe)."""
 
     def post_audio(self, pcm: bytes) -> None:
         """20 ms of the caller's PCM at the line rate."""
         ...
+
+    def take_audio(self, size: int) -> bytes:
+        """Exactly ``size`` bytes of bot PCM for the next frame (silence when nothing is queued)."""
+        ...
+
+
+class CallEvents(Protocol):
+    """Where a SIP dialog reports what happened to it (the endpoint thread; thread-safe)."""
 
     def post_dtmf(self, digit: str) -> None:
         """A keypad digit arrived (RFC 4733 or SIP INFO)."""
@@ -37,9 +45,9 @@ class CallSink(Protocol):
         """The call is over (any side)."""
         ...
 
-    def take_audio(self, size: int) -> bytes:
-        """Exactly ``size`` bytes of bot PCM for the next frame (silence when nothing is queued)."""
-        ...
+
+class CallSink(AudioSink, CallEvents, Protocol):
+    """The loop side of one call (``PjsuaChannel``): its audio and its events."""
 
 
 def _guarded(name: str, function: Callable[[], None]) -> None:
@@ -61,7 +69,7 @@ class MediaBridge(pj.AudioMediaPort):  # type: ignore[misc]
 
     def __init__(self, rate: int) -> None:
         super().__init__()
-        self.sink: CallSink | None = None
+        self.sink: AudioSink | None = None
         self.pulled_at = time.monotonic()
         """When pjmedia last asked for a frame (the watchdog reconnects a bridge that stopped being asked)."""
         fmt = pj.MediaFormatAudio()
@@ -196,7 +204,7 @@ def _log_stream_quality(call: BotCall, index: int) -> None:
 
 
 class _LateSink:
-    """Audio hand-off for a bridge created before the call's sink is attached (silence, nothing kept)."""
+    """An ``AudioSink`` for a bridge connected before the call's sink is attached (silence, nothing kept)."""
 
     def __init__(self, call: BotCall) -> None:
         self._call = call
@@ -204,15 +212,6 @@ class _LateSink:
     def post_audio(self, pcm: bytes) -> None:
         if self._call.sink is not None:
             self._call.sink.post_audio(pcm)
-
-    def post_dtmf(self, digit: str) -> None:  # pragma: no cover - never called on a bridge
-        pass
-
-    def post_transfer(self, status: int, reason: str, final: bool) -> None:  # pragma: no cover
-        pass
-
-    def post_disconnected(self, status: int, reason: str) -> None:  # pragma: no cover
-        pass
 
     def take_audio(self, size: int) -> bytes:
         sink = self._call.sink
