@@ -106,9 +106,18 @@ def shared_whisper_model() -> Path:
 class BotProcess:
     """``voicebot run`` as a subprocess with a tmp configuration; its log is collected."""
 
-    def __init__(self, config: Path, *extra: str, instance: str = "", env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: Path,
+        *extra: str,
+        instance: str = "",
+        env: Mapping[str, str] | None = None,
+        python: str = sys.executable,
+        cwd: Path = ROOT,
+    ) -> None:
         self.config = config
-        self.args = [*VOICEBOT, "-c", str(config), "run", *extra]
+        self.args = [python, "-m", "voicebot", "-c", str(config), "run", *extra]
+        self.cwd = cwd
         if instance:
             self.args += ["--instance", instance]
         self.env = {**os.environ, **(env or {})}
@@ -126,7 +135,7 @@ class BotProcess:
     def start(self, timeout: float = 90.0) -> BotProcess:
         """Start and wait for the "listening on" line; raises with the log if it does not come."""
         self.process = subprocess.Popen(
-            self.args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env
+            self.args, cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
