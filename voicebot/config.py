@@ -174,6 +174,15 @@ class RecordsSettings:
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    """What the log may show."""
+
+    full_numbers: bool = False
+    """Show callers' full SIP URIs (numbers) in log lines. Honoured only while the log level is DEBUG;
+    otherwise, and by default, numbers are masked as in the call records (``+49 8381 ••• 45``)."""
+
+
+@dataclass(frozen=True)
 class WebSettings:
     """The switchboard and admin web app."""
 
@@ -231,6 +240,7 @@ class Settings:
     dialogue: DialogueSettings = field(default_factory=DialogueSettings)
     records: RecordsSettings = field(default_factory=RecordsSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    log: LogSettings = field(default_factory=LogSettings)
     content: ContentPaths = field(default_factory=ContentPaths)
     timezone: str = "Europe/Berlin"
     """Time zone of the opening hours."""
@@ -250,6 +260,7 @@ _SECTIONS: dict[str, type] = {
     "dialogue": DialogueSettings,
     "records": RecordsSettings,
     "web": WebSettings,
+    "log": LogSettings,
     "content": ContentPaths,
 }
 
@@ -314,6 +325,7 @@ __all__ = [
     "ContentPaths",
     "DepartmentSettings",
     "DialogueSettings",
+    "LogSettings",
     "RecordsSettings",
     "Settings",
     "SipSettings",
