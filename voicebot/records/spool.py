@@ -113,19 +113,21 @@ class Spool:
         with self._locked() as fd:
             size = os.fstat(fd).st_size
             lines: list[bytes] = []
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                lines.append(b"\n")  # end a line torn by a process that died mid-append: it stays alone
             for write in writes:
                 line = encode(write)
                 if size + len(line) > self.max_bytes:
                     break
                 size += len(line)
                 lines.append(line)
-            if lines:
+            if any(line != b"\n" for line in lines):
                 try:
                     os.write(fd, b"".join(lines))
                     os.fsync(fd)
                 except OSError as error:
                     raise SpoolError(f"cannot write the spool {self.path}: {error.strerror}") from error
-        return len(lines)
+        return sum(line != b"\n" for line in lines)
 
     @contextlib.contextmanager
     def taken(self) -> Iterator[list[Write | None]]:

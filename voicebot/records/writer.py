@@ -109,6 +109,8 @@ class RecordWriter:
         self._backoff = 0.0
         self._resume_at = 0.0
         self._closed = False
+        self._started = threading.Event()
+        """Set once the start-up replay of the spool is over (``flush`` waits for it)."""
         self._thread = threading.Thread(target=self._loop, name="records-writer", daemon=True)
         self._thread.start()
 
@@ -123,7 +125,8 @@ class RecordWriter:
         self._queue.put((op, storable(values)))
 
     def flush(self) -> None:
-        """Wait until every queued write is in the database or the spool."""
+        """Wait until the start-up replay is over and every queued write is in the database or the spool."""
+        self._started.wait()
         self._queue.join()
 
     def close(self) -> None:
@@ -142,8 +145,11 @@ class RecordWriter:
 
     def _loop(self) -> None:
         try:
-            if self.spool.pending():
-                self._replay()
+            try:
+                if self.spool.pending():
+                    self._replay()
+            finally:
+                self._started.set()
             while True:
                 try:
                     item = self._queue.get(timeout=self._replay_every if self.spool.pending() else None)
@@ -239,7 +245,7 @@ class RecordWriter:
             return False
         except Exception as error:
             if not transient(error):
-                raise
+                _LOGGER.exception("the spool %s could not be replayed; it is kept", self.spool.path)
             self._failing(error)
             return False
         if applied:
