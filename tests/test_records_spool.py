@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def record_call(store: RecordStore, call_id: str, caller: str = CALLER) -> float
 
     async def calls() -> float:
         longest = 0.0
-        steps = (
+        steps: tuple[Callable[[], None], ...] = (
             lambda: store.call_started(call_id, caller, T0, "lt-1"),
             lambda: store.turn(call_id, TurnRecord(0, T0, "Wann hat die Zulassungsstelle offen?", action="answer")),
             lambda: store.call_ended(call_id, CallOutcome("answered", None, "zulassung", "", T0)),

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.sip_helpers import SIPP, BotProcess, free_rtp_base, free_udp_port, write_config
+from tests.sip_helpers import SIPP, BotProcess, free_rtp_base, write_config
 from voicebot.bench import sipwire
+from voicebot.bench.botproc import free_udp_port
 from voicebot.workers import RTP_PORTS_PER_WORKER
 
 pytestmark = [pytest.mark.sip, pytest.mark.skipif(SIPP is None, reason="SIPp (sip-tester) is not installed")]
