@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from voicebot.config.settings import Settings
 from voicebot.content.model import SWITCHBOARD
 from voicebot.ports import CallChannel
+from voicebot.privacy import caller_for_log
 from voicebot.records.calls import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
 from voicebot.speak.stream import PLAYBACK_WAIT_S
 from voicebot.telephony.call import CallSink
@@ -165,23 +166,31 @@ class Switch:
         rate = self._settings.audio.line_rate
         loop = asyncio.get_running_loop()
         channel = PjsuaChannel(endpoint, incoming.key, incoming.call_id, incoming.remote, rate, loop)
+        caller = caller_for_log(incoming.remote, self._settings.log.full_numbers, _LOGGER)
         if len(self._sessions) < self.max_sessions:
             task = loop.create_task(self._session(channel), name=f"call {incoming.call_id}")
             self._sessions[task] = channel
             task.add_done_callback(self._finished)
-            _LOGGER.info("call %s from %s accepted (%d live)", incoming.call_id, incoming.remote, self.live_calls)
+            _LOGGER.info("call %s from %s accepted (%d live)", incoming.call_id, caller, self.live_calls)
             return
         if (
             self._settings.sip.overflow == "switchboard"
             and self.switchboard_target
             and len(self._overflow) < self.max_overflow
         ):
-            _LOGGER.warning("all %d lines busy: call %s goes to the switchboard", self.max_sessions, incoming.call_id)
+            _LOGGER.warning(
+                "all %d lines busy: call %s from %s goes to the switchboard",
+                self.max_sessions,
+                incoming.call_id,
+                caller,
+            )
             task = loop.create_task(self._overflow_call(channel), name=f"overflow {incoming.call_id}")
             self._overflow.add(task)
             task.add_done_callback(self._finished)
             return
-        _LOGGER.warning("all %d lines busy: call %s rejected with 486", self.max_sessions, incoming.call_id)
+        _LOGGER.warning(
+            "all %d lines busy: call %s from %s rejected with 486", self.max_sessions, incoming.call_id, caller
+        )
         endpoint.reject(incoming.key, 486)
 
     def _finished(self, task: asyncio.Task[None]) -> None:

@@ -208,10 +208,16 @@ def reset_signals_in_worker() -> None:
 
 Fork = Callable[[WorkerSpec], int]
 """Starts one worker and returns its process id (in the parent)."""
+OnDeath = Callable[[WorkerSpec, int], None]
+"""Told about a worker that ended without a clean stop, with its exit status (negative: the signal), before
+it is forked again (the run command closes its running calls in the records: ``voicebot.records.orphans``)."""
 
 
-def supervise(specs: list[WorkerSpec], fork: Fork, clock: Callable[[], float] = time.monotonic) -> int:
-    """Fork every worker and keep them running until SIGTERM/SIGINT (forwarded to each); the exit status."""
+def supervise(
+    specs: list[WorkerSpec], fork: Fork, clock: Callable[[], float] = time.monotonic, on_death: OnDeath | None = None
+) -> int:
+    """Fork every worker and keep them running until SIGTERM/SIGINT (forwarded to each); the exit status.
+    ``on_death`` hears of every worker that ended with a non-zero status (stopping or not)."""
     children: dict[int, WorkerSpec] = {}
     stopping = False
 
@@ -245,6 +251,11 @@ def supervise(specs: list[WorkerSpec], fork: Fork, clock: Callable[[], float] = 
                 continue
             spec = children.pop(pid)
             code = os.waitstatus_to_exitcode(wait_status)
+            if code != 0 and on_death is not None:
+                try:
+                    on_death(spec, code)
+                except Exception:  # the supervisor must outlive its helpers
+                    _LOGGER.exception("worker %d: clean-up after its death failed", spec.index + 1)
             if stopping:
                 _LOGGER.info("worker %d (port %d) stopped with status %d", spec.index + 1, spec.port, code)
                 continue
@@ -271,6 +282,7 @@ __all__ = [
     "MAX_WORKERS",
     "RTP_PORTS_PER_WORKER",
     "Fork",
+    "OnDeath",
     "Shared",
     "WorkerSpec",
     "die_with_parent",

@@ -95,7 +95,14 @@ def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
         _LOGGER.info("worker %d: pid %d, SIP port %d, RTP from %d", spec.index + 1, pid, spec.port, spec.rtp_port)
         return pid
 
-    return supervise(specs, fork)
+    database = settings.resolve(settings.records.database)
+
+    def on_death(spec: WorkerSpec, status: int) -> None:
+        from voicebot.records.orphans import close_calls_of_dead_worker
+
+        close_calls_of_dead_worker(database, spec.instance, dt.datetime.now(dt.UTC), status)
+
+    return supervise(specs, fork, on_death=on_death)
 
 
 def _worker(settings: Settings, args: argparse.Namespace, spec: WorkerSpec, shared: Shared) -> NoReturn:

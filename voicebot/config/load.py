@@ -19,6 +19,7 @@ from voicebot.config.settings import (
     AudioSettings,
     ContentPaths,
     DialogueSettings,
+    LogSettings,
     RecordsSettings,
     Settings,
     SipSettings,
@@ -52,6 +53,7 @@ _SECTIONS: dict[str, type] = {
     "dialogue": DialogueSettings,
     "records": RecordsSettings,
     "web": WebSettings,
+    "log": LogSettings,
     "content": ContentPaths,
 }
 

@@ -169,6 +169,15 @@ class RecordsSettings:
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    """What the log may show."""
+
+    full_numbers: bool = False
+    """Show callers' full SIP URIs (numbers) in log lines. Honoured only while the log level is DEBUG;
+    otherwise, and by default, numbers are masked as in the call records (``+49 8381 ••• 45``)."""
+
+
+@dataclass(frozen=True)
 class WebSettings:
     """The switchboard and admin web app."""
 
@@ -226,6 +235,7 @@ class Settings:
     dialogue: DialogueSettings = field(default_factory=DialogueSettings)
     records: RecordsSettings = field(default_factory=RecordsSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    log: LogSettings = field(default_factory=LogSettings)
     content: ContentPaths = field(default_factory=ContentPaths)
     timezone: str = "Europe/Berlin"
     """Time zone of the opening hours."""
@@ -242,6 +252,7 @@ __all__ = [
     "ContentPaths",
     "DepartmentSettings",
     "DialogueSettings",
+    "LogSettings",
     "RecordsSettings",
     "Settings",
     "SipSettings",

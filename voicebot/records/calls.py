@@ -11,9 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-OUTCOMES = ("answered", "transferred", "hung_up", "callback", "failed", "overflow")
+OUTCOMES = ("answered", "transferred", "hung_up", "callback", "failed", "overflow", "worker_died")
 """How a call can end: the bot answered; put through to a department; the caller hung up before an
-answer; a callback was requested; a technical failure; sent on because all lines were busy."""
+answer; a callback was requested; a technical failure; sent on because all lines were busy; the bot
+process carrying the call died (recorded by the supervisor, ``voicebot.records.orphans``)."""
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,14 @@ Design:
 - One SQLite file in WAL mode with a busy timeout, shared by every bot instance on the host and by the
   web app (the ``instance`` column tells instances apart). The schema is created and migrated on open.
 - The ``CallRecorder`` methods only put a write on a queue and return at once: one worker thread owns the
-  write connection and commits each record, so the asyncio loop never waits for the disk. ``flush()``
-  waits until everything queued is written; ``close()`` flushes and stops the thread.
+  write connection and commits each record, so the asyncio loop never waits for the disk. A write the
+  database does not take (locked, read-only, full) is retried and then spooled to ``<database>.spool`` and
+  replayed later (``voicebot.records.writer``); ``counters`` tells how many were written, retried, spooled,
+  replayed and lost. ``flush()`` waits until everything queued is in the database or the spool;
+  ``close()`` flushes and stops the thread.
 - Everything else (the web app's queries, logins, feedback) goes through a second connection guarded by a
   lock: ``with store.connection() as conn`` in a thread, or ``await store.run(fn, *args)`` from the loop.
-- Personal data is masked before it is written (``voicebot.records.masking``); the caller's number is
+- Personal data is masked before it is written (``voicebot.privacy``); the caller's number is
   kept only masked and as a salted hash (to count repeat callers). Callback numbers are stored as given,
   because staff have to call back.
 """
@@ -23,7 +26,6 @@ import hashlib
 import hmac
 import json
 import logging
-import queue
 import secrets
 import sqlite3
 import threading
@@ -32,29 +34,36 @@ from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
 from voicebot.errors import RecordsError
+from voicebot.privacy import canonical_number, mask, mask_number
 from voicebot.records import schema
 from voicebot.records.audio import delete_files
 from voicebot.records.calls import CallbackRequest, CallOutcome, TurnRecord
-from voicebot.records.masking import canonical_number, mask, mask_number
 from voicebot.records.queries import to_db
+from voicebot.records.spool import Spool, WriteCounters
+from voicebot.records.writer import RecordWriter
 
 _LOGGER: Final = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS: Final = 10_000
 """How long a connection waits for another writer (another instance, the web app) before failing."""
 
+CALL_TABLES: Final = (("turns", "call_id"), ("feedback", "call_id"), ("callbacks", "call_id"), ("proposals", "call_id"))
+"""Every table with rows about one call (besides ``calls``), and the column naming it: purged with the call."""
+CALL_DATES: Final = {"turns": "at", "feedback": "at", "callbacks": "at", "proposals": "created_at"}
+"""The date column of each of ``CALL_TABLES`` (for rows whose call is gone already)."""
+
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
-_Write = tuple[str, tuple[object, ...]]
-"""One queued write: SQL and its parameters."""
 
 
-def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
+def connect(
+    path: Path, *, check_same_thread: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> sqlite3.Connection:
     """A connection in autocommit mode with WAL, busy timeout and foreign-key checks off (records outlive)."""
     try:
         conn = sqlite3.connect(
-            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=check_same_thread
+            str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=check_same_thread
         )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             _LOGGER.warning("SQLite file %s is not in WAL mode (%s): concurrent writers will wait more", path, mode)
@@ -73,7 +82,7 @@ def _never_raises(
         try:
             method(self, *args, **kwargs)
         except Exception:
-            self.write_errors += 1
+            self.counters.failed += 1
             _LOGGER.exception("a call record was dropped (%s)", method.__name__)
 
     safe.__name__ = method.__name__
@@ -84,25 +93,54 @@ def _never_raises(
 class RecordStore:
     """Call records, callbacks, feedback, accounts and sessions in one SQLite file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        setup = connect(self.path)
+        self.busy_timeout_ms = busy_timeout_ms
+        setup = connect(self.path, busy_timeout_ms=busy_timeout_ms)
         try:
-            schema.migrate(setup)
-            self._salt = self._ensure_salt(setup)
-        except sqlite3.Error as error:
-            raise RecordsError(f"cannot prepare the record database {self.path}: {error}") from error
+            self._salt = self._prepare(setup)
         finally:
             setup.close()
         self._lock = threading.Lock()
-        self._reader = connect(self.path, check_same_thread=False)
-        self._queue: queue.Queue[_Write | None] = queue.Queue()
+        self._reader = connect(self.path, check_same_thread=False, busy_timeout_ms=busy_timeout_ms)
         self._closed = False
-        self.write_errors = 0
-        """Records that could not be written (each is logged)."""
-        self._writer = threading.Thread(target=self._write_loop, name="records-writer", daemon=True)
-        self._writer.start()
+        self.spool = Spool.of_database(self.path)
+        self._writer = RecordWriter(lambda: connect(self.path, busy_timeout_ms=busy_timeout_ms), self.spool)
+
+    @property
+    def counters(self) -> WriteCounters:
+        """Writes written, retried, spooled, replayed and lost since the store opened (for metrics)."""
+        return self._writer.counters
+
+    @property
+    def write_errors(self) -> int:
+        """Records lost (each is logged)."""
+        return self._writer.counters.failed
+
+    def _prepare(self, setup: sqlite3.Connection) -> bytes:
+        """Migrate and read the salt. A database that is up to date but does not take writes now (locked
+        beyond the busy timeout, read-only) still opens: records are spooled until it takes them."""
+        try:
+            schema.migrate(setup)
+            return self._ensure_salt(setup)
+        except sqlite3.OperationalError as error:
+            try:
+                current = schema.version(setup)
+                row = setup.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchone()
+            except sqlite3.Error:
+                current, row = 0, None
+            if current != schema.LATEST or row is None:
+                raise RecordsError(f"cannot prepare the record database {self.path}: {error}") from error
+            _LOGGER.error(
+                "the record database %s does not take writes (%s): call records are spooled to %s.spool until it does",
+                self.path,
+                error,
+                self.path.name,
+            )
+            return bytes.fromhex(str(row[0]))
+        except sqlite3.Error as error:
+            raise RecordsError(f"cannot prepare the record database {self.path}: {error}") from error
 
     # --- CallRecorder --------------------------------------------------------------------------------
 
@@ -112,10 +150,7 @@ class RecordStore:
         masked = mask_number(caller)
         number = canonical_number(caller)
         digest = hmac.new(self._salt, number.encode(), hashlib.sha256).hexdigest()[:32] if number else ""
-        self._put(
-            "INSERT OR IGNORE INTO calls (id, instance, started_at, caller_masked, caller_hash) VALUES (?, ?, ?, ?, ?)",
-            (call_id, instance, to_db(at), masked, digest),
-        )
+        self._put("call_started", (call_id, instance, to_db(at), masked, digest))
 
     @_never_raises
     def turn(self, call_id: str, turn: TurnRecord) -> None:
@@ -137,12 +172,7 @@ class RecordStore:
             json.dumps({str(key): round(float(value), 1) for key, value in turn.timings_ms.items()}),
             turn.audio_file,
         )
-        self._put(
-            "INSERT OR REPLACE INTO turns (call_id, idx, at, transcript, dtmf, engine, asr_confidence,"
-            " candidates, action, topic, department, reply, reason, timings, audio_file)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            values,
-        )
+        self._put("turn", values)
 
     @_never_raises
     def callback(self, request: CallbackRequest) -> None:
@@ -157,69 +187,30 @@ class RecordStore:
             request.topic,
             mask(request.note),
         )
-        self._put(
-            "INSERT INTO callbacks (call_id, at, name, number, department, topic, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            values,
-        )
+        self._put("callback", values)
 
     @_never_raises
     def call_ended(self, call_id: str, outcome: CallOutcome) -> None:
         """Record how the call ended."""
         ended = outcome.ended_at or dt.datetime.now(dt.UTC)
         values = (call_id, to_db(ended), to_db(ended), outcome.outcome, outcome.department, outcome.topic)
-        self._put(
-            "INSERT INTO calls (id, started_at, ended_at, outcome, department, topic, reason) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, outcome = excluded.outcome,"
-            " department = excluded.department, topic = excluded.topic, reason = excluded.reason",
-            (*values, mask(outcome.reason)),
-        )
+        self._put("call_ended", (*values, mask(outcome.reason)))
 
     # --- writer thread --------------------------------------------------------------------------------
 
-    def _put(self, sql: str, values: tuple[object, ...]) -> None:
-        write: _Write = (sql, values)
-        if self._closed:
-            _LOGGER.error("record store %s is closed: a record was dropped", self.path)
-            self.write_errors += 1
-            return
-        self._queue.put(write)
-
-    def _write_loop(self) -> None:
-        conn = connect(self.path)
-        try:
-            while True:
-                item = self._queue.get()
-                try:
-                    if item is None:
-                        return
-                    self._write_one(conn, item)
-                finally:
-                    self._queue.task_done()
-        finally:
-            conn.close()
-
-    def _write_one(self, conn: sqlite3.Connection, write: _Write) -> None:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(*write)
-            conn.execute("COMMIT")
-        except Exception:  # the writer thread must survive anything one record does
-            self.write_errors += 1
-            _LOGGER.exception("a call record could not be written to %s", self.path)
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
+    def _put(self, op: str, values: tuple[object, ...]) -> None:
+        self._writer.put(op, values)
 
     def flush(self) -> None:
-        """Wait until every queued record is written."""
-        self._queue.join()
+        """Wait until every queued record is in the database or the spool."""
+        self._writer.flush()
 
     def close(self) -> None:
         """Write what is queued, stop the writer thread, close the connections (idempotent)."""
         if self._closed:
             return
         self._closed = True
-        self._queue.put(None)
-        self._writer.join()
+        self._writer.close()
         with self._lock:
             self._reader.close()
 
@@ -272,29 +263,40 @@ class RecordStore:
     # --- retention ---------------------------------------------------------------------------------------
 
     def purge(self, now: dt.datetime, retention_days: int) -> int:
-        """Delete calls (with turns, feedback, callbacks, audio files) started more than ``retention_days``
-        before ``now``.
+        """Delete calls started more than ``retention_days`` before ``now``, with every row that names them
+        (``CALL_TABLES``: turns, feedback, callbacks, learning proposals) and the turns' audio files.
 
-        Returns the number of calls deleted. Waits for queued writes first. The turns' audio files are
-        deleted after the rows (a file whose deletion fails is logged; its record is gone either way).
+        Returns the number of calls deleted. Waits for queued writes first. Rows of a call whose ``calls``
+        row is gone already (written late) go by their own date. The audio files are deleted after the rows
+        (a file whose deletion fails is logged; its record is gone either way).
         """
         if retention_days < 1:
             raise RecordsError(f"retention_days must be at least 1, not {retention_days}")
         self.flush()
         cutoff = to_db(now - dt.timedelta(days=retention_days))
         with self.connection(immediate=True) as conn:
-            old = "SELECT id FROM calls WHERE started_at < ?"
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS purged (id TEXT PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.purged")
+            conn.execute("INSERT INTO temp.purged SELECT id FROM calls WHERE started_at < ?", (cutoff,))
+            for table, column in CALL_TABLES:  # late rows of calls whose calls row is gone: by their own date
+                conn.execute(
+                    f"INSERT OR IGNORE INTO temp.purged SELECT {column} FROM {table}"  # noqa: S608
+                    f" WHERE {CALL_DATES[table]} < ? AND {column} IS NOT NULL"
+                    f" AND {column} NOT IN (SELECT id FROM calls)",
+                    (cutoff,),
+                )
+            old = "SELECT id FROM temp.purged"
             audio = [
                 str(row[0])
                 for row in conn.execute(
-                    f"SELECT audio_file FROM turns WHERE audio_file != '' AND call_id IN ({old})",  # noqa: S608
-                    (cutoff,),
+                    f"SELECT audio_file FROM turns WHERE audio_file != '' AND call_id IN ({old})"  # noqa: S608
                 )
             ]
-            conn.execute(f"DELETE FROM turns WHERE call_id IN ({old})", (cutoff,))  # noqa: S608
-            conn.execute(f"DELETE FROM feedback WHERE call_id IN ({old})", (cutoff,))  # noqa: S608
+            for table, column in CALL_TABLES:
+                conn.execute(f"DELETE FROM {table} WHERE {column} IN ({old})")  # noqa: S608
             conn.execute("DELETE FROM callbacks WHERE at < ?", (cutoff,))
-            deleted = conn.execute("DELETE FROM calls WHERE started_at < ?", (cutoff,)).rowcount
+            deleted = conn.execute(f"DELETE FROM calls WHERE id IN ({old})").rowcount  # noqa: S608
+            conn.execute("DELETE FROM temp.purged")
         delete_files(audio)
         if deleted:
             _LOGGER.info("deleted %d call records older than %d days", deleted, retention_days)

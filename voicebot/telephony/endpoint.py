@@ -24,6 +24,7 @@ import pjsua2 as pj
 
 from voicebot.config.settings import Settings
 from voicebot.errors import TelephonyError
+from voicebot.privacy import caller_for_log
 from voicebot.telephony.call import BotCall, CallSink
 from voicebot.telephony.livecalls import WATCHDOG_S, LiveCalls
 from voicebot.telephony.sipconfig import PJSUA_MAX_CALLS, account_config, ep_config, line_capacity, set_codecs
@@ -303,7 +304,8 @@ class SipEndpoint:
         host = source.rsplit(":", 1)[0].strip("[]")
         info = call.getInfo()
         if self._sip.mode == "direct" and host not in self._sip.allowed_peers:
-            _LOGGER.warning("rejected INVITE from %s (%s): not in [sip] allowed_peers -> 403", source, info.remoteUri)
+            caller = caller_for_log(str(info.remoteUri), self._settings.log.full_numbers, _LOGGER)
+            _LOGGER.warning("rejected INVITE from %s (%s): not in [sip] allowed_peers -> 403", source, caller)
             _answer(call, 403)
             return
         if not self.accepting:

@@ -54,6 +54,7 @@ OUTCOME_LABELS: Final[Mapping[str, str]] = {
     "callback": "Rückruf gewünscht",
     "failed": "Technischer Fehler",
     "overflow": "Überlauf (alle Leitungen belegt)",
+    "worker_died": "Abgebrochen (Bot-Prozess ausgefallen)",
 }
 assert set(OUTCOME_LABELS) == set(OUTCOMES)
 

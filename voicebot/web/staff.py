@@ -28,10 +28,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from voicebot.privacy import mask, mask_number
 from voicebot.records import queries
 from voicebot.records.audio import AudioKeeper
 from voicebot.records.calls import OUTCOMES
-from voicebot.records.masking import mask, mask_number
 from voicebot.records.queries import CallFilter
 from voicebot.web.auth import staff_only
 from voicebot.web.common import CONTENT, SETTINGS, STORE, now, render, session_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicebot.records.masking import DATE, EMAIL, IBAN, PHONE, canonical_number, mask, mask_number
+from voicebot.privacy import DATE, EMAIL, IBAN, PHONE, canonical_number, mask, mask_number
 
 MASKED = [
     # phone numbers, written

@@ -1,4 +1,6 @@
-"""Masking of personal data in stored texts, and of caller numbers for display.
+"""Personal data masked (DSGVO), for every stage that writes something down: records, logs, the web app.
+
+Masking of personal data in stored texts, and of caller numbers for display.
 
 ``mask(text)`` replaces phone numbers (written or spoken digit by digit), dates of birth and other full
 dates, IBANs and e-mail addresses (written or spoken: "max punkt muster at web punkt de") with German
@@ -8,6 +10,7 @@ Pure functions, no state.
 
 from __future__ import annotations
 
+import logging
 import re
 
 PHONE = "[Telefonnummer]"
@@ -173,4 +176,25 @@ def mask_number(caller: str) -> str:
     return f"{prefix}{area} ••• {national[-2:]}"
 
 
-__all__ = ["DATE", "EMAIL", "IBAN", "PHONE", "canonical_number", "digits_of", "mask", "mask_number"]
+def caller_for_log(caller: str, full_numbers: bool = False, logger: logging.Logger | None = None) -> str:
+    """A caller (SIP URI, name-addr) as log lines show it: masked like the records (``+49 8381 ••• 45``).
+
+    The full URI (quoted, control characters escaped) only when ``full_numbers`` (``[log] full_numbers``)
+    and ``logger`` logs at DEBUG level.
+    """
+    if full_numbers and logger is not None and logger.isEnabledFor(logging.DEBUG):
+        return repr(caller)
+    return mask_number(caller)
+
+
+__all__ = [
+    "DATE",
+    "EMAIL",
+    "IBAN",
+    "PHONE",
+    "caller_for_log",
+    "canonical_number",
+    "digits_of",
+    "mask",
+    "mask_number",
+]
