@@ -111,9 +111,9 @@ def test_hang_ups_at_any_moment_and_a_declined_refer_leave_nothing_behind(line: 
     assert len(declined) == 2 and all(r.ended_by == "caller" for r in declined), "the bot hung up after a failed REFER"
     assert line.wait_log("-> 603"), line.log[-2000:]
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not line.lines[-1].endswith("ended (0 live)"):
+    while time.monotonic() < deadline and not line.lines[-1].endswith("ended (0 live, 0 SIP)"):
         time.sleep(0.1)
-    assert line.lines[-1].endswith("ended (0 live)"), line.log[-2000:]
+    assert line.lines[-1].endswith("ended (0 live, 0 SIP)"), line.log[-2000:]
 
 
 def test_invite_from_a_peer_not_in_allowed_peers_gets_403(line: BotProcess) -> None:

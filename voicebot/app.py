@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from voicebot.calllog import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
 from voicebot.config import Settings
 from voicebot.ports import CallChannel
+from voicebot.telephony.admission import decide
 from voicebot.telephony.channel import PjsuaChannel
 from voicebot.telephony.endpoint import PJSUA_MAX_CALLS, IncomingCall, SipEndpoint, line_capacity
 
@@ -63,8 +64,9 @@ class Switch:
         self.max_sessions, self.max_overflow = line_capacity(settings.sip.max_calls, settings.sip.overflow)
         if self.max_sessions < settings.sip.max_calls:
             _LOGGER.warning(
-                "[sip] max_calls = %d, but the SIP stack (pjsua2 wheel) carries only %d calls per process: "
-                "%d call(s) at once here%s; run several instances behind Kamailio for more (sip/kamailio/README.md)",
+                "[sip] max_calls = %d, but the SIP stack (pjsua2 wheel) carries only %d calls per process, one kept "
+                "to refuse with 503: %d call(s) at once here%s; run several instances behind Kamailio for more "
+                "(sip/kamailio/README.md)",
                 settings.sip.max_calls,
                 PJSUA_MAX_CALLS,
                 self.max_sessions,
@@ -125,29 +127,42 @@ class Switch:
         rate = self._settings.audio.line_rate
         loop = asyncio.get_running_loop()
         channel = PjsuaChannel(endpoint, incoming.key, incoming.call_id, incoming.remote, rate, loop)
-        if len(self._sessions) < self.max_sessions:
+        capacity = (self.max_sessions, self.max_overflow)
+        held = endpoint.live_calls - 1  # the SIP stack's calls besides this one (ended ones still tearing down count)
+        decision = decide(
+            len(self._sessions),
+            len(self._overflow),
+            held,
+            capacity,
+            self._settings.sip.overflow,
+            bool(self.switchboard_target),
+        )
+        if decision.action == "session":
             task = loop.create_task(self._session(channel), name=f"call {incoming.call_id}")
             self._sessions[task] = channel
             task.add_done_callback(self._finished)
-            _LOGGER.info("call %s from %s accepted (%d live)", incoming.call_id, incoming.remote, self.live_calls)
+            _LOGGER.info("call %s from %s accepted (%s)", incoming.call_id, incoming.remote, self._counts())
             return
-        if (
-            self._settings.sip.overflow == "switchboard"
-            and self.switchboard_target
-            and len(self._overflow) < self.max_overflow
-        ):
+        if decision.action == "overflow":
             _LOGGER.warning("all %d lines busy: call %s goes to the switchboard", self.max_sessions, incoming.call_id)
             task = loop.create_task(self._overflow_call(channel), name=f"overflow {incoming.call_id}")
             self._overflow.add(task)
             task.add_done_callback(self._finished)
             return
-        _LOGGER.warning("all %d lines busy: call %s rejected with 486", self.max_sessions, incoming.call_id)
-        endpoint.reject(incoming.key, 486)
+        _LOGGER.warning(
+            "no line free: call %s rejected with %d (%s)", incoming.call_id, decision.status, self._counts()
+        )
+        endpoint.reject(incoming.key, decision.status)
+
+    def _counts(self) -> str:
+        """``N live`` (sessions + hand-overs) and the calls the SIP stack holds, for the log."""
+        sip = self._endpoint.live_calls if self._endpoint is not None else 0
+        return f"{self.live_calls} live, {sip} SIP"
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._sessions.pop(task, None)
         self._overflow.discard(task)
-        _LOGGER.info("%s ended (%d live)", task.get_name(), self.live_calls)
+        _LOGGER.info("%s ended (%s)", task.get_name(), self._counts())
 
     # --- one call ---------------------------------------------------------------------------------
 
