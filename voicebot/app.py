@@ -100,7 +100,7 @@ class Switch:
         assert self._endpoint is not None
         self._endpoint.stop_accepting()
         _LOGGER.info(
-            "stopping: no new calls; %d call(s) in progress get %.0f s to finish", self.live_calls, grace_seconds
+            "stopping: no new calls (%s); calls in progress get %.0f s to finish", self._counts(), grace_seconds
         )
         tasks = set(self._sessions) | self._overflow
         if tasks:
