@@ -28,9 +28,8 @@ def tone_pcm(ms: int, freq: float = 440.0, rate: int = 8000) -> bytes:
     return (8000 * np.sin(2 * np.pi * freq * np.arange(count) / rate)).astype("<i2").tobytes()
 
 
-def audio_sdp(host: str, port: int, *, session_level: str = "") -> list[str]:
-    """The m=audio block of an offer: PCMA/PCMU and telephone events."""
-    del host, session_level
+def audio_sdp(port: int) -> list[str]:
+    """The m=audio block of an offer: PCMA/PCMU and telephone events (port 0 = a disabled stream)."""
     return [
         f"m=audio {port} RTP/AVP 8 0 101",
         "a=rtpmap:8 PCMA/8000",

@@ -37,15 +37,15 @@ def _video(port: int, payload: str = "96") -> list[str]:
 
 
 OFFERS: dict[str, Callable[[int], list[list[str]]]] = {
-    "video first, dynamic payload": lambda port: [_video(port + 10), audio_sdp("", port)],
-    "video first, static payload": lambda port: [_video(port + 10, "34"), audio_sdp("", port)],
+    "video first, dynamic payload": lambda port: [_video(port + 10), audio_sdp(port)],
+    "video first, static payload": lambda port: [_video(port + 10, "34"), audio_sdp(port)],
     "unknown media type first": lambda port: [
         ["m=application 9 UDP/BFCP *", "a=floorctrl:c-only"],
-        audio_sdp("", port),
+        audio_sdp(port),
     ],
-    "m=video 0 first": lambda port: [["m=video 0 RTP/AVP 31"], audio_sdp("", port)],
-    "two m=audio, the first at port 0": lambda port: [audio_sdp("", 0), audio_sdp("", port)],
-    "audio between video and text": lambda port: [_video(port + 10), audio_sdp("", port), ["m=text 0 RTP/AVP 98"]],
+    "m=video 0 first": lambda port: [["m=video 0 RTP/AVP 31"], audio_sdp(port)],
+    "two m=audio, the first at port 0": lambda port: [audio_sdp(0), audio_sdp(port)],
+    "audio between video and text": lambda port: [_video(port + 10), audio_sdp(port), ["m=text 0 RTP/AVP 98"]],
 }
 
 
@@ -85,7 +85,7 @@ def test_rtp_from_a_third_host_gets_nothing_and_is_not_heard(bot: BotProcess) ->
     intruder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     intruder.bind(("127.0.0.2", 0))
     try:
-        assert call.invite(offer("127.0.0.1", [audio_sdp("", call.rtp_port)])) == 200
+        assert call.invite(offer("127.0.0.1", [audio_sdp(call.rtp_port)])) == 200
         call.counter.start()
         stolen = RtpCounter(intruder).start()
         target = call.answer_media()
@@ -107,7 +107,7 @@ def test_rtp_from_a_third_host_gets_nothing_and_is_not_heard(bot: BotProcess) ->
 def test_a_caller_who_stops_sending_rtp_is_treated_as_gone(bot: BotProcess) -> None:
     call = RawCall(bot.sip_port)
     try:
-        assert call.invite(offer("127.0.0.1", [audio_sdp("", call.rtp_port)])) == 200
+        assert call.invite(offer("127.0.0.1", [audio_sdp(call.rtp_port)])) == 200
         started = time.monotonic()
         send_rtp(call.rtp, call.answer_media(), b"\x00" * 16000)  # 1 s of (silent) RTP, then nothing
         assert call.bye_received.wait(12), bot.log[-2000:]

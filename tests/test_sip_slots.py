@@ -40,7 +40,7 @@ def test_unacked_invites_free_their_lines_within_seconds(tmp_path: Path) -> None
     with _bot(tmp_path, max_calls=2) as bot:
         calls = [RawCall(bot.sip_port) for _ in range(4)]
         try:
-            statuses = [call.invite(offer("127.0.0.1", [audio_sdp("", call.rtp_port)]), ack=False) for call in calls]
+            statuses = [call.invite(offer("127.0.0.1", [audio_sdp(call.rtp_port)]), ack=False) for call in calls]
             assert sorted(statuses) == [200, 200, 200, 503], statuses  # 2 sessions + 1 overflow line, then 503
             refused = calls[statuses.index(503)].final
             assert refused is not None and refused.get("retry-after") == "30", refused
