@@ -32,6 +32,8 @@ class FakeLine:
     sinks: dict[int, CallSink] = field(default_factory=dict)
     played: dict[int, int] = field(default_factory=dict)
     """Bytes of bot audio (not silence) the line took from each answered call."""
+    live: set[int] = field(default_factory=set)
+    """Calls the line holds (rung, not yet rejected or ended)."""
     _next_key: int = 0
     _pumps: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -55,10 +57,12 @@ class FakeLine:
         """An INVITE that passed the peer check; returns its key."""
         self._next_key += 1
         key = self._next_key
+        self.live.add(key)
         self.on_incoming(IncomingCall(key, f"call-{key}", caller, "127.0.0.1:5060"))
         return key
 
     def caller_hangs_up(self, key: int) -> None:
+        self.live.discard(key)
         self.sinks[key].post_disconnected(200, "caller hung up")
 
     # --- LineEndpoint --------------------------------------------------------------------------
@@ -71,6 +75,10 @@ class FakeLine:
 
     def stop_accepting(self) -> None:
         self.accepting = False
+
+    @property
+    def live_calls(self) -> int:
+        return len(self.live)
 
     def answer(self, key: int, sink: CallSink) -> None:
         self.answered.append(key)
@@ -91,9 +99,11 @@ class FakeLine:
 
     def reject(self, key: int, status: int) -> None:
         self.rejected[key] = status
+        self.live.discard(key)
 
     def hangup(self, key: int) -> None:
         self.hung_up.append(key)
+        self.live.discard(key)
         if key in self.sinks:
             self.sinks[key].post_disconnected(200, "bot hung up")
 
@@ -102,4 +112,5 @@ class FakeLine:
         sink = self.sinks[key]
         sink.post_transfer(self.transfer_status, "OK" if self.transfer_status < 300 else "failed", True)
         if self.transfer_status < 300:
+            self.live.discard(key)
             sink.post_disconnected(200, "transferred")

@@ -19,6 +19,7 @@ from voicebot.content.model import SWITCHBOARD
 from voicebot.events import CallHungUp
 from voicebot.ports import CallChannel
 from voicebot.records.calls import MemoryRecorder
+from voicebot.telephony.admission import line_capacity
 from voicebot.telephony.endpoint import PJSUA_MAX_CALLS
 
 PROMPT = b"\x01\x00" * 1600  # 200 ms of a quiet tone at 8 kHz
@@ -83,13 +84,15 @@ async def test_calls_beyond_the_sessions_go_to_the_switchboard_then_get_busy(set
     config = line_settings(settings, max_calls=PJSUA_MAX_CALLS, overflow="switchboard")
     sessions, lines, prompts = Sessions(), [], []
     task, stop, line = await start(config, sessions, lines, prompts)
-    keys = [line.ring() for _ in range(PJSUA_MAX_CALLS - 1)]
-    await until(lambda: len(sessions.running) == PJSUA_MAX_CALLS - 1)
+    conversations, overflow_lines = line_capacity(config.sip.max_calls, "switchboard")
+    assert overflow_lines == 1
+    keys = [line.ring() for _ in range(conversations)]
+    await until(lambda: len(sessions.running) == conversations)
     overflow = line.ring()
     busy = line.ring()  # while the overflow line still announces
     await until(lambda: (overflow, config.departments[SWITCHBOARD].target) in line.transfers)
     assert prompts == ["overflow"] and line.played[overflow] >= len(PROMPT)
-    assert line.rejected == {busy: 486}
+    assert line.rejected == {busy: 503}  # with Retry-After: neither a conversation nor the overflow line is free
     for key in keys:
         line.caller_hangs_up(key)
     await until(lambda: not sessions.running or all(channel_ended(c) for c in sessions.running))

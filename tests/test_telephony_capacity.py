@@ -1,19 +1,30 @@
-"""How many calls one process carries: the configured max_calls within the SIP stack's limit."""
+"""How many calls one process carries: the configured max_calls within the SIP stack's limit, one pjsua
+slot kept to refuse with 503 + Retry-After (instead of pjsua's own 486)."""
 
 from __future__ import annotations
 
-from voicebot.telephony.endpoint import PJSUA_MAX_CALLS, line_capacity
+from voicebot.config.settings import SipSettings
+from voicebot.telephony.admission import PJSUA_MAX_CALLS, REFUSAL_RESERVE, SERVICE_SLOTS, line_capacity
 
 
-def test_capacity_keeps_a_line_for_the_overflow_announcement_when_the_stack_is_full() -> None:
-    assert line_capacity(16, "switchboard") == (PJSUA_MAX_CALLS - 1, 1)
-    assert line_capacity(PJSUA_MAX_CALLS, "switchboard") == (PJSUA_MAX_CALLS - 1, 1)
+def test_one_pjsua_slot_is_kept_for_refusals() -> None:
+    assert SERVICE_SLOTS == PJSUA_MAX_CALLS - REFUSAL_RESERVE
 
 
-def test_capacity_below_the_stack_limit_is_the_configured_one() -> None:
-    assert line_capacity(2, "switchboard") == (2, PJSUA_MAX_CALLS - 2)
-    assert line_capacity(1, "reject") == (1, PJSUA_MAX_CALLS - 1)
+def test_capacity_keeps_a_line_for_the_overflow_announcement() -> None:
+    assert line_capacity(16, "switchboard") == (SERVICE_SLOTS - 1, 1)
+    assert line_capacity(SERVICE_SLOTS - 1, "switchboard") == (SERVICE_SLOTS - 1, 1)
 
 
-def test_reject_uses_every_line_for_calls() -> None:
-    assert line_capacity(16, "reject") == (PJSUA_MAX_CALLS, 0)
+def test_capacity_below_the_stack_limit_leaves_the_rest_for_overflow() -> None:
+    assert line_capacity(1, "switchboard") == (1, SERVICE_SLOTS - 1)
+    assert line_capacity(1, "reject") == (1, 0)
+
+
+def test_reject_uses_every_service_line_for_calls() -> None:
+    assert line_capacity(16, "reject") == (SERVICE_SLOTS, 0)
+
+
+def test_the_default_max_calls_is_what_one_process_really_carries() -> None:
+    default = SipSettings()
+    assert line_capacity(default.max_calls, default.overflow) == (default.max_calls, 1)

@@ -21,6 +21,7 @@ from voicebot.ports import CallChannel
 from voicebot.privacy import caller_for_log
 from voicebot.records.calls import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
 from voicebot.speak.stream import PLAYBACK_WAIT_S
+from voicebot.telephony.admission import decide
 from voicebot.telephony.call import CallSink
 from voicebot.telephony.channel import PjsuaChannel
 from voicebot.telephony.endpoint import PJSUA_MAX_CALLS, IncomingCall, SipEndpoint, line_capacity
@@ -56,6 +57,11 @@ class LineEndpoint(Protocol):
 
     def stop_accepting(self) -> None:
         """New INVITEs get 503 from now on (and a registration is removed)."""
+        ...
+
+    @property
+    def live_calls(self) -> int:
+        """Calls the SIP stack holds (ringing, answered, or still being torn down)."""
         ...
 
     def answer(self, key: int, sink: CallSink) -> None:
@@ -104,8 +110,9 @@ class Switch:
         self.max_sessions, self.max_overflow = line_capacity(settings.sip.max_calls, settings.sip.overflow)
         if self.max_sessions < settings.sip.max_calls:
             _LOGGER.warning(
-                "[sip] max_calls = %d, but the SIP stack (pjsua2 wheel) carries only %d calls per process: "
-                "%d call(s) at once here%s; run several instances behind Kamailio for more (sip/kamailio/README.md)",
+                "[sip] max_calls = %d, but the SIP stack (pjsua2 wheel) carries only %d calls per process, one kept "
+                "to refuse with 503: %d call(s) at once here%s; run several instances behind Kamailio for more "
+                "(sip/kamailio/README.md)",
                 settings.sip.max_calls,
                 PJSUA_MAX_CALLS,
                 self.max_sessions,
@@ -139,7 +146,7 @@ class Switch:
         assert self._endpoint is not None
         self._endpoint.stop_accepting()
         _LOGGER.info(
-            "stopping: no new calls; %d call(s) in progress get %.0f s to finish", self.live_calls, grace_seconds
+            "stopping: no new calls (%s); calls in progress get %.0f s to finish", self._counts(), grace_seconds
         )
         tasks = set(self._sessions) | self._overflow
         if tasks:
@@ -167,17 +174,23 @@ class Switch:
         loop = asyncio.get_running_loop()
         channel = PjsuaChannel(endpoint, incoming.key, incoming.call_id, incoming.remote, rate, loop)
         caller = caller_for_log(incoming.remote, self._settings.log.full_numbers, _LOGGER)
-        if len(self._sessions) < self.max_sessions:
+        capacity = (self.max_sessions, self.max_overflow)
+        held = endpoint.live_calls - 1  # the SIP stack's calls besides this one (ended ones still tearing down count)
+        decision = decide(
+            len(self._sessions),
+            len(self._overflow),
+            held,
+            capacity,
+            self._settings.sip.overflow,
+            bool(self.switchboard_target),
+        )
+        if decision.action == "session":
             task = loop.create_task(self._session(channel), name=f"call {incoming.call_id}")
             self._sessions[task] = channel
             task.add_done_callback(self._finished)
-            _LOGGER.info("call %s from %s accepted (%d live)", incoming.call_id, caller, self.live_calls)
+            _LOGGER.info("call %s from %s accepted (%s)", incoming.call_id, caller, self._counts())
             return
-        if (
-            self._settings.sip.overflow == "switchboard"
-            and self.switchboard_target
-            and len(self._overflow) < self.max_overflow
-        ):
+        if decision.action == "overflow":
             _LOGGER.warning(
                 "all %d lines busy: call %s from %s goes to the switchboard",
                 self.max_sessions,
@@ -189,14 +202,23 @@ class Switch:
             task.add_done_callback(self._finished)
             return
         _LOGGER.warning(
-            "all %d lines busy: call %s from %s rejected with 486", self.max_sessions, incoming.call_id, caller
+            "no line free: call %s from %s rejected with %d (%s)",
+            incoming.call_id,
+            caller,
+            decision.status,
+            self._counts(),
         )
-        endpoint.reject(incoming.key, 486)
+        endpoint.reject(incoming.key, decision.status)
+
+    def _counts(self) -> str:
+        """``N live`` (sessions + hand-overs) and the calls the SIP stack holds, for the log."""
+        sip = self._endpoint.live_calls if self._endpoint is not None else 0
+        return f"{self.live_calls} live, {sip} SIP"
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._sessions.pop(task, None)
         self._overflow.discard(task)
-        _LOGGER.info("%s ended (%d live)", task.get_name(), self.live_calls)
+        _LOGGER.info("%s ended (%s)", task.get_name(), self._counts())
 
     # --- one call ---------------------------------------------------------------------------------
 

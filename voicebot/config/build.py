@@ -30,6 +30,7 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("sip", "max_calls"): (lambda v: v >= 1, "must be at least 1"),
     ("sip", "overflow"): (lambda v: v in ("switchboard", "reject"), 'must be "switchboard" or "reject"'),
     ("sip", "max_call_seconds"): (lambda v: v >= 30, "must be at least 30 seconds"),
+    ("sip", "rtp_timeout_seconds"): (lambda v: v == 0 or 5 <= v <= 3600, "must be 0 (off) or 5..3600 seconds"),
     ("sip", "codecs"): (
         lambda v: len(v) > 0 and all(c in ("PCMA", "PCMU", "G722") for c in v),
         'list one or more of "PCMA", "PCMU", "G722"',

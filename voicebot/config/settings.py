@@ -46,12 +46,19 @@ class SipSettings:
     """Source IP addresses whose INVITEs are accepted in ``direct`` mode."""
     codecs: tuple[str, ...] = ("PCMA", "PCMU", "G722")
     """Codecs offered and accepted, in order of preference."""
-    max_calls: int = 16
-    """Calls handled at once; more are sent on to ``overflow``."""
+    max_calls: int = 2
+    """Conversations at once in one process; more are sent on to ``overflow``. One process carries at most
+    3 calls (the pjsua2 wheel's 4 minus one kept to refuse with 503): with ``overflow = "switchboard"`` at
+    most 2 conversations plus the overflow line, with ``reject`` 3; a larger value is lowered (warning).
+    More: several instances behind Kamailio (``voicebot run --workers``)."""
     overflow: str = "switchboard"
-    """What happens to calls beyond ``max_calls``: ``switchboard`` (transfer) or ``reject`` (486 Busy Here)."""
+    """What happens to calls beyond ``max_calls``: ``switchboard`` (announce and transfer) or ``reject`` (486
+    Busy Here). When no line is free at all the bot answers 503 with Retry-After."""
     max_call_seconds: int = 600
     """A call is handed to the switchboard after this long (seconds)."""
+    rtp_timeout_seconds: int = 30
+    """A caller from whom no RTP packet arrives this long is treated as gone: the bot hangs up (seconds;
+    0 = never). A call on hold (the caller sends no audio by agreement) is exempt."""
 
 
 @dataclass(frozen=True)

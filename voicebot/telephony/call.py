@@ -15,6 +15,8 @@ from typing import Any, Final, Protocol
 
 import pjsua2 as pj
 
+from voicebot.telephony.rtpguard import RtpActivity, restrict_to_peer
+
 _LOGGER: Final = logging.getLogger(__name__)
 
 
@@ -114,6 +116,12 @@ class BotCall(pj.Call):  # type: ignore[misc]
         self.disconnected = False
         self._on_gone = on_gone
         self._early_events: list[Callable[[CallSink], None]] = []
+        self.audio_index = -1
+        """The SDP m-line of the connected audio stream (-1 before media is active)."""
+        self.peer_sends = False
+        """The negotiated direction has the caller sending audio (not on hold / sendonly from us)."""
+        self.rtp = RtpActivity()
+        """The caller's RTP packet count and when it last grew (the RTP timeout)."""
 
     def attach(self, sink: CallSink) -> None:
         """Start forwarding events to ``sink`` (events from before are replayed)."""
@@ -146,27 +154,52 @@ class BotCall(pj.Call):  # type: ignore[misc]
         _guarded("onCallMediaState", handle)
 
     def connect_media(self, first: bool = False) -> bool:
-        """Connect the active audio stream and the bridge both ways (again); False when there is none."""
+        """Connect the active audio stream and the bridge both ways (again); False when there is none.
+
+        The audio stream may be any of the offer's m= lines (video or an unknown type first, a disabled
+        m=audio before the used one). ``CallMediaInfo.index`` is its position among the SDP's m= lines
+        (what ``getStreamInfo`` wants), while ``getAudioMedia`` wants its position in ``CallInfo.media``,
+        which leaves out media pjsua does not know: the two differ when an unknown type comes first.
+        """
         if self.disconnected:
             return False
         info = self.getInfo()
-        for media in info.media:
-            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
-                audio = self.getAudioMedia(media.index)
-                if self.bridge is None:
-                    self.bridge = self._lease_bridge()
-                    self.bridge.sink = _LateSink(self)
-                if not first:  # the watchdog: connect afresh
-                    audio.stopTransmit(self.bridge)
-                    self.bridge.stopTransmit(audio)
-                audio.startTransmit(self.bridge)
-                self.bridge.startTransmit(audio)
-                self.bridge.pulled_at = time.monotonic()
-                if first:
-                    codec = self.getStreamInfo(media.index).codecName
-                    _LOGGER.info("call %s: media active (%s, #%s)", info.callIdString, codec, self.key)
-                return True
+        for position, media in enumerate(info.media):
+            if media.type != pj.PJMEDIA_TYPE_AUDIO or media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+                continue
+            audio = self.getAudioMedia(position)
+            if self.bridge is None:
+                self.bridge = self._lease_bridge()
+                self.bridge.sink = _LateSink(self)
+            if not first:  # the watchdog: connect afresh
+                audio.stopTransmit(self.bridge)
+                self.bridge.stopTransmit(audio)
+            audio.startTransmit(self.bridge)
+            self.bridge.startTransmit(audio)
+            self.bridge.pulled_at = time.monotonic()
+            if first:
+                self._media_changed(int(media.index), int(media.dir), str(info.callIdString))
+            return True
         return False
+
+    def _media_changed(self, index: int, direction: int, call_id: str) -> None:
+        """New SDP negotiated: filter the RTP sockets to the peer's address, restart the RTP timeout."""
+        stream = self.getStreamInfo(index)
+        transport = self.getMedTransportInfo(index)
+        remote = str(stream.remoteRtpAddress)
+        self.audio_index = index
+        self.peer_sends = bool(direction & pj.PJMEDIA_DIR_DECODING)
+        self.rtp = RtpActivity(self.rtp.packets, time.monotonic())
+        filtered = restrict_to_peer(str(transport.localRtpName), remote)
+        _LOGGER.info(
+            "call %s: media active (%s, #%s, m-line %d, RTP %s, accepted only from %s)",
+            call_id,
+            stream.codecName,
+            self.key,
+            index,
+            transport.localRtpName,
+            remote.rpartition(":")[0] if filtered else "anyone (filter failed)",
+        )
 
     def onStreamDestroyed(self, prm: Any) -> None:
         index = int(prm.streamIdx)

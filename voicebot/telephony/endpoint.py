@@ -25,9 +25,11 @@ import pjsua2 as pj
 from voicebot.config.settings import Settings
 from voicebot.errors import TelephonyError
 from voicebot.privacy import caller_for_log
+from voicebot.telephony.admission import RETRY_AFTER_S, SERVICE_SLOTS, SlotCount
 from voicebot.telephony.call import BotCall, CallSink
 from voicebot.telephony.livecalls import WATCHDOG_S, LiveCalls
 from voicebot.telephony.sipconfig import PJSUA_MAX_CALLS, account_config, ep_config, line_capacity, set_codecs
+from voicebot.telephony.siptimers import TRANSACTION_TIMEOUT_MS, shorten_transaction_timeout
 
 _LOGGER: Final = logging.getLogger(__name__)
 
@@ -97,7 +99,7 @@ class SipEndpoint:
         self._on_incoming = on_incoming
         self._log_level = pj_log_level
         self._commands: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._calls = LiveCalls(settings.audio.line_rate)
+        self._calls = LiveCalls(settings.audio.line_rate, settings.sip.rtp_timeout_seconds)
         self._account: _Account | None = None
         self.registered = False
         """True while the registrar holds our registration (register mode)."""
@@ -142,7 +144,12 @@ class SipEndpoint:
     @property
     def live_calls(self) -> int:
         """pjsua2 calls still referenced (accepted, ringing or being torn down)."""
-        return len(self._calls)
+        return self._calls.slots.held
+
+    @property
+    def slots(self) -> SlotCount:
+        """The calls pjsua holds (thread-safe; ``has_room()`` for a check before pjsua sees an INVITE)."""
+        return self._calls.slots
 
     def submit(self, command: Callable[[], None]) -> None:
         """Run ``command`` on the pjsua2 thread (soon; errors are logged)."""
@@ -183,7 +190,7 @@ class SipEndpoint:
         self.submit(run)
 
     def reject(self, key: int, status: int) -> None:
-        """Answer with an error status (486, 503 …)."""
+        """Answer with an error status (486, or 503 with Retry-After …)."""
 
         def run() -> None:
             call = self._calls.get(key)
@@ -221,6 +228,8 @@ class SipEndpoint:
         try:
             endpoint.libCreate()
             endpoint.libInit(ep_config(self._settings, self._log_level))
+            if shorten_transaction_timeout():
+                _LOGGER.info("SIP transaction timeout %d ms (an unACKed 200 OK frees its line)", TRANSACTION_TIMEOUT_MS)
             transport = pj.TransportConfig()
             transport.port = self._sip.port
             transport.boundAddress = self._sip.bind_host
@@ -299,6 +308,7 @@ class SipEndpoint:
         _LOGGER.info("SIP stack stopped")
 
     def _incoming(self, account: _Account, prm: Any) -> None:
+        others = self._calls.slots.held
         call = self._calls.add(account, prm.callId)
         source = str(prm.rdata.srcAddress)
         host = source.rsplit(":", 1)[0].strip("[]")
@@ -310,6 +320,15 @@ class SipEndpoint:
             return
         if not self.accepting:
             _LOGGER.info("rejected INVITE from %s: shutting down -> 503", source)
+            _answer(call, 503)
+            return
+        if others >= SERVICE_SLOTS:
+            _LOGGER.warning(
+                "rejected INVITE from %s: all %d SIP lines of this process are taken (%d calls held) -> 503",
+                source,
+                SERVICE_SLOTS,
+                others,
+            )
             _answer(call, 503)
             return
         _answer(call, 180)
@@ -330,8 +349,14 @@ class SipEndpoint:
 
 
 def _answer(call: BotCall, status: int) -> None:
+    """Answer the INVITE; a 503 says when to try again (Retry-After)."""
     prm = pj.CallOpParam()
     prm.statusCode = status
+    if status == 503:
+        header = pj.SipHeader()
+        header.hName = "Retry-After"
+        header.hValue = str(RETRY_AFTER_S)
+        prm.txOption.headers.append(header)
     call.answer(prm)
 
 

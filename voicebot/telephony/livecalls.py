@@ -16,19 +16,26 @@ from typing import Any, Final
 
 import pjsua2 as pj
 
+from voicebot.telephony.admission import SlotCount
 from voicebot.telephony.call import BotCall, MediaBridge
 
 _LOGGER: Final = logging.getLogger(__name__)
 
 WATCHDOG_S: Final = 0.3
 """A live call's bridge not asked for audio this long is reconnected (seconds)."""
+RTP_CHECK_S: Final = 1.0
+"""How often the callers' RTP packet counts are read for the RTP timeout (seconds)."""
 
 
 class LiveCalls:
     """The calls pjsua2 still knows of (by key) and the media bridges, leased and free (endpoint thread only)."""
 
-    def __init__(self, line_rate: int) -> None:
+    def __init__(self, line_rate: int, rtp_timeout_s: float = 0.0) -> None:
         self._line_rate = line_rate
+        self._rtp_timeout_s = rtp_timeout_s
+        self._rtp_checked = time.monotonic()
+        self.slots = SlotCount()
+        """The calls pjsua holds, readable from any thread (admission, the request guard)."""
         self._calls: dict[int, BotCall] = {}
         self._bridges: list[MediaBridge] = []
         self._free_bridges: list[MediaBridge] = []
@@ -46,6 +53,7 @@ class LiveCalls:
         """Wrap an incoming pjsua call in a ``BotCall`` with a new key and keep it until it is over."""
         call = BotCall(account, call_id, next(self._keys), self._lease_bridge, self._forget)
         self._calls[call.key] = call
+        self.slots.taken()
         return call
 
     def all_disconnected(self) -> bool:
@@ -60,6 +68,10 @@ class LiveCalls:
         library runs: its slot may belong to a new call, which a pj.Call destructor would hang up).
         """
         now = time.monotonic()
+        if self._rtp_timeout_s > 0 and now - self._rtp_checked >= RTP_CHECK_S:
+            self._rtp_checked = now
+            for call in list(self._calls.values()):
+                self._check_rtp(call, now)
         for call in list(self._calls.values()):
             bridge = call.bridge
             if call.disconnected or bridge is None or now - bridge.pulled_at < WATCHDOG_S:
@@ -78,9 +90,33 @@ class LiveCalls:
             sink = call.sink
             if sink is not None:
                 sink.post_disconnected(0, "Verbindung beendet")
-            self._calls.pop(call.key, None)
+            if self._calls.pop(call.key, None) is not None:
+                self.slots.released()
             self._release_bridge(call)
             self._zombies.append(call)
+
+    def _check_rtp(self, call: BotCall, now: float) -> None:
+        """Hang up a call whose caller has sent no RTP for ``rtp_timeout_s`` (the line is dead or the
+        caller gone; a hold, where the caller sends nothing by agreement, does not count)."""
+        if call.disconnected or call.audio_index < 0 or not call.peer_sends:
+            return
+        try:
+            packets = int(call.getStreamStat(call.audio_index).rtcp.rxStat.pkt)
+        except pj.Error:
+            return
+        silent = call.rtp.silent_for(packets, now)
+        if silent < self._rtp_timeout_s:
+            return
+        _LOGGER.warning(
+            "call %s: no RTP from the caller for %.0f s ([sip] rtp_timeout_seconds): treated as gone, hanging up",
+            call.key,
+            silent,
+        )
+        sink = call.sink
+        if sink is not None:
+            sink.post_disconnected(408, f"keine Sprachdaten vom Anrufer seit {silent:.0f} s")
+        call.rtp.since = now  # once: the BYE's DISCONNECTED follows
+        call.hangup(pj.CallOpParam(True))
 
     def drop_all(self) -> None:
         """Drop every call and bridge (a method of its own: no loop variable of the caller's frame may keep
@@ -117,5 +153,6 @@ class LiveCalls:
         clear the user data of the *next* call in that slot, whose callbacks (DTMF, hang-up) would then
         be lost. So the object must die here, as pjsua2's documentation asks.
         """
-        self._calls.pop(call.key, None)
+        if self._calls.pop(call.key, None) is not None:
+            self.slots.released()
         self._release_bridge(call)

@@ -1,7 +1,7 @@
 """pjsua2 configuration of the bot's endpoint and account, built from ``[sip]`` and ``[audio]``.
 
 Pure construction of pjsua2 config objects (no library state): the endpoint thread passes them to
-``libInit`` and ``Account.create``. Also the per-process call capacity of the pjsua2 wheel.
+``libInit`` and ``Account.create``. (The per-process call capacity is in ``admission``.)
 """
 
 from __future__ import annotations
@@ -13,22 +13,12 @@ import pjsua2 as pj
 
 from voicebot.config.settings import Settings
 from voicebot.errors import TelephonyError
+from voicebot.telephony.admission import PJSUA_MAX_CALLS, line_capacity
 
-PJSUA_MAX_CALLS: Final = 4
-"""pjsua's compiled-in limit of simultaneous calls in the ``pjsua2-python`` 2.15.1 wheel (measured: a 5th
-INVITE gets pjsua's own 486 whatever ``maxCalls`` asks for). More calls per machine: several
-``voicebot run`` instances behind Kamailio's dispatcher (sip/kamailio/)."""
+__all__ = ["PJSUA_MAX_CALLS", "account_config", "ep_config", "line_capacity", "read_password", "set_codecs"]
+
 CODEC_IDS: Final = {"PCMA": "PCMA/8000/1", "PCMU": "PCMU/8000/1", "G722": "G722/16000/1"}
 """Configured codec name -> pjmedia codec id."""
-
-
-def line_capacity(max_calls: int, overflow: str) -> tuple[int, int]:
-    """(sessions, overflow slots) one process can really run: the configured ``max_calls`` within the
-    wheel's limit, keeping one slot to answer, announce and transfer an overflow call to the switchboard."""
-    if overflow == "switchboard" and max_calls >= PJSUA_MAX_CALLS:
-        return PJSUA_MAX_CALLS - 1, 1
-    sessions = min(max_calls, PJSUA_MAX_CALLS)
-    return sessions, PJSUA_MAX_CALLS - sessions
 
 
 def ep_config(settings: Settings, log_level: int) -> pj.EpConfig:
