@@ -1,0 +1,1 @@
+"""The switchboard staff's and admins' web app (aiohttp, server-rendered, no third-party JavaScript)."""
