@@ -25,6 +25,8 @@ import pjsua2 as pj
 from voicebot.config import Settings
 from voicebot.errors import TelephonyError
 from voicebot.telephony.call import BotCall, CallSink
+from voicebot.telephony.guard import SipGuard
+from voicebot.telephony.guardpolicy import NOT_ALLOWED
 from voicebot.telephony.livecalls import WATCHDOG_S, LiveCalls
 from voicebot.telephony.sipconfig import PJSUA_MAX_CALLS, account_config, ep_config, line_capacity, set_codecs
 
@@ -96,7 +98,8 @@ class SipEndpoint:
         self._on_incoming = on_incoming
         self._log_level = pj_log_level
         self._commands: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._calls = LiveCalls(settings.audio.line_rate)
+        self._guard = SipGuard(self._sip)
+        self._calls = LiveCalls(settings.audio.line_rate, self._guard.forget)
         self._account: _Account | None = None
         self.registered = False
         """True while the registrar holds our registration (register mode)."""
@@ -130,6 +133,7 @@ class SipEndpoint:
         """Shutting down: new INVITEs get 503, and in register mode the registration is removed at once
         (so the registrar stops routing calls here while running calls finish)."""
         self.accepting = False
+        self._guard.stop_accepting()
         if self._sip.mode == "register":
             self.submit(self._unregister_now)
 
@@ -227,6 +231,7 @@ class SipEndpoint:
                 transport.publicAddress = self._sip.public_host
             endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
             endpoint.libStart()
+            self._guard.install(lambda: endpoint.libHandleEvents(POLL_MS))
             endpoint.audDevManager().setNullDev()
             set_codecs(endpoint, self._sip.codecs)
             account = _Account(self)
@@ -237,6 +242,7 @@ class SipEndpoint:
             self._error = TelephonyError(f"{reason} (bind {self._sip.bind_host}:{self._sip.port})")
             self._ready.set()
             account = None
+            self._guard.uninstall()
             endpoint.libDestroy()
             return
         _LOGGER.info(
@@ -260,6 +266,7 @@ class SipEndpoint:
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + WATCHDOG_S
                 self._calls.watchdog()
+                self._guard.tick()
             while True:
                 try:
                     command = self._commands.get_nowait()
@@ -292,23 +299,30 @@ class SipEndpoint:
                 account.shutdown()
             account = None
             gc.collect()
+            self._guard.uninstall()
             endpoint.libDestroy()
         except pj.Error as error:
             _LOGGER.warning("SIP shutdown: %s: %s", error.title, error.reason)
         _LOGGER.info("SIP stack stopped")
 
     def _incoming(self, account: _Account, prm: Any) -> None:
+        """pjsua2's onIncomingCall. Never answers a final status from inside the callback: for an INVITE
+        without SDP pjsua2 frees its clone of the request right after this returns, and a final answer
+        here ends the call first (which frees the clone already): ``pjsip_rx_data_free_cloned: Assertion
+        'rdata' failed``. Refusals are queued and sent once the callback has returned; the guard refuses
+        strangers before pjsua ever sees them, so these refusals are a second line only."""
         call = self._calls.add(account, prm.callId)
         source = str(prm.rdata.srcAddress)
         host = source.rsplit(":", 1)[0].strip("[]")
         info = call.getInfo()
-        if self._sip.mode == "direct" and host not in self._sip.allowed_peers:
-            _LOGGER.warning("rejected INVITE from %s (%s): not in [sip] allowed_peers -> 403", source, info.remoteUri)
-            _answer(call, 403)
+        call.sip_call_id = str(info.callIdString)
+        if host not in self._guard.policy.allowed_hosts:
+            _LOGGER.warning("rejected INVITE from %s past the guard: %s -> 403", source, NOT_ALLOWED)
+            self.reject(call.key, 403)
             return
         if not self.accepting:
             _LOGGER.info("rejected INVITE from %s: shutting down -> 503", source)
-            _answer(call, 503)
+            self.reject(call.key, 503)
             return
         _answer(call, 180)
         incoming = IncomingCall(call.key, str(info.callIdString), str(info.remoteUri), source)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 import pjsua2 as pj
@@ -27,8 +28,9 @@ WATCHDOG_S: Final = 0.3
 class LiveCalls:
     """The calls pjsua2 still knows of (by key) and the media bridges, leased and free (endpoint thread only)."""
 
-    def __init__(self, line_rate: int) -> None:
+    def __init__(self, line_rate: int, on_ended: Callable[[str], None] | None = None) -> None:
         self._line_rate = line_rate
+        self._on_ended = on_ended
         self._calls: dict[int, BotCall] = {}
         self._bridges: list[MediaBridge] = []
         self._free_bridges: list[MediaBridge] = []
@@ -119,3 +121,5 @@ class LiveCalls:
         """
         self._calls.pop(call.key, None)
         self._release_bridge(call)
+        if self._on_ended is not None and call.sip_call_id:
+            self._on_ended(call.sip_call_id)
