@@ -32,6 +32,7 @@ COMPACT: Final = {
 _TOKEN: Final = re.compile(r"^[A-Za-z0-9\-.!%*_+`'~]+$")
 _VERSION: Final = re.compile(r"^SIP/\d+\.\d+$", re.IGNORECASE)
 _MAX_CSEQ: Final = 2**31 - 1
+_DISPLAY_TOKENS: Final = re.compile(r"^[A-Za-z0-9\-.!%*_+`'~ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -93,23 +94,49 @@ def address(value: str) -> tuple[str, dict[str, str], str]:
     angle = _angle(value)
     if angle is not None:
         start, end = angle
-        uri = value[start + 1 : end].strip()
+        uri = value[start + 1 : end]
         display = value[:start].strip()
-        if display.count('"') % 2:
+        if not _balanced(display):
             return uri, {}, "unbalanced quotes in a display name"
-        params_text = value[end + 1 :]
+        if not display.startswith('"') and not _DISPLAY_TOKENS.match(display):
+            return uri, {}, "non-token characters in an unquoted display name"
+        if uri != uri.strip():
+            return uri, {}, "white space inside <>"
+        params_text = value[end + 1 :].strip()
+        if params_text and not params_text.startswith(";"):
+            return uri, {}, "text after the closing >"
+        params_text = params_text[1:]
     else:
-        if value.count('"') % 2 or value.startswith('"'):
+        if not _balanced(value) or value.startswith('"'):
             return "", {}, "unbalanced quotes or a display name without <>"
-        if " " in value.split(";", 1)[0]:
-            return "", {}, "white space inside an address"
         uri, _, params_text = value.partition(";")
+        uri = uri.strip()
+        if " " in uri or "\t" in uri:
+            return "", {}, "white space inside an address"
+        if "?" in uri:
+            return uri, {}, "a URI with headers outside <>"
     params: dict[str, str] = {}
+    if not params_text.strip():
+        return uri, params, ""
     for param in split_outside_quotes(params_text, ";"):
         name, _, val = param.partition("=")
-        if name.strip():
-            params[name.strip().lower()] = val.strip()
+        if not name.strip():
+            return uri, params, "empty header parameter"
+        params[name.strip().lower()] = val.strip()
     return uri, params, ""
+
+
+def _balanced(text: str) -> bool:
+    """Every quoted string in ``text`` is closed (backslash escapes honoured inside quotes)."""
+    quoted = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+    return not quoted
 
 
 def _angle(value: str) -> tuple[int, int] | None:
@@ -185,7 +212,7 @@ def _parse(data: bytes) -> SipRequest | None:
         request.fail(400, "Request-URI without a scheme")
     elif not is_sip_uri(uri):
         request.fail(416, "Unsupported URI Scheme")
-    elif "?" in uri:
+    elif "?" in uri.rsplit("@", 1)[-1]:
         request.fail(400, "headers in the Request-URI")
     request.read_headers(headers_of(rest))
     request.check_body(body, bool(separator))
