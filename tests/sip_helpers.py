@@ -135,7 +135,13 @@ class BotProcess:
     def start(self, timeout: float = 90.0) -> BotProcess:
         """Start and wait for the "listening on" line; raises with the log if it does not come."""
         self.process = subprocess.Popen(
-            self.args, cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env
+            self.args,
+            cwd=self.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",  # pjsip logs a message it cannot parse as received: any octets
+            env=self.env,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

@@ -43,7 +43,8 @@ class SipSettings:
     register_seconds: int = 300
     """Registration expiry; pjsua2 re-registers before it runs out (seconds)."""
     allowed_peers: tuple[str, ...] = ("127.0.0.1",)
-    """Source IP addresses whose INVITEs are accepted in ``direct`` mode."""
+    """Source IP addresses whose requests reach the SIP stack (everyone else is refused by the guard,
+    voicebot/telephony/guard.py); in ``register`` mode the registrar's addresses are added to these."""
     codecs: tuple[str, ...] = ("PCMA", "PCMU", "G722")
     """Codecs offered and accepted, in order of preference."""
     max_calls: int = 2

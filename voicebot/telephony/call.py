@@ -110,6 +110,8 @@ class BotCall(pj.Call):  # type: ignore[misc]
         super().__init__(account, call_id)
         self.key = key
         """The endpoint's handle for this call (never reused)."""
+        self.sip_call_id = ""
+        """The SIP Call-ID (set by the endpoint when the INVITE arrives)."""
         self._lease_bridge = lease_bridge
         self.sink: CallSink | None = None
         self.bridge: MediaBridge | None = None

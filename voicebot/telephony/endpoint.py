@@ -27,6 +27,8 @@ from voicebot.errors import TelephonyError
 from voicebot.privacy import caller_for_log
 from voicebot.telephony.admission import RETRY_AFTER_S, SERVICE_SLOTS, SlotCount
 from voicebot.telephony.call import BotCall, CallSink
+from voicebot.telephony.guard import SipGuard
+from voicebot.telephony.guardpolicy import NOT_ALLOWED
 from voicebot.telephony.livecalls import WATCHDOG_S, LiveCalls
 from voicebot.telephony.sipconfig import PJSUA_MAX_CALLS, account_config, ep_config, line_capacity, set_codecs
 from voicebot.telephony.siptimers import TRANSACTION_TIMEOUT_MS, shorten_transaction_timeout
@@ -99,7 +101,8 @@ class SipEndpoint:
         self._on_incoming = on_incoming
         self._log_level = pj_log_level
         self._commands: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._calls = LiveCalls(settings.audio.line_rate, settings.sip.rtp_timeout_seconds)
+        self._guard = SipGuard(self._sip)
+        self._calls = LiveCalls(settings.audio.line_rate, settings.sip.rtp_timeout_seconds, self._guard.forget)
         self._account: _Account | None = None
         self.registered = False
         """True while the registrar holds our registration (register mode)."""
@@ -133,6 +136,7 @@ class SipEndpoint:
         """Shutting down: new INVITEs get 503, and in register mode the registration is removed at once
         (so the registrar stops routing calls here while running calls finish)."""
         self.accepting = False
+        self._guard.stop_accepting()
         if self._sip.mode == "register":
             self.submit(self._unregister_now)
 
@@ -237,6 +241,7 @@ class SipEndpoint:
                 transport.publicAddress = self._sip.public_host
             endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
             endpoint.libStart()
+            self._guard.install(lambda: endpoint.libHandleEvents(POLL_MS))
             endpoint.audDevManager().setNullDev()
             set_codecs(endpoint, self._sip.codecs)
             account = _Account(self)
@@ -247,6 +252,7 @@ class SipEndpoint:
             self._error = TelephonyError(f"{reason} (bind {self._sip.bind_host}:{self._sip.port})")
             self._ready.set()
             account = None
+            self._guard.uninstall()
             endpoint.libDestroy()
             return
         _LOGGER.info(
@@ -270,6 +276,7 @@ class SipEndpoint:
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + WATCHDOG_S
                 self._calls.watchdog()
+                self._guard.tick()
             while True:
                 try:
                     command = self._commands.get_nowait()
@@ -302,25 +309,32 @@ class SipEndpoint:
                 account.shutdown()
             account = None
             gc.collect()
+            self._guard.uninstall()
             endpoint.libDestroy()
         except pj.Error as error:
             _LOGGER.warning("SIP shutdown: %s: %s", error.title, error.reason)
         _LOGGER.info("SIP stack stopped")
 
     def _incoming(self, account: _Account, prm: Any) -> None:
+        """pjsua2's onIncomingCall. Never answers a final status from inside the callback: for an INVITE
+        without SDP pjsua2 frees its clone of the request right after this returns, and a final answer
+        here ends the call first (which frees the clone already): ``pjsip_rx_data_free_cloned: Assertion
+        'rdata' failed``. Refusals are queued and sent once the callback has returned; the guard refuses
+        strangers before pjsua ever sees them, so these refusals are a second line only."""
         others = self._calls.slots.held
         call = self._calls.add(account, prm.callId)
         source = str(prm.rdata.srcAddress)
         host = source.rsplit(":", 1)[0].strip("[]")
         info = call.getInfo()
-        if self._sip.mode == "direct" and host not in self._sip.allowed_peers:
+        call.sip_call_id = str(info.callIdString)
+        if host not in self._guard.policy.allowed_hosts:
             caller = caller_for_log(str(info.remoteUri), self._settings.log.full_numbers, _LOGGER)
-            _LOGGER.warning("rejected INVITE from %s (%s): not in [sip] allowed_peers -> 403", source, caller)
-            _answer(call, 403)
+            _LOGGER.warning("rejected INVITE from %s (%s) past the guard: %s -> 403", source, caller, NOT_ALLOWED)
+            self.reject(call.key, 403)
             return
         if not self.accepting:
             _LOGGER.info("rejected INVITE from %s: shutting down -> 503", source)
-            _answer(call, 503)
+            self.reject(call.key, 503)
             return
         if others >= SERVICE_SLOTS:
             _LOGGER.warning(
@@ -329,7 +343,7 @@ class SipEndpoint:
                 SERVICE_SLOTS,
                 others,
             )
-            _answer(call, 503)
+            self.reject(call.key, 503)
             return
         _answer(call, 180)
         incoming = IncomingCall(call.key, str(info.callIdString), str(info.remoteUri), source)

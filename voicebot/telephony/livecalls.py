@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 import pjsua2 as pj
@@ -30,10 +31,13 @@ RTP_CHECK_S: Final = 1.0
 class LiveCalls:
     """The calls pjsua2 still knows of (by key) and the media bridges, leased and free (endpoint thread only)."""
 
-    def __init__(self, line_rate: int, rtp_timeout_s: float = 0.0) -> None:
+    def __init__(
+        self, line_rate: int, rtp_timeout_s: float = 0.0, on_ended: Callable[[str], None] | None = None
+    ) -> None:
         self._line_rate = line_rate
         self._rtp_timeout_s = rtp_timeout_s
         self._rtp_checked = time.monotonic()
+        self._on_ended = on_ended
         self.slots = SlotCount()
         """The calls pjsua holds, readable from any thread (admission, the request guard)."""
         self._calls: dict[int, BotCall] = {}
@@ -156,3 +160,5 @@ class LiveCalls:
         if self._calls.pop(call.key, None) is not None:
             self.slots.released()
         self._release_bridge(call)
+        if self._on_ended is not None and call.sip_call_id:
+            self._on_ended(call.sip_call_id)
