@@ -64,7 +64,7 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
         sip={
             "port": free_udp_port(),
             "rtp_port": free_rtp_base(),
-            "max_calls": 3,
+            "max_calls": 4,
             "overflow": "reject",
             "codecs": ["G722", "PCMA", "PCMU"],
         },
@@ -135,14 +135,13 @@ def test_run_with_web_serves_the_web_app_beside_the_line(line: Line) -> None:
         assert "<form" in response.read().decode("utf-8", "replace")
 
 
-def test_three_simultaneous_callers_each_reach_their_own_department(line: Line, bot: BotProcess) -> None:
-    """Three: a process's 4th pjsua slot is kept to refuse a further call with 503 (test_sip_slots.py)."""
-    digits = {"1": "zulassung", "2": "fuehrerschein", "5": "sozialamt"}
+def test_four_simultaneous_callers_each_reach_their_own_department(line: Line, bot: BotProcess) -> None:
+    digits = {"1": "zulassung", "2": "fuehrerschein", "4": "jugendamt", "5": "sozialamt"}
     plans = [
         CallPlan(bot.uri, steps=(Step("menu", digits=digit),), wait_greeting=False, quiet_ms=2000, reply_timeout_s=40)
         for digit in digits
     ]
-    reports = asyncio.run(place_calls(plans, concurrency=3))
+    reports = asyncio.run(place_calls(plans, concurrency=4))
     assert all(report.answered for report in reports), reports
     referred = [r.refer_to for r in reports]
     outcomes = [records(bot, r.call_id)[0][1:3] for r in reports]

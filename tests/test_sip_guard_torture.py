@@ -154,6 +154,12 @@ def test_policy_peers_methods_dialogs_and_buckets() -> None:
     assert status(request("RE%47IST%45R", "c3"), "10.0.0.1") == 501
     assert status(request("INVITE", "c4", contact="<mailto:x@y>"), "10.0.0.1") == 400
     assert status(request("OPTIONS", "c5"), "10.0.0.1") == 200
+    room = [False]
+    policy.has_room = lambda: room[0]  # every call slot taken
+    busy = policy.decide(parse_request(request("INVITE", "c7")), "10.0.0.1", 0.0).verdict
+    assert busy.status == 503 and ("Retry-After", "30") in busy.headers
+    assert status(request("INVITE", "c1"), "10.0.0.1") == 0  # a retransmission of an admitted INVITE passes
+    room[0] = True
     policy.accepting = False
     assert status(request("INVITE", "c6"), "10.0.0.1") == 503
     buckets = TokenBuckets(rate=2.0, burst=3.0, capacity=2)

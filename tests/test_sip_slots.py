@@ -20,10 +20,10 @@ pytestmark = [pytest.mark.sip]
 
 def test_decisions_follow_the_bots_own_count() -> None:
     capacity = line_capacity(2, "switchboard")
-    assert capacity == (2, 1)
+    assert capacity == (2, SERVICE_SLOTS - 2)
     assert decide(0, 0, 0, capacity, "switchboard", True) == Decision("session")
     assert decide(2, 0, 2, capacity, "switchboard", True) == Decision("overflow")
-    assert decide(2, 1, 3, capacity, "switchboard", True) == Decision("refuse", 503)
+    assert decide(2, 2, 4, capacity, "switchboard", True) == Decision("refuse", 503)
     assert decide(2, 0, 2, capacity, "switchboard", False) == Decision("refuse", 503)  # no switchboard target
     # sessions over, but the SIP stack still tears their calls down: their lines are not free yet
     assert decide(0, 0, SERVICE_SLOTS, capacity, "switchboard", True) == Decision("refuse", 503)
@@ -38,10 +38,10 @@ def _bot(folder: Path, **sip: object) -> BotProcess:
 
 def test_unacked_invites_free_their_lines_within_seconds(tmp_path: Path) -> None:
     with _bot(tmp_path, max_calls=2) as bot:
-        calls = [RawCall(bot.sip_port) for _ in range(4)]
+        calls = [RawCall(bot.sip_port) for _ in range(SERVICE_SLOTS + 1)]
         try:
             statuses = [call.invite(offer("127.0.0.1", [audio_sdp(call.rtp_port)]), ack=False) for call in calls]
-            assert sorted(statuses) == [200, 200, 200, 503], statuses  # 2 sessions + 1 overflow line, then 503
+            assert sorted(statuses) == [200] * SERVICE_SLOTS + [503], statuses  # 2 sessions + overflow lines, then 503
             refused = calls[statuses.index(503)].final
             assert refused is not None and refused.get("retry-after") == "30", refused
             started = time.monotonic()

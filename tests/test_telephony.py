@@ -36,7 +36,7 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
     folder = tmp_path_factory.mktemp("line")
     config = write_config(
         folder,
-        sip={"port": free_udp_port(), "rtp_port": free_rtp_base(), "max_calls": 3, "overflow": "reject"},
+        sip={"port": free_udp_port(), "rtp_port": free_rtp_base(), "max_calls": 4, "overflow": "reject"},
         vad={"no_input_ms": 2500, "max_utterance_ms": 3000},
     )
     with BotProcess(config, "--line-test", "--grace", "2") as bot:
@@ -74,15 +74,15 @@ def test_call_is_answered_greets_echoes_and_transfers_on_a_digit(line: BotProces
     assert int(health[1]) >= 50 and int(health[2]) == 0  # 1 s of tone and the digit's packets, nothing lost
 
 
-def test_three_simultaneous_callers_each_get_their_own_transfer(line: BotProcess) -> None:
-    """Three: the process's 4th pjsua slot is kept to refuse a further call with 503 (test_sip_slots.py)."""
-    digits = {"1": "zulassung", "2": "fuehrerschein", "6": "gesundheitsamt"}
+def test_four_simultaneous_callers_each_get_their_own_transfer(line: BotProcess) -> None:
+    """All four pjsua slots serve calls: the request guard, not a kept-back slot, refuses a fifth with 503."""
+    digits = {"1": "zulassung", "2": "fuehrerschein", "5": "sozialamt", "6": "gesundheitsamt"}
     plans = [
         CallPlan(target(line), steps=(Step("transfer", digits=digit),), quiet_ms=600, reply_timeout_s=10)
         for digit in digits
     ]
-    reports = asyncio.run(place_calls(plans, concurrency=3))
-    assert [r.answered for r in reports] == [True] * 3, reports
+    reports = asyncio.run(place_calls(plans, concurrency=4))
+    assert [r.answered for r in reports] == [True] * 4, reports
     assert [r.refer_to for r in reports] == [f"sip:{name}@127.0.0.1:5090" for name in digits.values()]
 
 

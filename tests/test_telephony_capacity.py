@@ -1,5 +1,5 @@
-"""How many calls one process carries: the configured max_calls within the SIP stack's limit, one pjsua
-slot kept to refuse with 503 + Retry-After (instead of pjsua's own 486)."""
+"""How many calls one process carries: the configured max_calls within the SIP stack's limit; the request guard
+refuses with 503 + Retry-After when every pjsua slot is taken (so no slot is kept back)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from voicebot.config.settings import SipSettings
 from voicebot.telephony.admission import PJSUA_MAX_CALLS, REFUSAL_RESERVE, SERVICE_SLOTS, line_capacity
 
 
-def test_one_pjsua_slot_is_kept_for_refusals() -> None:
-    assert SERVICE_SLOTS == PJSUA_MAX_CALLS - REFUSAL_RESERVE
+def test_every_pjsua_slot_serves_calls_behind_the_guard() -> None:
+    assert REFUSAL_RESERVE == 0 and SERVICE_SLOTS == PJSUA_MAX_CALLS
 
 
 def test_capacity_keeps_a_line_for_the_overflow_announcement() -> None:
@@ -27,4 +27,4 @@ def test_reject_uses_every_service_line_for_calls() -> None:
 
 def test_the_default_max_calls_is_what_one_process_really_carries() -> None:
     default = SipSettings()
-    assert line_capacity(default.max_calls, default.overflow) == (default.max_calls, 1)
+    assert line_capacity(default.max_calls, default.overflow) == (default.max_calls, 1) == (3, 1)

@@ -47,10 +47,11 @@ class SipSettings:
     voicebot/telephony/guard.py); in ``register`` mode the registrar's addresses are added to these."""
     codecs: tuple[str, ...] = ("PCMA", "PCMU", "G722")
     """Codecs offered and accepted, in order of preference."""
-    max_calls: int = 2
+    max_calls: int = 3
     """Conversations at once in one process; more are sent on to ``overflow``. One process carries at most
-    3 calls (the pjsua2 wheel's 4 minus one kept to refuse with 503): with ``overflow = "switchboard"`` at
-    most 2 conversations plus the overflow line, with ``reject`` 3; a larger value is lowered (warning).
+    4 calls (the pjsua2 wheel's limit; the request guard answers the next INVITE 503 + Retry-After): with
+    ``overflow = "switchboard"`` at most 3 conversations plus the overflow line, with ``reject`` 4; a larger
+    value is lowered (warning).
     More: several instances behind Kamailio (``voicebot run --workers``)."""
     overflow: str = "switchboard"
     """What happens to calls beyond ``max_calls``: ``switchboard`` (announce and transfer) or ``reject`` (486

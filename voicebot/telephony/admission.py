@@ -4,14 +4,13 @@ Pure logic (no pjsua2 import), used on two threads:
 
 * the endpoint thread counts the calls pjsua holds (``SlotCount``: from ``onIncomingCall`` until the
   DISCONNECTED callback, including calls the loop has already finished with that are still being torn
-  down) and refuses an INVITE with 503 + Retry-After itself while no service slot is free;
+  down); the request guard, which sees every INVITE before pjsua, answers 503 + Retry-After itself while
+  :meth:`SlotCount.has_room` is False;
 * the loop thread (``voicebot.call.switch.Switch``) decides per call with :func:`decide`.
 
-Why a slot is kept in reserve: pjsua answers an INVITE that finds all ``PJSUA_MAX_CALLS`` slots taken
-with its own 486 Busy Here, before the bot sees it. With one slot always free, every INVITE reaches the
-bot, which can answer 503 + Retry-After (and the refused call frees the slot at once). A SIP module that
-sees requests before pjsua (the request guard) can call :meth:`SlotCount.has_room` and answer 503 itself;
-once it does, ``REFUSAL_RESERVE`` can be 0 and the reserved slot serves calls again.
+Why the guard must refuse: pjsua answers an INVITE that finds all ``PJSUA_MAX_CALLS`` slots taken with its
+own 486 Busy Here, before the bot sees it. With the guard in front, every slot serves calls
+(``REFUSAL_RESERVE = 0``) and a caller never gets that raw 486.
 """
 
 from __future__ import annotations
@@ -24,8 +23,9 @@ PJSUA_MAX_CALLS: Final = 4
 """pjsua's compiled-in limit of simultaneous calls in the ``pjsua2-python`` 2.15.1 wheel (measured: a 5th
 INVITE gets pjsua's own 486 whatever ``maxCalls`` asks for). More calls per machine: several
 ``voicebot run`` instances behind Kamailio's dispatcher (sip/kamailio/)."""
-REFUSAL_RESERVE: Final = 1
-"""pjsua call slots never given to a call: they let the bot refuse with 503 instead of pjsua's 486."""
+REFUSAL_RESERVE: Final = 0
+"""pjsua call slots never given to a call. 0: the request guard (``guard.SipGuard``) answers a new INVITE
+with 503 + Retry-After itself when ``SlotCount.has_room`` is False, before pjsua would answer its own 486."""
 SERVICE_SLOTS: Final = PJSUA_MAX_CALLS - REFUSAL_RESERVE
 """pjsua call slots for conversations and overflow hand-overs."""
 RETRY_AFTER_S: Final = 30

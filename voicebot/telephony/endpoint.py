@@ -101,7 +101,7 @@ class SipEndpoint:
         self._on_incoming = on_incoming
         self._log_level = pj_log_level
         self._commands: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._guard = SipGuard(self._sip)
+        self._guard = SipGuard(self._sip, has_room=self._has_room)
         self._calls = LiveCalls(settings.audio.line_rate, settings.sip.rtp_timeout_seconds, self._guard.forget)
         self._account: _Account | None = None
         self.registered = False
@@ -144,6 +144,10 @@ class SipEndpoint:
         account = self._account
         if account is not None and account.getInfo().regIsActive:
             account.setRegistration(False)
+
+    def _has_room(self) -> bool:
+        """The guard asks before a new INVITE reaches pjsua: a free call slot, else the guard's 503."""
+        return self._calls.slots.has_room()
 
     @property
     def live_calls(self) -> int:

@@ -61,8 +61,13 @@ def registrar_host(uri: str) -> str:
 class SipGuard:
     """Policy + pjsip module + refusal log."""
 
-    def __init__(self, sip: SipSettings, clock: Callable[[], float] = time.monotonic) -> None:
-        self.policy = GuardPolicy(allowed_hosts(sip))
+    def __init__(
+        self,
+        sip: SipSettings,
+        clock: Callable[[], float] = time.monotonic,
+        has_room: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.policy = GuardPolicy(allowed_hosts(sip), has_room)
         self._sip = sip
         self._clock = clock
         self._lock = threading.Lock()

@@ -14,10 +14,12 @@ would make the bot a reflector). All tables are bounded.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 from voicebot.privacy import digits_of, mask_number
+from voicebot.telephony.admission import RETRY_AFTER_S as BUSY_RETRY_AFTER_S
 from voicebot.telephony.pjguard import DROP, PASS, Verdict
 from voicebot.telephony.sipmsg import SipRequest
 
@@ -35,6 +37,8 @@ MAX_HOSTS: Final = 4096
 MAX_DIALOGS: Final = 1024
 """Call-IDs whose source host is kept (oldest forgotten first)."""
 RETRY_AFTER_S: Final = 2
+"""Retry-After of a 503 for a peer over its rate (seconds: the dispatcher tries another worker at once)."""
+
 """Retry-After of the 503 an allowed peer gets over its rate (seconds)."""
 NOT_ALLOWED: Final = "not in [sip] allowed_peers"
 
@@ -94,8 +98,10 @@ class Dialogs:
 class GuardPolicy:
     """The decisions, with the state they need (dialogs, rate buckets)."""
 
-    def __init__(self, allowed_hosts: frozenset[str]) -> None:
+    def __init__(self, allowed_hosts: frozenset[str], has_room: Callable[[], bool] = lambda: True) -> None:
         self.allowed_hosts = allowed_hosts
+        self.has_room = has_room
+        """True while a new call finds a free pjsua call slot (``admission.SlotCount.has_room``)."""
         self.dialogs = Dialogs()
         self.accepting = True
         """False once shutting down: new INVITEs get 503."""
@@ -138,6 +144,9 @@ class GuardPolicy:
             return Decision(Verdict(200, "OK", (("Allow", ALLOW), ("Accept", "application/sdp"))))
         if not self.accepting:
             return Decision(Verdict(503, "Service Unavailable - shutting down"), "shutting down")
+        if known is None and not self.has_room():  # a retransmitted INVITE (known Call-ID) still passes
+            busy = Verdict(503, "Service Unavailable - all lines busy", (("Retry-After", str(BUSY_RETRY_AFTER_S)),))
+            return Decision(busy, "all lines of this process are taken")
         self.dialogs.remember(request.call_id, host)
         return Decision(PASS)
 
