@@ -20,7 +20,7 @@ from tests.dialogue_helpers import (
     heard,
 )
 from voicebot.dialogue.policy import step
-from voicebot.dialogue.types import DialogueState, DtmfDigit, Say, Silence, TimeUp
+from voicebot.dialogue.types import DialogueState, DtmfDigit, Phase, Say, Silence, TimeUp
 from voicebot.understand.understanding import Signal
 
 CASES = [
@@ -191,7 +191,7 @@ CASES = [
         hangup=True,
         ctx=CLOSED,
     ),
-    Case("ended ignores", DialogueState(phase="ended"), heard("hallo"), "ended", (), "ignored"),
+    Case("ended ignores", DialogueState(phase=Phase.ENDED), heard("hallo"), "ended", (), "ignored"),
 ]
 
 

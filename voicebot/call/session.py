@@ -36,6 +36,7 @@ from voicebot.dialogue.types import (
     Hangup,
     Heard,
     Note,
+    Phase,
     RecordCallback,
     Say,
     Silence,
@@ -304,7 +305,7 @@ class CallSession:
         state, commands = switchboard(self.state, context, reason)
         note = Note("apology", None, SWITCHBOARD, reason)
         text = self._prompt("apology")
-        if state.phase == "transferring" and text:
+        if state.phase == Phase.TRANSFERRING and text:
             commands = [note, Say("apology", text), *(c for c in commands if isinstance(c, Transfer))]
         else:
             commands = [note, *commands[1:]]

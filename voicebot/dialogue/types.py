@@ -1,6 +1,7 @@
 """The dialogue policy's vocabulary: events in, commands out, the state between, the context it reads.
 
-All frozen dataclasses; the policy itself is in ``voicebot.dialogue.policy``.
+All frozen dataclasses (and the ``Phase`` StrEnum of the state); the policy itself is in
+``voicebot.dialogue.policy``.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from voicebot.config.hours import WeeklyHours
 from voicebot.config.settings import DialogueSettings, Settings
@@ -123,13 +125,40 @@ Command = Say | Transfer | Hangup | RecordCallback | Note
 # --- state and context --------------------------------------------------------------------------------
 
 
+class Phase(StrEnum):
+    """Where the conversation stands: what the caller's next words mean (``voicebot.dialogue.phases``).
+
+    A ``StrEnum``: each member is its lower-case name as a string, so it compares, formats and stores as the
+    plain text it replaced (``f"({state.phase})"`` in a call outcome reads ``(confirm)``)."""
+
+    START = "start"
+    """Before the greeting."""
+    LISTENING = "listening"
+    """An open question: what can I do for you?"""
+    CONFIRM = "confirm"
+    """Awaiting yes/no to "Sie möchten …?" (``pending_topic`` or ``pending_department``)."""
+    CHOOSE = "choose"
+    """Awaiting first/second of ``options``."""
+    TRANSFERRING = "transferring"
+    """A transfer was asked for; the session carries it out and reports ``TransferDone``."""
+    TRANSFER_FAILED = "transfer_failed"
+    """A transfer failed: switchboard, another try or a callback?"""
+    CALLBACK_OFFER = "callback_offer"
+    """A callback was offered (department closed or unreachable): yes/no."""
+    CALLBACK_NAME = "callback_name"
+    """Awaiting the caller's name for the callback (free speech as data)."""
+    CALLBACK_NUMBER = "callback_number"
+    """Awaiting the callback number (spoken or keyed digits as data)."""
+    ENDED = "ended"
+    """The bot ended the call (goodbye, transfer done, callback recorded): events are only noted."""
+
+
 @dataclass(frozen=True)
 class DialogueState:
     """Everything the policy remembers between two events."""
 
-    phase: str = "start"
-    """start, listening, confirm, choose, transferring, transfer_failed, callback_offer, callback_name,
-    callback_number, ended."""
+    phase: Phase = Phase.START
+    """Where the conversation stands."""
     pending_topic: str | None = None
     """Topic awaiting a yes/no (confirm) or being transferred for."""
     pending_department: str | None = None
