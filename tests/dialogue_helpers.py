@@ -12,7 +12,7 @@ from voicebot.dialogue.types import (
     DialogueContext,
     DialogueState,
     Event,
-    Hangup,
+    HangUp,
     Heard,
     Note,
     Phase,
@@ -66,5 +66,5 @@ def assert_step(case: Case) -> None:
     assert tuple(c.prompt for c in commands if isinstance(c, Say)) == case.says, commands
     transfers = [c.department for c in commands if isinstance(c, Transfer)]
     assert transfers == ([case.transfer] if case.transfer else []), commands
-    assert any(isinstance(c, Hangup) for c in commands) == case.hangup, commands
+    assert any(isinstance(c, HangUp) for c in commands) == case.hangup, commands
     assert case.check(state, commands), commands

@@ -8,8 +8,8 @@ import pytest
 
 from tests.dialogue_helpers import CLOSED, LISTENING, OPEN, Case, assert_step, heard
 from voicebot.dialogue.policy import step
-from voicebot.dialogue.types import Command, DialogueState, DtmfDigit, Phase, RecordCallback, Say, TransferDone
-from voicebot.events import TransferResult
+from voicebot.dialogue.types import Command, DialogueState, Phase, RecordCallback, Say, TransferDone
+from voicebot.events import DtmfReceived, TransferResult
 from voicebot.understand.understanding import Signal
 
 CALLBACK_OFFER = DialogueState(phase=Phase.CALLBACK_OFFER, pending_department="bauamt", pending_topic="bauantrag")
@@ -73,7 +73,7 @@ CASES = [
     Case(
         "callback keypad digits",
         CALLBACK_NUMBER,
-        DtmfDigit("0"),
+        DtmfReceived("0", 0),
         "callback_number",
         (),
         "callback",
@@ -82,7 +82,7 @@ CASES = [
     Case(
         "callback keypad #",
         replace(CALLBACK_NUMBER, callback_digits="0838192"),
-        DtmfDigit("#"),
+        DtmfReceived("#", 0),
         "ended",
         ("callback_done", "goodbye"),
         "callback",

@@ -31,21 +31,27 @@ from voicebot.dialogue.types import (
     CallStarted,
     Command,
     DialogueState,
-    DtmfDigit,
     Event,
-    Hangup,
+    HangUp,
     Heard,
     Note,
     Phase,
     RecordCallback,
     Say,
-    Silence,
     TimeUp,
     Transfer,
     TransferDone,
 )
-from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, LineEvent, TransferResult, TypedText
-from voicebot.listen.endpointing import BargeIn, NoInput
+from voicebot.events import (
+    AudioReceived,
+    BargeIn,
+    CallHungUp,
+    DtmfReceived,
+    LineEvent,
+    NoInput,
+    TransferResult,
+    TypedText,
+)
 from voicebot.listen.listener import Listener, Utterance
 from voicebot.ports import CallChannel, Clock
 from voicebot.records.audio import AudioKeeper
@@ -125,7 +131,7 @@ class CallSession:
             self.channel.stop_playback()
             self._listener.restart(self.media_ms)
             await asyncio.get_running_loop().run_in_executor(None, self.bot.maybe_reload)
-            await self._dispatch(DtmfDigit(event.digit), TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
+            await self._dispatch(event, TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
         elif isinstance(event, TypedText):
             await self._on_text(event)
         elif isinstance(event, CallHungUp):
@@ -148,7 +154,7 @@ class CallSession:
                 _LOGGER.debug("call %s: barge-in at %d ms", self.channel.call_id, turn_event.at_ms)
                 self.channel.stop_playback()
             elif isinstance(turn_event, NoInput):
-                await self._dispatch(Silence(), TurnInput(detected_at=time.perf_counter()))
+                await self._dispatch(turn_event, TurnInput(detected_at=time.perf_counter()))
         if utterance is not None:
             await self._on_utterance(utterance, heard_at)
 
@@ -226,8 +232,8 @@ class CallSession:
                     spoken.append(command.text)
             elif isinstance(command, Transfer):
                 result = await self._transfer(command)
-            elif isinstance(command, Hangup):
-                await self._drain()
+            elif isinstance(command, HangUp):
+                await self._drain("hanging up")
                 await self.channel.hangup()
                 self._bot_hung_up = True
             elif isinstance(command, RecordCallback):
@@ -270,7 +276,7 @@ class CallSession:
             turn.timings["gap_ms"] = round(turn.endpoint_ms + 1000 * (now - turn.detected_at), 1)
 
     async def _transfer(self, command: Transfer) -> TransferResult:
-        await self._drain()
+        await self._drain(f"the transfer to {command.department}")
         if self._caller_hung_up:
             return TransferResult(False, 0, "der Anrufer hat aufgelegt")
         department = self.bot.settings.departments.get(command.department)
@@ -285,8 +291,11 @@ class CallSession:
         self._listener.restart(self.media_ms)
         return result
 
-    async def _drain(self) -> None:
-        """Wait until queued speech has been played, still noticing a hang-up (caller audio is dropped)."""
+    async def _drain(self, before: str) -> None:
+        """Wait until queued speech has been played before ``before`` (a transfer, hanging up), still noticing
+        a hang-up. Caller audio is dropped; a key pressed meanwhile is logged, not acted on: the transfer or
+        goodbye it would race with was decided and announced, and after a failed transfer the caller should
+        hear what happened before an earlier key takes effect."""
         deadline = time.monotonic() + PLAYBACK_WAIT_S
         while self.channel.playback_pending_ms() > 0 and not self._caller_hung_up and time.monotonic() < deadline:
             try:
@@ -298,6 +307,14 @@ class CallSession:
             elif isinstance(event, AudioReceived):
                 frame = event.frame
                 self.media_ms = max(self.media_ms, frame.timestamp_ms + round(frame.duration_ms))
+            else:
+                said = f"key {event.digit}" if isinstance(event, DtmfReceived) else f"text {event.text!r}"
+                _LOGGER.info(
+                    "call %s: %s while the bot finished speaking before %s: not acted on (already decided)",
+                    self.channel.call_id,
+                    said,
+                    before,
+                )
 
     async def _apology(self, turn: TurnInput, reason: str) -> None:
         """A turn failed: apologise and hand the caller to the switchboard (callback offer when it is closed)."""
@@ -322,7 +339,7 @@ class CallSession:
                 text = self._prompt("apology")
                 if text:
                     await self._say(text, TurnInput())
-                await self._drain()
+                await self._drain("the hand-over after a failure")
                 switchboard_line = self.bot.settings.departments.get(SWITCHBOARD)
                 if switchboard_line is not None and switchboard_line.target and not self._caller_hung_up:
                     await self.channel.transfer(switchboard_line.target)

@@ -2,7 +2,7 @@
 
 ``step`` is the only entry point. It never reads the clock or a file: the current time, content and
 thresholds come in ``DialogueContext``. Every turn's command list begins with a ``Note`` (the call-record
-entry of the turn); ``Say`` commands are spoken in order; ``Transfer``/``Hangup`` wait for the speech
+entry of the turn); ``Say`` commands are spoken in order; ``Transfer``/``HangUp`` wait for the speech
 before them. Phase handlers for the open question and the follow-ups are in ``voicebot.dialogue.phases``.
 """
 
@@ -38,16 +38,15 @@ from voicebot.dialogue.types import (
     CallStarted,
     DialogueContext,
     DialogueState,
-    DtmfDigit,
     Event,
-    Hangup,
+    HangUp,
     Heard,
     Note,
     Phase,
-    Silence,
     TimeUp,
     TransferDone,
 )
+from voicebot.events import DtmfReceived, NoInput
 from voicebot.understand.understanding import Signal, Understanding
 
 FREE_SPEECH_PHASES = frozenset({Phase.CALLBACK_NAME, Phase.CALLBACK_NUMBER})
@@ -75,9 +74,9 @@ def step(state: DialogueState, event: Event, ctx: DialogueContext) -> Reply:
         return speak(state, Note("greeting", reason="Anruf angenommen"), say(ctx, "greeting"))
     if isinstance(event, TimeUp):
         return _time_up(state, ctx)
-    if isinstance(event, Silence):
+    if isinstance(event, NoInput):
         return _silence(state, ctx)
-    if isinstance(event, DtmfDigit):
+    if isinstance(event, DtmfReceived):
         return _digit(state, event.digit, ctx)
     if isinstance(event, TransferDone):
         return _transfer_done(state, event, ctx)
@@ -166,7 +165,7 @@ def _transfer_done(state: DialogueState, event: TransferDone, ctx: DialogueConte
     if result.ok:
         reason = f"weitervermittelt an {department_name(ctx.content, department)}"
         state = replace(state, phase=Phase.ENDED, transferred_to=department, ended_reason=reason)
-        return state, [Note("transferred", state.pending_topic, department, reason), Hangup(reason)]
+        return state, [Note("transferred", state.pending_topic, department, reason), HangUp(reason)]
     reason = f"Weiterleitung gescheitert ({result.status} {result.reason})".strip()
     failures = state.failures + 1
     name = department_name(ctx.content, department)
@@ -186,7 +185,7 @@ def _time_up(state: DialogueState, ctx: DialogueContext) -> Reply:
     if new_state.phase != Phase.TRANSFERRING:
         state = replace(state, phase=Phase.ENDED, ended_reason=reason)
         return speak(
-            state, Note("goodbye", reason=reason), say(ctx, "max_duration"), say(ctx, "goodbye"), Hangup(reason)
+            state, Note("goodbye", reason=reason), say(ctx, "max_duration"), say(ctx, "goodbye"), HangUp(reason)
         )
     return new_state, [commands[0], say(ctx, "max_duration"), *commands[1:]]
 

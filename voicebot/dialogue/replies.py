@@ -14,7 +14,7 @@ from voicebot.dialogue.types import (
     Command,
     DialogueContext,
     DialogueState,
-    Hangup,
+    HangUp,
     Note,
     Phase,
     RecordCallback,
@@ -156,7 +156,7 @@ def failures_reason(failures: int, reason: str) -> str:
 def goodbye(state: DialogueState, ctx: DialogueContext, reason: str) -> Reply:
     """Say goodbye and hang up."""
     state = replace(state, phase=Phase.ENDED, ended_reason=reason)
-    return speak(state, Note("goodbye", None, None, reason), say(ctx, "goodbye"), Hangup(reason))
+    return speak(state, Note("goodbye", None, None, reason), say(ctx, "goodbye"), HangUp(reason))
 
 
 def repeat(state: DialogueState, ctx: DialogueContext) -> Reply:
@@ -183,7 +183,7 @@ def callback_done(state: DialogueState, ctx: DialogueContext, number: str) -> Re
     state = replace(state, phase=Phase.ENDED, callback_recorded=True, ended_reason=reason)
     request = RecordCallback(state.callback_name, number, department, state.pending_topic)
     note = Note("callback", state.pending_topic, department, reason)
-    return speak(state, note, request, say(ctx, "callback_done", department=name), say(ctx, "goodbye"), Hangup(reason))
+    return speak(state, note, request, say(ctx, "callback_done", department=name), say(ctx, "goodbye"), HangUp(reason))
 
 
 _DIGIT_WORDS = {

@@ -14,10 +14,10 @@ from enum import StrEnum
 from voicebot.config.hours import WeeklyHours
 from voicebot.config.settings import DialogueSettings, Settings
 from voicebot.content.model import Content
-from voicebot.events import TransferResult
+from voicebot.events import DtmfReceived, NoInput, TransferResult
 from voicebot.understand.understanding import Understanding
 
-# --- events -------------------------------------------------------------------------------------------
+# --- events (past tense or nouns: what happened) ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,6 @@ class Heard:
 
 
 @dataclass(frozen=True)
-class DtmfDigit:
-    """The caller pressed a key."""
-
-    digit: str
-    """``0``-``9``, ``*`` or ``#``."""
-
-
-@dataclass(frozen=True)
-class Silence:
-    """The caller said nothing for ``no_input_ms``."""
-
-
-@dataclass(frozen=True)
 class TransferDone:
     """A transfer the policy asked for has ended."""
 
@@ -57,10 +44,11 @@ class TimeUp:
     """The call reached its maximum duration."""
 
 
-Event = CallStarted | Heard | DtmfDigit | Silence | TransferDone | TimeUp
-"""Anything the policy reacts to."""
+Event = CallStarted | Heard | DtmfReceived | NoInput | TransferDone | TimeUp
+"""Anything the policy reacts to: its own events above and the line's and the listener's as they are
+(``voicebot.events`` has the whole vocabulary)."""
 
-# --- commands -----------------------------------------------------------------------------------------
+# --- commands (imperative: what to do) ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -84,7 +72,7 @@ class Transfer:
 
 
 @dataclass(frozen=True)
-class Hangup:
+class HangUp:
     """End the call (after the preceding Say has been played)."""
 
     reason: str
@@ -119,7 +107,7 @@ class Note:
     """Why, in German words for the staff ("Anrufer verlangte Mitarbeiter")."""
 
 
-Command = Say | Transfer | Hangup | RecordCallback | Note
+Command = Say | Transfer | HangUp | RecordCallback | Note
 """Anything the policy asks the session to do."""
 
 # --- state and context --------------------------------------------------------------------------------

@@ -29,15 +29,8 @@ from typing import Final
 
 from voicebot.audio import AudioFrame, StreamResampler
 from voicebot.config.settings import VadSettings
-from voicebot.listen.endpointing import (
-    SpeechEnded,
-    SpeechPaused,
-    SpeechStarted,
-    TurnEvent,
-    TurnState,
-    advance,
-    start_listening,
-)
+from voicebot.events import SpeechEnded, SpeechPaused, SpeechStarted, TurnEvent
+from voicebot.listen.endpointing import TurnState, advance, start_listening
 from voicebot.ports import AsrSession, SpeechDetector, Transcriber, Transcript
 
 _LOGGER: Final = logging.getLogger(__name__)
