@@ -48,7 +48,7 @@ def test_no_name_is_defined_twice_and_commands_are_not_events() -> None:
 def test_the_docstring_table_lists_every_event_once() -> None:
     rows = table_rows()
     line = {c.__name__ for c in typing.get_args(events.LineEvent)}
-    turn = {c.__name__ for c in typing.get_args(events.TurnEvent)}
+    turn = {c.__name__ for c in typing.get_args(events.ListenEvent)}
     dialogue = {c.__name__ for c in typing.get_args(dialogue_types.Event)}
     assert len(rows) == len(set(rows))
     assert set(rows) == line | turn | dialogue

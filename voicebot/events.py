@@ -6,23 +6,24 @@ line up to the policy: the dialogue consumes the line's ``DtmfReceived`` and the
 they are. Events live here unless they carry a later stage's type; the dialogue's own (``CallStarted``,
 ``Heard``, ``TransferDone``, ``TimeUp``) and the commands are in ``voicebot.dialogue.types``.
 
-=============  ===================================  =========================================
-event          emitted by                           consumed by
-=============  ===================================  =========================================
-AudioReceived  channel (PjsuaChannel, FileChannel)  CallSession -> Listener
-DtmfReceived   channel (urgent)                     CallSession -> dialogue policy (``step``)
-CallHungUp     channel (urgent)                     CallSession (the call is over)
-TypedText      FileChannel (``simulate --say``)     CallSession (a turn without VAD and ASR)
-SpeechStarted  endpointing, via Listener            Listener (opens the recogniser session)
-SpeechPaused   endpointing, via Listener            Listener (decodes a snapshot early)
-SpeechEnded    endpointing, via Listener            Listener (finishes the ``Utterance``)
-BargeIn        endpointing, via Listener            CallSession (stops the bot's playback)
-NoInput        endpointing, via Listener            CallSession -> dialogue policy
-CallStarted    CallSession                          dialogue policy
-Heard          CallSession (utterance matched)      dialogue policy
-TransferDone   CallSession (``TransferResult``)     dialogue policy
-TimeUp         CallSession (max call length)        dialogue policy
-=============  ===================================  =========================================
+===============  ===================================  ============================================
+event            emitted by                           consumed by
+===============  ===================================  ============================================
+AudioReceived    channel (PjsuaChannel, FileChannel)  CallSession -> Listener
+DtmfReceived     channel (urgent)                     CallSession -> dialogue policy (``step``)
+CallHungUp       channel (urgent)                     CallSession (the call is over)
+TypedText        FileChannel (``simulate --say``)     CallSession (a turn without VAD and ASR)
+SpeechStarted    endpointing, via Listener            Listener (opens the recogniser session)
+SpeechPaused     endpointing, via Listener            Listener (decodes a snapshot early)
+EarlyTranscript  Listener (the snapshot's text)       CallSession -> Foresight (prepares the turn)
+SpeechEnded      endpointing, via Listener            Listener (finishes the ``Utterance``)
+BargeIn          endpointing, via Listener            CallSession (stops the bot's playback)
+NoInput          endpointing, via Listener            CallSession -> dialogue policy
+CallStarted      CallSession                          dialogue policy
+Heard            CallSession (utterance matched)      dialogue policy
+TransferDone     CallSession (``TransferResult``)     dialogue policy
+TimeUp           CallSession (max call length)        dialogue policy
+===============  ===================================  ============================================
 
 Commands, from the dialogue policy to the CallSession: ``Say``, ``Transfer``, ``HangUp``, ``RecordCallback``,
 ``Note``.
@@ -136,6 +137,22 @@ class NoInput:
 TurnEvent = SpeechStarted | SpeechPaused | SpeechEnded | BargeIn | NoInput
 """Anything the turn detector (``voicebot.listen.endpointing``) reports."""
 
+
+@dataclass(frozen=True)
+class EarlyTranscript:
+    """What the caller said up to a pause (``SpeechPaused``), decoded while the end-of-turn silence still runs.
+
+    The utterance may go on; if it ends at this pause, its transcript will be exactly this text."""
+
+    text: str
+    speech_end_ms: int
+    """The pause's ``SpeechPaused.speech_end_ms``: the end of the audio the text was decoded from."""
+
+
+ListenEvent = TurnEvent | EarlyTranscript
+"""Anything the listener (``voicebot.listen.listener.Listener``) reports: the turn detector's events and its
+own early transcripts."""
+
 # --- values -------------------------------------------------------------------------------------------
 
 
@@ -156,7 +173,9 @@ __all__ = [
     "BargeIn",
     "CallHungUp",
     "DtmfReceived",
+    "EarlyTranscript",
     "LineEvent",
+    "ListenEvent",
     "NoInput",
     "SpeechEnded",
     "SpeechPaused",
