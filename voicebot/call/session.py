@@ -312,8 +312,8 @@ class CallSession:
             elif isinstance(event, AudioReceived):
                 frame = event.frame
                 self.media_ms = max(self.media_ms, frame.timestamp_ms + round(frame.duration_ms))
-            else:
-                said = f"key {event.digit}" if isinstance(event, DtmfReceived) else f"text {event.text!r}"
+            else:  # a key (or typed text: its words stay out of the log)
+                said = f"key {event.digit}" if isinstance(event, DtmfReceived) else "typed text"
                 _LOGGER.info(_NOT_ACTED_ON, self.channel.call_id, said, before)
 
     async def _apology(self, turn: TurnInput, reason: str) -> None:
