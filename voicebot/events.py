@@ -30,7 +30,8 @@ Commands, from the dialogue policy to the CallSession: ``Say``, ``Transfer``, ``
 
 Pipecat's rule: urgent control (``URGENT``: DTMF, hang-up) overtakes droppable audio. A channel delivers
 ``LineEvent``s through ``CallChannel.receive``; whether an event jumps the queue of audio frames is decided by
-``isinstance(event, URGENT)``.
+``isinstance(event, URGENT)``. While the bot finishes speaking before a transfer or a hang-up, the session
+drops caller audio, ends on ``CallHungUp`` and logs a ``DtmfReceived`` at INFO without acting on it.
 """
 
 from __future__ import annotations
