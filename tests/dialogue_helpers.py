@@ -12,9 +12,10 @@ from voicebot.dialogue.types import (
     DialogueContext,
     DialogueState,
     Event,
-    Hangup,
+    HangUp,
     Heard,
     Note,
+    Phase,
     Say,
     Transfer,
 )
@@ -32,11 +33,11 @@ def heard(
     return Heard(Understanding(text, text.lower(), ranked, department, frozenset(signals)))
 
 
-LISTENING = DialogueState(phase="listening")
-ANSWERED = DialogueState(phase="listening", questions=1, answered=("kfz-anmeldung",))
-CONFIRM_TOPIC = DialogueState(phase="confirm", pending_topic="kfz-anmeldung", questions=1)
-CHOOSE = DialogueState(phase="choose", options=("kfz-anmeldung", "kfz-abmeldung"), questions=1)
-FAILED_ONCE = DialogueState(phase="listening", failures=1, menu_offered=True)
+LISTENING = DialogueState(phase=Phase.LISTENING)
+ANSWERED = DialogueState(phase=Phase.LISTENING, questions=1, answered=("kfz-anmeldung",))
+CONFIRM_TOPIC = DialogueState(phase=Phase.CONFIRM, pending_topic="kfz-anmeldung", questions=1)
+CHOOSE = DialogueState(phase=Phase.CHOOSE, options=("kfz-anmeldung", "kfz-abmeldung"), questions=1)
+FAILED_ONCE = DialogueState(phase=Phase.LISTENING, failures=1, menu_offered=True)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Case:
     state: DialogueState
     event: Event
     phase: str
+    """The phase after the step, as its word (``Phase(phase)`` must exist)."""
     says: tuple[str, ...]
     note: str
     transfer: str | None = None
@@ -60,9 +62,9 @@ def assert_step(case: Case) -> None:
     state, commands = step(case.state, case.event, case.ctx)
     assert isinstance(commands[0], Note), commands
     assert commands[0].action == case.note, commands
-    assert state.phase == case.phase, (state, commands)
+    assert state.phase is Phase(case.phase), (state, commands)
     assert tuple(c.prompt for c in commands if isinstance(c, Say)) == case.says, commands
     transfers = [c.department for c in commands if isinstance(c, Transfer)]
     assert transfers == ([case.transfer] if case.transfer else []), commands
-    assert any(isinstance(c, Hangup) for c in commands) == case.hangup, commands
+    assert any(isinstance(c, HangUp) for c in commands) == case.hangup, commands
     assert case.check(state, commands), commands

@@ -4,6 +4,8 @@ imports nothing from the benchmark. The map in README.md ("Map of the code") nam
 from __future__ import annotations
 
 import ast
+import collections.abc
+import typing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +97,32 @@ def test_no_stage_imports_a_later_one_and_the_product_never_imports_the_benchmar
             elif target in known and rank(target) > rank(name):
                 wrong.append(f"{name} (rank {rank(name)}) imports {target} (rank {rank(target)})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_listener_only_listens() -> None:
+    """Stricter than the ranks: ``voicebot.listen`` uses foundations, configuration, content shapes and language
+    helpers only, and the Listener takes no callback through which the matcher, the dialogue or the speech cache
+    could run inside it. It reports events (``EarlyTranscript``); the call session decides what to do with them."""
+    known = modules()
+    allowed = {"", "config", "content", "language", "listen"}
+    wrong = [
+        f"{name} imports {target}"
+        for name, path in sorted(known.items())
+        if name.startswith("voicebot.listen")
+        for target in sorted(imports(path, known)[0])
+        if target in known
+        and (target.split(".")[1] if (PACKAGE / target.split(".")[1]).is_dir() else "") not in allowed
+    ]
+    assert not wrong, "\n".join(wrong)
+    from voicebot.listen.listener import Listener
+
+    hints = typing.get_type_hints(Listener.__init__)
+    callbacks = [
+        name
+        for name, hint in hints.items()
+        if any(typing.get_origin(arg) is collections.abc.Callable for arg in (hint, *typing.get_args(hint)))
+    ]
+    assert not callbacks, f"the Listener reports events instead of calling back: {callbacks}"
 
 
 def test_no_import_circle_at_module_level() -> None:

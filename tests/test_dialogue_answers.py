@@ -21,10 +21,10 @@ from tests.dialogue_helpers import (
 from tests.sample_content import OPEN_NOW, sample_context
 from voicebot.config.settings import DialogueSettings
 from voicebot.dialogue.policy import step
-from voicebot.dialogue.types import CallStarted, DialogueState, Hangup, Say
+from voicebot.dialogue.types import CallStarted, DialogueState, HangUp, Phase, Say
 from voicebot.understand.understanding import Signal
 
-CONFIRM_DEPARTMENT = DialogueState(phase="confirm", pending_department="jugendamt", questions=1)
+CONFIRM_DEPARTMENT = DialogueState(phase=Phase.CONFIRM, pending_department="jugendamt", questions=1)
 
 CASES = [
     # --- start, answers, failures, confirmations, choices -----------------------------------------
@@ -235,4 +235,4 @@ def test_whole_call_confirm_then_goodbye() -> None:
     state, commands = step(state, heard("wie bitte", signals=(Signal.REPEAT,)), OPEN)
     assert [c.prompt for c in commands if isinstance(c, Say)] == ["answer:kfz-anmeldung", "anything_else"]
     state, commands = step(state, heard("nein danke", signals=(Signal.NO,)), OPEN)
-    assert state.phase == "ended" and isinstance(commands[-1], Hangup)
+    assert state.phase == Phase.ENDED and isinstance(commands[-1], HangUp)

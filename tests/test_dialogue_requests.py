@@ -20,7 +20,8 @@ from tests.dialogue_helpers import (
     heard,
 )
 from voicebot.dialogue.policy import step
-from voicebot.dialogue.types import DialogueState, DtmfDigit, Say, Silence, TimeUp
+from voicebot.dialogue.types import DialogueState, Phase, Say, TimeUp
+from voicebot.events import DtmfReceived, NoInput
 from voicebot.understand.understanding import Signal
 
 CASES = [
@@ -119,7 +120,7 @@ CASES = [
     Case(
         "0 -> switchboard",
         CONFIRM_TOPIC,
-        DtmfDigit("0"),
+        DtmfReceived("0", 0),
         "transferring",
         ("transfer_switchboard",),
         "transfer",
@@ -128,7 +129,7 @@ CASES = [
     Case(
         "menu digit -> department",
         FAILED_ONCE,
-        DtmfDigit("2"),
+        DtmfReceived("2", 0),
         "transferring",
         ("transfer",),
         "transfer",
@@ -137,18 +138,18 @@ CASES = [
     Case(
         "menu digit -> topic",
         FAILED_ONCE,
-        DtmfDigit("5"),
+        DtmfReceived("5", 0),
         "listening",
         ("answer:oeffnungszeiten", "anything_else"),
         "answer",
         check=lambda s, c: "montags" in c[1].text,
     ),  # type: ignore[union-attr]
-    Case("unused digit -> failure", LISTENING, DtmfDigit("9"), "listening", ("reprompt", "dtmf_menu"), "menu"),
+    Case("unused digit -> failure", LISTENING, DtmfReceived("9", 0), "listening", ("reprompt", "dtmf_menu"), "menu"),
     # --- silence ----------------------------------------------------------------------------------
     Case(
         "first silence",
         LISTENING,
-        Silence(),
+        NoInput(0),
         "listening",
         ("no_input",),
         "no_input",
@@ -157,7 +158,7 @@ CASES = [
     Case(
         "silence in confirm repeats question",
         replace(CONFIRM_TOPIC, last_said=(Say("confirm_topic", "?"),)),
-        Silence(),
+        NoInput(0),
         "confirm",
         ("no_input", "confirm_topic"),
         "no_input",
@@ -165,7 +166,7 @@ CASES = [
     Case(
         "second silence -> goodbye",
         replace(LISTENING, no_inputs=1),
-        Silence(),
+        NoInput(0),
         "ended",
         ("goodbye",),
         "goodbye",
@@ -191,7 +192,7 @@ CASES = [
         hangup=True,
         ctx=CLOSED,
     ),
-    Case("ended ignores", DialogueState(phase="ended"), heard("hallo"), "ended", (), "ignored"),
+    Case("ended ignores", DialogueState(phase=Phase.ENDED), heard("hallo"), "ended", (), "ignored"),
 ]
 
 
@@ -203,7 +204,7 @@ def test_step(case: Case) -> None:
 def test_menu_is_offered_once() -> None:
     state = LISTENING
     state, first = step(state, heard("blabla"), OPEN)
-    state, _ = step(state, DtmfDigit("5"), OPEN)  # answered: failures reset
+    state, _ = step(state, DtmfReceived("5", 0), OPEN)  # answered: failures reset
     state, second = step(state, heard("blabla"), OPEN)
     assert [c.prompt for c in first if isinstance(c, Say)] == ["reprompt", "dtmf_menu"]
     assert [c.prompt for c in second if isinstance(c, Say)] == ["reprompt"]

@@ -8,15 +8,15 @@ import pytest
 
 from tests.dialogue_helpers import CLOSED, LISTENING, OPEN, Case, assert_step, heard
 from voicebot.dialogue.policy import step
-from voicebot.dialogue.types import Command, DialogueState, DtmfDigit, RecordCallback, Say, TransferDone
-from voicebot.events import TransferResult
+from voicebot.dialogue.types import Command, DialogueState, Phase, RecordCallback, Say, TransferDone
+from voicebot.events import DtmfReceived, TransferResult
 from voicebot.understand.understanding import Signal
 
-CALLBACK_OFFER = DialogueState(phase="callback_offer", pending_department="bauamt", pending_topic="bauantrag")
-CALLBACK_NAME = DialogueState(phase="callback_name", pending_department="bauamt")
-CALLBACK_NUMBER = DialogueState(phase="callback_number", pending_department="bauamt", callback_name="Erika Muster")
-TRANSFERRING = DialogueState(phase="transferring", pending_department="bauamt", pending_topic="bauantrag")
-TRANSFER_FAILED = DialogueState(phase="transfer_failed", pending_department="bauamt", failures=1)
+CALLBACK_OFFER = DialogueState(phase=Phase.CALLBACK_OFFER, pending_department="bauamt", pending_topic="bauantrag")
+CALLBACK_NAME = DialogueState(phase=Phase.CALLBACK_NAME, pending_department="bauamt")
+CALLBACK_NUMBER = DialogueState(phase=Phase.CALLBACK_NUMBER, pending_department="bauamt", callback_name="Erika Muster")
+TRANSFERRING = DialogueState(phase=Phase.TRANSFERRING, pending_department="bauamt", pending_topic="bauantrag")
+TRANSFER_FAILED = DialogueState(phase=Phase.TRANSFER_FAILED, pending_department="bauamt", failures=1)
 
 
 def _callback(commands: list[Command]) -> RecordCallback:
@@ -73,7 +73,7 @@ CASES = [
     Case(
         "callback keypad digits",
         CALLBACK_NUMBER,
-        DtmfDigit("0"),
+        DtmfReceived("0", 0),
         "callback_number",
         (),
         "callback",
@@ -82,7 +82,7 @@ CASES = [
     Case(
         "callback keypad #",
         replace(CALLBACK_NUMBER, callback_digits="0838192"),
-        DtmfDigit("#"),
+        DtmfReceived("#", 0),
         "ended",
         ("callback_done", "goodbye"),
         "callback",
@@ -186,5 +186,5 @@ def test_failed_transfer_retries_are_limited() -> None:
     state, _ = step(TRANSFERRING, TransferDone(TransferResult(False, 486)), OPEN)
     state, _ = step(state, heard("noch einmal"), OPEN)
     state, commands = step(state, TransferDone(TransferResult(False, 486)), OPEN)
-    assert state.phase == "callback_offer"
+    assert state.phase == Phase.CALLBACK_OFFER
     assert [c.prompt for c in commands if isinstance(c, Say)] == ["transfer_failed", "callback_offer"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from voicebot.config.settings import VadSettings
-from voicebot.listen.endpointing import BargeIn, NoInput, SpeechEnded, SpeechStarted, TurnEvent, TurnState, advance
+from voicebot.events import BargeIn, NoInput, SpeechEnded, SpeechStarted, TurnEvent
+from voicebot.listen.endpointing import TurnState, advance
 
 VAD = VadSettings(
     start_ms=120, end_silence_ms=700, preroll_ms=300, max_utterance_ms=3000, no_input_ms=2000, barge_in_ms=400

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from voicebot.config.settings import VadSettings
-from voicebot.listen.endpointing import SpeechEnded, SpeechPaused, SpeechStarted, TurnEvent, TurnState, advance
+from voicebot.events import SpeechEnded, SpeechPaused, SpeechStarted, TurnEvent
+from voicebot.listen.endpointing import TurnState, advance
 
 FRAME = 20
 

@@ -3,7 +3,10 @@ callbacks."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from tests.sample_content import CLOSED_NOW
 from tests.session_helpers import actions, call, make_bot
@@ -48,3 +51,22 @@ async def test_closed_department_callback_by_keypad(settings: Settings, tmp_path
     [request] = result.recorder.callbacks
     assert (request.number, request.department, request.topic) == ("0838192", "bauamt", "bauantrag")
     assert result.outcome.outcome == "callback"
+
+
+async def test_a_key_pressed_while_a_transfer_is_announced_is_logged_not_acted_on(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The caller presses 0 during "Ich verbinde Sie mit dem Bauamt": the transfer goes ahead as announced, and
+    when it fails the caller hears so in full (the old key neither cuts the notice nor picks the switchboard)."""
+    bot = make_bot(settings, tmp_path)
+    busy = (TransferResult(False, 486, "Busy Here"),)
+    key_during_announcement = Turn("dtmf", digits="0", barge_in_ms=200, label="dtmf: 0")
+    with caplog.at_level(logging.INFO, logger="voicebot.call.session"):
+        result = await call(bot, Turn.say("bauantrag"), key_during_announcement, results=busy)
+    assert result.channel.transfers == [settings.departments["bauamt"].target]
+    assert actions(result) == ["greeting", "transfer", "transfer_failed"]
+    assert result.channel.stopped == 0  # no playback was cut
+    assert all(turn.dtmf == "" for turn in result.turns)
+    [logged] = [r for r in caplog.records if "not acted on" in r.getMessage()]
+    assert logged.levelno == logging.INFO
+    assert "key 0" in logged.getMessage() and "before the transfer to bauamt" in logged.getMessage()

@@ -7,9 +7,11 @@ speech cache into ``channel.play``, transfers, hang-up, callback requests, and o
 turn with its timings. Recogniser, matcher and synthesiser run in thread pools. A failure in one turn is
 logged and apologised for; the call goes on or ends cleanly, never the process.
 
-Speed: with ``[vad] speculate_ms`` the utterance is decoded, matched and its reply looked up while the
-end-of-turn silence still runs (``voicebot.call.speculate``); a reply's first audio is queued as soon as
-it exists: cached texts at once, uncached ones chunk by chunk as the synthesiser produces them.
+Speed: with ``[vad] speculate_ms`` the listener decodes the utterance while the end-of-turn silence still
+runs and reports the text as an ``EarlyTranscript``; the session then has it matched and its reply looked up
+ahead (``voicebot.call.speculate.Foresight``) and the turn takes that work if its final text is the same. A
+reply's first audio is queued as soon as it exists: cached texts at once, uncached ones chunk by chunk as the
+synthesiser produces them.
 """
 
 from __future__ import annotations
@@ -31,20 +33,29 @@ from voicebot.dialogue.types import (
     CallStarted,
     Command,
     DialogueState,
-    DtmfDigit,
     Event,
-    Hangup,
+    HangUp,
     Heard,
     Note,
+    Phase,
     RecordCallback,
     Say,
-    Silence,
     TimeUp,
     Transfer,
     TransferDone,
 )
-from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, LineEvent, TransferResult, TypedText
-from voicebot.listen.endpointing import BargeIn, NoInput
+from voicebot.events import (
+    AudioReceived,
+    BargeIn,
+    CallHungUp,
+    DtmfReceived,
+    EarlyTranscript,
+    LineEvent,
+    NoInput,
+    SpeechStarted,
+    TransferResult,
+    TypedText,
+)
 from voicebot.listen.listener import Listener, Utterance
 from voicebot.ports import CallChannel, Clock
 from voicebot.records.audio import AudioKeeper
@@ -56,6 +67,7 @@ _LOGGER: Final = logging.getLogger(__name__)
 
 MAX_ERRORS: Final = 3
 """Failed turns (recogniser or synthesiser errors) after which the call is ended with an apology."""
+_NOT_ACTED_ON: Final = "call %s: %s while the bot finished speaking before %s: not acted on (already decided)"
 
 
 class CallSession:
@@ -73,16 +85,11 @@ class CallSession:
         """Every caller utterance (transcript, understanding), in order."""
         self.media_ms = 0
         """Media time of the line (end of the newest caller frame, milliseconds)."""
-        self._foresight = Foresight(bot, lambda: self.state, clock)
+        self.foresight = Foresight(bot, lambda: self.state, clock)
+        """Prepares turns on the listener's early transcripts and gives each turn its understanding."""
         self._audio = AudioKeeper.from_settings(bot.settings)  # None unless [records] store_audio
-        self._listener = Listener(
-            bot.transcriber,
-            bot.detector_factory(),
-            bot.settings.vad,
-            bot.recogniser_phrases(),
-            self._foresight.prepare,
-            keep_audio=self._audio is not None,
-        )
+        vad, phrases, keep_audio = bot.settings.vad, bot.recogniser_phrases(), self._audio is not None
+        self._listener = Listener(bot.transcriber, bot.detector_factory(), vad, phrases, keep_audio=keep_audio)
         self._caller_hung_up = False
         self._bot_hung_up = False
         self._time_up_sent = False
@@ -113,6 +120,8 @@ class CallSession:
             _LOGGER.exception("call %s: the session failed", channel.call_id)
             self._failure = f"interner Fehler: {type(error).__name__}"
             await self._apologise_and_hang_up()
+        finally:
+            self.foresight.forget()
         return self._end_record()
 
     # --- line events ------------------------------------------------------------------------------
@@ -122,9 +131,9 @@ class CallSession:
             await self._on_audio(event)
         elif isinstance(event, DtmfReceived):
             self.channel.stop_playback()
-            self._listener.restart(self.media_ms)
+            self._listen_again()
             await asyncio.get_running_loop().run_in_executor(None, self.bot.maybe_reload)
-            await self._dispatch(DtmfDigit(event.digit), TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
+            await self._dispatch(event, TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
         elif isinstance(event, TypedText):
             await self._on_text(event)
         elif isinstance(event, CallHungUp):
@@ -147,7 +156,11 @@ class CallSession:
                 _LOGGER.debug("call %s: barge-in at %d ms", self.channel.call_id, turn_event.at_ms)
                 self.channel.stop_playback()
             elif isinstance(turn_event, NoInput):
-                await self._dispatch(Silence(), TurnInput(detected_at=time.perf_counter()))
+                await self._dispatch(turn_event, TurnInput(detected_at=time.perf_counter()))
+            elif isinstance(turn_event, EarlyTranscript):
+                self.foresight.foresee(turn_event.text)  # the caller may go on: the turn checks the text
+            elif isinstance(turn_event, SpeechStarted):
+                self.foresight.forget()
         if utterance is not None:
             await self._on_utterance(utterance, heard_at)
 
@@ -180,22 +193,21 @@ class CallSession:
     async def _on_text(self, event: TypedText) -> None:
         self.channel.stop_playback()
         turn = TurnInput(transcript=event.text, engine="typed", detected_at=time.perf_counter())
-        self._listener.restart(self.media_ms)
+        self._listen_again()
         await self._understood(turn)
 
     async def _understood(self, turn: TurnInput) -> None:
         started = time.perf_counter()
-        understanding = await asyncio.get_running_loop().run_in_executor(None, self._read, turn.transcript)
+        understanding = await self.foresight.understand(turn.transcript)
         turn.timings["match_ms"] = round(1000 * (time.perf_counter() - started), 1)
         turn.understanding = understanding
         self.heard.append((turn.transcript, understanding))
         await self._dispatch(Heard(understanding), turn)
 
-    def _read(self, text: str) -> Understanding:
-        """Pick up edited content, then the understanding prepared during the end silence or a fresh one."""
-        self.bot.maybe_reload()
-        prepared = self._foresight.take(text)
-        return prepared if prepared is not None else self.bot.matcher.understand(text)
+    def _listen_again(self) -> None:
+        """Forget the utterance in progress and any turn prepared for it (after DTMF, typed text, a transfer)."""
+        self._listener.restart(self.media_ms)
+        self.foresight.forget()
 
     # --- policy and commands -----------------------------------------------------------------------
 
@@ -225,8 +237,8 @@ class CallSession:
                     spoken.append(command.text)
             elif isinstance(command, Transfer):
                 result = await self._transfer(command)
-            elif isinstance(command, Hangup):
-                await self._drain()
+            elif isinstance(command, HangUp):
+                await self._drain("hanging up")
                 await self.channel.hangup()
                 self._bot_hung_up = True
             elif isinstance(command, RecordCallback):
@@ -269,7 +281,7 @@ class CallSession:
             turn.timings["gap_ms"] = round(turn.endpoint_ms + 1000 * (now - turn.detected_at), 1)
 
     async def _transfer(self, command: Transfer) -> TransferResult:
-        await self._drain()
+        await self._drain(f"the transfer to {command.department}")
         if self._caller_hung_up:
             return TransferResult(False, 0, "der Anrufer hat aufgelegt")
         department = self.bot.settings.departments.get(command.department)
@@ -281,11 +293,14 @@ class CallSession:
         except Exception as error:
             _LOGGER.exception("call %s: transfer to %s failed", self.channel.call_id, department.target)
             result = TransferResult(False, 0, f"{type(error).__name__}: {error}")
-        self._listener.restart(self.media_ms)
+        self._listen_again()
         return result
 
-    async def _drain(self) -> None:
-        """Wait until queued speech has been played, still noticing a hang-up (caller audio is dropped)."""
+    async def _drain(self, before: str) -> None:
+        """Wait until queued speech has been played before ``before`` (a transfer, hanging up), still noticing
+        a hang-up. Caller audio is dropped; a key pressed meanwhile is logged, not acted on: the transfer or
+        goodbye it would race with was decided and announced, and after a failed transfer the caller should
+        hear what happened before an earlier key takes effect."""
         deadline = time.monotonic() + PLAYBACK_WAIT_S
         while self.channel.playback_pending_ms() > 0 and not self._caller_hung_up and time.monotonic() < deadline:
             try:
@@ -297,6 +312,9 @@ class CallSession:
             elif isinstance(event, AudioReceived):
                 frame = event.frame
                 self.media_ms = max(self.media_ms, frame.timestamp_ms + round(frame.duration_ms))
+            else:  # a key (or typed text: its words stay out of the log)
+                said = f"key {event.digit}" if isinstance(event, DtmfReceived) else "typed text"
+                _LOGGER.info(_NOT_ACTED_ON, self.channel.call_id, said, before)
 
     async def _apology(self, turn: TurnInput, reason: str) -> None:
         """A turn failed: apologise and hand the caller to the switchboard (callback offer when it is closed)."""
@@ -304,7 +322,7 @@ class CallSession:
         state, commands = switchboard(self.state, context, reason)
         note = Note("apology", None, SWITCHBOARD, reason)
         text = self._prompt("apology")
-        if state.phase == "transferring" and text:
+        if state.phase == Phase.TRANSFERRING and text:
             commands = [note, Say("apology", text), *(c for c in commands if isinstance(c, Transfer))]
         else:
             commands = [note, *commands[1:]]
@@ -321,7 +339,7 @@ class CallSession:
                 text = self._prompt("apology")
                 if text:
                     await self._say(text, TurnInput())
-                await self._drain()
+                await self._drain("the hand-over after a failure")
                 switchboard_line = self.bot.settings.departments.get(SWITCHBOARD)
                 if switchboard_line is not None and switchboard_line.target and not self._caller_hung_up:
                     await self.channel.transfer(switchboard_line.target)

@@ -7,6 +7,8 @@ format ``voicebot.audio.read_wav`` reads, incl. 8 kHz A-law), a typed sentence (
 digits, a pause, or a hang-up. A polite caller waits until the bot is silent; a ``barge_in_ms`` turn talks
 over the bot that long after the bot's latest speech started. After the last turn the caller stays on the
 line until the bot has reacted (for a silent turn: its no-input prompt) and fallen silent, then hangs up.
+Events come in script order as they happen: each frame is made when the session asks for it, so no audio
+is ever queued for an urgent event (``voicebot.events.URGENT``) to overtake.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from voicebot.dialogue.replies import (
     switchboard,
     transfer_to,
 )
-from voicebot.dialogue.types import DialogueContext, DialogueState, Note
+from voicebot.dialogue.types import DialogueContext, DialogueState, Note, Phase
 from voicebot.understand.understanding import Signal, Understanding
 
 _OWN_NUMBER = re.compile(
@@ -72,11 +72,13 @@ def decide(state: DialogueState, decision: Decision, ctx: DialogueContext) -> Re
         return answer_topic(state, ctx, decision.topic, decision.reason)
     if decision.action == "choose" and len(decision.options) == 2:
         first, second = (ctx.content.topic(option).title for option in decision.options)
-        state = replace(state, phase="choose", options=decision.options, pending_topic=None, pending_department=None)
+        state = replace(
+            state, phase=Phase.CHOOSE, options=decision.options, pending_topic=None, pending_department=None
+        )
         note = Note("choose", decision.topic, None, decision.reason)
         return speak(state, note, say(ctx, "choose", first=first, second=second))
     # confirm: a topic, or a department the caller named without asking to be put through
-    state = replace(state, phase="confirm", pending_topic=decision.topic, pending_department=decision.department)
+    state = replace(state, phase=Phase.CONFIRM, pending_topic=decision.topic, pending_department=decision.department)
     note = Note("confirm", decision.topic, decision.department, decision.reason)
     if decision.topic is not None:
         question = say(ctx, "confirm_topic", title=ctx.content.topic(decision.topic).title)
@@ -96,7 +98,7 @@ def heard_confirm(state: DialogueState, understanding: Understanding, ctx: Dialo
         return transfer_to(state, ctx, department, None, f"{department_name(ctx.content, department)} bestätigt")
     decision = first_decision(understanding, ctx.content, ctx.settings)
     if decision.action != "reprompt" and not _same_as_pending(state, decision):
-        return decide(replace(state, phase="listening"), decision, ctx)
+        return decide(replace(state, phase=Phase.LISTENING), decision, ctx)
     if no and not yes:
         return failed(state, ctx, "Anrufer verneinte die Rückfrage", prompt="reprompt_after_no")
     if decision.action != "reprompt":  # the caller repeated the same topic: take it as a yes
@@ -124,7 +126,7 @@ def heard_choose(state: DialogueState, understanding: Understanding, ctx: Dialog
         return failed(state, ctx, "keine der beiden Möglichkeiten", prompt="reprompt_after_no")
     decision = first_decision(understanding, ctx.content, ctx.settings)
     if decision.action != "reprompt":
-        return decide(replace(state, phase="listening", options=()), decision, ctx)
+        return decide(replace(state, phase=Phase.LISTENING, options=()), decision, ctx)
     return unclear(state, ctx, "Auswahl unklar")
 
 
@@ -134,11 +136,11 @@ def heard_callback_offer(state: DialogueState, understanding: Understanding, ctx
     if (Signal.YES in signals and Signal.NO not in signals) or _CALLBACK.search(understanding.text.lower()):
         return ask_callback_name(state, ctx)
     if Signal.NO in signals:
-        state = replace(state, phase="listening", pending_topic=None, pending_department=None)
+        state = replace(state, phase=Phase.LISTENING, pending_topic=None, pending_department=None)
         return speak(state, Note("listen", reason="Rückruf abgelehnt"), say(ctx, "anything_else"))
     decision = first_decision(understanding, ctx.content, ctx.settings)
     if decision.action != "reprompt":
-        return decide(replace(state, phase="listening"), decision, ctx)
+        return decide(replace(state, phase=Phase.LISTENING), decision, ctx)
     return unclear(state, ctx, "Antwort auf das Rückrufangebot unklar")
 
 
@@ -162,11 +164,11 @@ def heard_transfer_failed(state: DialogueState, understanding: Understanding, ct
     if choice is not None:
         return choice
     if Signal.NO in understanding.signals:
-        state = replace(state, phase="listening", pending_topic=None, pending_department=None)
+        state = replace(state, phase=Phase.LISTENING, pending_topic=None, pending_department=None)
         return speak(state, Note("listen", reason="kein neuer Versuch"), say(ctx, "anything_else"))
     decision = first_decision(understanding, ctx.content, ctx.settings)
     if decision.action != "reprompt":
-        return decide(replace(state, phase="listening"), decision, ctx)
+        return decide(replace(state, phase=Phase.LISTENING), decision, ctx)
     return unclear(state, ctx, "Antwort nach gescheiterter Weiterleitung unklar")
 
 
@@ -175,7 +177,7 @@ def heard_callback_name(state: DialogueState, understanding: Understanding, ctx:
     name = understanding.text.strip()
     if not name:
         return unclear(state, ctx, "Name nicht verstanden")
-    state = replace(state, phase="callback_number", callback_name=name, callback_digits="")
+    state = replace(state, phase=Phase.CALLBACK_NUMBER, callback_name=name, callback_digits="")
     note = Note("callback", state.pending_topic, state.pending_department, "Name für Rückruf aufgenommen")
     return speak(state, note, say(ctx, "callback_number"))
 

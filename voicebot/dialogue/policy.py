@@ -2,7 +2,7 @@
 
 ``step`` is the only entry point. It never reads the clock or a file: the current time, content and
 thresholds come in ``DialogueContext``. Every turn's command list begins with a ``Note`` (the call-record
-entry of the turn); ``Say`` commands are spoken in order; ``Transfer``/``Hangup`` wait for the speech
+entry of the turn); ``Say`` commands are spoken in order; ``Transfer``/``HangUp`` wait for the speech
 before them. Phase handlers for the open question and the follow-ups are in ``voicebot.dialogue.phases``.
 """
 
@@ -38,36 +38,45 @@ from voicebot.dialogue.types import (
     CallStarted,
     DialogueContext,
     DialogueState,
-    DtmfDigit,
     Event,
-    Hangup,
+    HangUp,
     Heard,
     Note,
-    Silence,
+    Phase,
     TimeUp,
     TransferDone,
 )
+from voicebot.events import DtmfReceived, NoInput
 from voicebot.understand.understanding import Signal, Understanding
 
-FREE_SPEECH_PHASES = ("callback_name", "callback_number")
+FREE_SPEECH_PHASES = frozenset({Phase.CALLBACK_NAME, Phase.CALLBACK_NUMBER})
 """Phases where the caller's words are data (a name, a number), not requests."""
 
-REPEAT_PHASES = ("confirm", "choose", "callback_offer", "callback_name", "callback_number", "transfer_failed")
+REPEAT_PHASES = frozenset(
+    {
+        Phase.CONFIRM,
+        Phase.CHOOSE,
+        Phase.CALLBACK_OFFER,
+        Phase.CALLBACK_NAME,
+        Phase.CALLBACK_NUMBER,
+        Phase.TRANSFER_FAILED,
+    }
+)
 """Phases whose question is asked again after a silent turn."""
 
 
 def step(state: DialogueState, event: Event, ctx: DialogueContext) -> Reply:
     """React to one event: the new state and this turn's commands (a Note first)."""
-    if state.phase == "ended":
+    if state.phase == Phase.ENDED:
         return state, [Note("ignored", reason=f"Gespräch schon beendet ({type(event).__name__})")]
     if isinstance(event, CallStarted):
-        state = replace(state, phase="listening")
+        state = replace(state, phase=Phase.LISTENING)
         return speak(state, Note("greeting", reason="Anruf angenommen"), say(ctx, "greeting"))
     if isinstance(event, TimeUp):
         return _time_up(state, ctx)
-    if isinstance(event, Silence):
+    if isinstance(event, NoInput):
         return _silence(state, ctx)
-    if isinstance(event, DtmfDigit):
+    if isinstance(event, DtmfReceived):
         return _digit(state, event.digit, ctx)
     if isinstance(event, TransferDone):
         return _transfer_done(state, event, ctx)
@@ -76,26 +85,26 @@ def step(state: DialogueState, event: Event, ctx: DialogueContext) -> Reply:
 
 def _heard(state: DialogueState, event: Heard, ctx: DialogueContext) -> Reply:
     understanding = event.understanding
-    if state.phase == "transferring":
+    if state.phase == Phase.TRANSFERRING:
         return state, [Note("ignored", reason="Anrufer sprach während der Weiterleitung")]
     if state.phase in FREE_SPEECH_PHASES:
-        if state.phase == "callback_name":
+        if state.phase == Phase.CALLBACK_NAME:
             return heard_callback_name(state, understanding, ctx)
         return heard_callback_number(state, understanding, ctx)
-    if state.phase == "transfer_failed":
+    if state.phase == Phase.TRANSFER_FAILED:
         choice = transfer_failed_choice(state, understanding, ctx)
         if choice is not None:
             return choice
     special = _anywhere(state, understanding, ctx)
     if special is not None:
         return special
-    if state.phase == "confirm":
+    if state.phase == Phase.CONFIRM:
         return heard_confirm(state, understanding, ctx)
-    if state.phase == "choose":
+    if state.phase == Phase.CHOOSE:
         return heard_choose(state, understanding, ctx)
-    if state.phase == "callback_offer":
+    if state.phase == Phase.CALLBACK_OFFER:
         return heard_callback_offer(state, understanding, ctx)
-    if state.phase == "transfer_failed":
+    if state.phase == Phase.TRANSFER_FAILED:
         return heard_transfer_failed(state, understanding, ctx)
     return heard_question(state, understanding, ctx)
 
@@ -112,14 +121,14 @@ def _anywhere(state: DialogueState, understanding: Understanding, ctx: DialogueC
         return transfer_to(state, ctx, named, None, f"Anrufer verlangte {department_name(ctx.content, named)}")
     if Signal.REPEAT in signals and not sure_topic:
         return repeat(state, ctx)
-    if Signal.GOODBYE in signals and not sure_topic and (state.phase == "listening" or Signal.NO not in signals):
+    if Signal.GOODBYE in signals and not sure_topic and (state.phase == Phase.LISTENING or Signal.NO not in signals):
         return goodbye(state, ctx, "Anrufer verabschiedete sich")
     return None
 
 
 def _digit(state: DialogueState, digit: str, ctx: DialogueContext) -> Reply:
     """Keypad: callback number digits, ``0`` for the switchboard, menu digits for departments and topics."""
-    if state.phase == "callback_number":
+    if state.phase == Phase.CALLBACK_NUMBER:
         if digit == "#":
             return callback_done(state, ctx, state.callback_digits)
         if digit == "*":
@@ -155,17 +164,17 @@ def _transfer_done(state: DialogueState, event: TransferDone, ctx: DialogueConte
     result = event.result
     if result.ok:
         reason = f"weitervermittelt an {department_name(ctx.content, department)}"
-        state = replace(state, phase="ended", transferred_to=department, ended_reason=reason)
-        return state, [Note("transferred", state.pending_topic, department, reason), Hangup(reason)]
+        state = replace(state, phase=Phase.ENDED, transferred_to=department, ended_reason=reason)
+        return state, [Note("transferred", state.pending_topic, department, reason), HangUp(reason)]
     reason = f"Weiterleitung gescheitert ({result.status} {result.reason})".strip()
     failures = state.failures + 1
     name = department_name(ctx.content, department)
     notice = say(ctx, "transfer_failed", department=name)
     note = Note("transfer_failed", state.pending_topic, department, reason)
     if department == SWITCHBOARD or failures >= ctx.settings.max_failures:
-        state = replace(state, phase="callback_offer", failures=failures, pending_department=department)
+        state = replace(state, phase=Phase.CALLBACK_OFFER, failures=failures, pending_department=department)
         return speak(state, note, notice, say(ctx, "callback_offer"))
-    state = replace(state, phase="transfer_failed", failures=failures, pending_department=department)
+    state = replace(state, phase=Phase.TRANSFER_FAILED, failures=failures, pending_department=department)
     return speak(state, note, notice)
 
 
@@ -173,10 +182,10 @@ def _time_up(state: DialogueState, ctx: DialogueContext) -> Reply:
     """The call is too long: say so and hand over to the switchboard (goodbye when it is closed)."""
     reason = "maximale Gesprächsdauer erreicht"
     new_state, commands = switchboard(state, ctx, reason)
-    if new_state.phase != "transferring":
-        state = replace(state, phase="ended", ended_reason=reason)
+    if new_state.phase != Phase.TRANSFERRING:
+        state = replace(state, phase=Phase.ENDED, ended_reason=reason)
         return speak(
-            state, Note("goodbye", reason=reason), say(ctx, "max_duration"), say(ctx, "goodbye"), Hangup(reason)
+            state, Note("goodbye", reason=reason), say(ctx, "max_duration"), say(ctx, "goodbye"), HangUp(reason)
         )
     return new_state, [commands[0], say(ctx, "max_duration"), *commands[1:]]
 

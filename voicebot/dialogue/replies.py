@@ -10,7 +10,17 @@ from dataclasses import replace
 
 from voicebot.config.hours import describe_next_opening, is_open, next_opening
 from voicebot.content.model import SWITCHBOARD, Content, render_text
-from voicebot.dialogue.types import Command, DialogueContext, DialogueState, Hangup, Note, RecordCallback, Say, Transfer
+from voicebot.dialogue.types import (
+    Command,
+    DialogueContext,
+    DialogueState,
+    HangUp,
+    Note,
+    Phase,
+    RecordCallback,
+    Say,
+    Transfer,
+)
 
 Reply = tuple[DialogueState, list[Command]]
 """The new state and the commands of one turn."""
@@ -55,7 +65,7 @@ def answer_topic(state: DialogueState, ctx: DialogueContext, topic_id: str, reas
     answer = Say(f"answer:{topic.id}", render_text(topic.answer, ctx.content.facts))
     state = replace(
         state,
-        phase="listening",
+        phase=Phase.LISTENING,
         pending_topic=None,
         pending_department=None,
         options=(),
@@ -88,7 +98,7 @@ def transfer_to(
         state, pending_department=department_id, pending_topic=topic_id, options=(), failures=0, menu_offered=False
     )
     if department_open(ctx, department_id):
-        state = replace(state, phase="transferring")
+        state = replace(state, phase=Phase.TRANSFERRING)
         announce = (
             say(ctx, "transfer_switchboard") if department_id == SWITCHBOARD else say(ctx, "transfer", department=name)
         )
@@ -101,7 +111,7 @@ def transfer_to(
         if department_id == SWITCHBOARD
         else say(ctx, "department_closed", department=name, next_opening=opening)
     )
-    state = replace(state, phase="callback_offer")
+    state = replace(state, phase=Phase.CALLBACK_OFFER)
     note = Note("callback", topic_id, department_id, f"{reason}; {name} geschlossen, Rückruf angeboten")
     return speak(state, note, closed, say(ctx, "callback_offer"))
 
@@ -125,7 +135,7 @@ def failed(state: DialogueState, ctx: DialogueContext, reason: str, prompt: str 
     failures = state.failures + 1
     if failures >= ctx.settings.max_failures:
         return switchboard(state, ctx, failures_reason(failures, reason))
-    state = replace(state, phase="listening", failures=failures, pending_topic=None, pending_department=None)
+    state = replace(state, phase=Phase.LISTENING, failures=failures, pending_topic=None, pending_department=None)
     menu = None if state.menu_offered else dtmf_menu(ctx)
     note = Note("reprompt" if menu is None else "menu", None, None, reason)
     if menu is None:
@@ -145,8 +155,8 @@ def failures_reason(failures: int, reason: str) -> str:
 
 def goodbye(state: DialogueState, ctx: DialogueContext, reason: str) -> Reply:
     """Say goodbye and hang up."""
-    state = replace(state, phase="ended", ended_reason=reason)
-    return speak(state, Note("goodbye", None, None, reason), say(ctx, "goodbye"), Hangup(reason))
+    state = replace(state, phase=Phase.ENDED, ended_reason=reason)
+    return speak(state, Note("goodbye", None, None, reason), say(ctx, "goodbye"), HangUp(reason))
 
 
 def repeat(state: DialogueState, ctx: DialogueContext) -> Reply:
@@ -160,7 +170,7 @@ def repeat(state: DialogueState, ctx: DialogueContext) -> Reply:
 
 def ask_callback_name(state: DialogueState, ctx: DialogueContext) -> Reply:
     """Start taking a callback request: ask for the name."""
-    state = replace(state, phase="callback_name", failures=0, callback_name="", callback_digits="")
+    state = replace(state, phase=Phase.CALLBACK_NAME, failures=0, callback_name="", callback_digits="")
     note = Note("callback", state.pending_topic, state.pending_department, "Anrufer wünscht Rückruf")
     return speak(state, note, say(ctx, "callback_name"))
 
@@ -170,10 +180,10 @@ def callback_done(state: DialogueState, ctx: DialogueContext, number: str) -> Re
     department = state.pending_department or SWITCHBOARD
     name = department_name(ctx.content, department)
     reason = "Rückruf vereinbart" if number else "Rückruf vereinbart (Rufnummer des Anrufers)"
-    state = replace(state, phase="ended", callback_recorded=True, ended_reason=reason)
+    state = replace(state, phase=Phase.ENDED, callback_recorded=True, ended_reason=reason)
     request = RecordCallback(state.callback_name, number, department, state.pending_topic)
     note = Note("callback", state.pending_topic, department, reason)
-    return speak(state, note, request, say(ctx, "callback_done", department=name), say(ctx, "goodbye"), Hangup(reason))
+    return speak(state, note, request, say(ctx, "callback_done", department=name), say(ctx, "goodbye"), HangUp(reason))
 
 
 _DIGIT_WORDS = {

@@ -1,6 +1,7 @@
 """The dialogue policy's vocabulary: events in, commands out, the state between, the context it reads.
 
-All frozen dataclasses; the policy itself is in ``voicebot.dialogue.policy``.
+All frozen dataclasses (and the ``Phase`` StrEnum of the state); the policy itself is in
+``voicebot.dialogue.policy``.
 """
 
 from __future__ import annotations
@@ -8,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from voicebot.config.hours import WeeklyHours
 from voicebot.config.settings import DialogueSettings, Settings
 from voicebot.content.model import Content
-from voicebot.events import TransferResult
+from voicebot.events import DtmfReceived, NoInput, TransferResult
 from voicebot.understand.understanding import Understanding
 
-# --- events -------------------------------------------------------------------------------------------
+# --- events (past tense or nouns: what happened) ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -31,19 +33,6 @@ class Heard:
 
 
 @dataclass(frozen=True)
-class DtmfDigit:
-    """The caller pressed a key."""
-
-    digit: str
-    """``0``-``9``, ``*`` or ``#``."""
-
-
-@dataclass(frozen=True)
-class Silence:
-    """The caller said nothing for ``no_input_ms``."""
-
-
-@dataclass(frozen=True)
 class TransferDone:
     """A transfer the policy asked for has ended."""
 
@@ -55,10 +44,11 @@ class TimeUp:
     """The call reached its maximum duration."""
 
 
-Event = CallStarted | Heard | DtmfDigit | Silence | TransferDone | TimeUp
-"""Anything the policy reacts to."""
+Event = CallStarted | Heard | DtmfReceived | NoInput | TransferDone | TimeUp
+"""Anything the policy reacts to: its own events above and the line's and the listener's as they are
+(``voicebot.events`` has the whole vocabulary)."""
 
-# --- commands -----------------------------------------------------------------------------------------
+# --- commands (imperative: what to do) ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -82,7 +72,7 @@ class Transfer:
 
 
 @dataclass(frozen=True)
-class Hangup:
+class HangUp:
     """End the call (after the preceding Say has been played)."""
 
     reason: str
@@ -117,19 +107,46 @@ class Note:
     """Why, in German words for the staff ("Anrufer verlangte Mitarbeiter")."""
 
 
-Command = Say | Transfer | Hangup | RecordCallback | Note
+Command = Say | Transfer | HangUp | RecordCallback | Note
 """Anything the policy asks the session to do."""
 
 # --- state and context --------------------------------------------------------------------------------
+
+
+class Phase(StrEnum):
+    """Where the conversation stands: what the caller's next words mean (``voicebot.dialogue.phases``).
+
+    A ``StrEnum``: each member is its lower-case name as a string, so it compares, formats and stores as the
+    plain text it replaced (``f"({state.phase})"`` in a call outcome reads ``(confirm)``)."""
+
+    START = "start"
+    """Before the greeting."""
+    LISTENING = "listening"
+    """An open question: what can I do for you?"""
+    CONFIRM = "confirm"
+    """Awaiting yes/no to "Sie möchten …?" (``pending_topic`` or ``pending_department``)."""
+    CHOOSE = "choose"
+    """Awaiting first/second of ``options``."""
+    TRANSFERRING = "transferring"
+    """A transfer was asked for; the session carries it out and reports ``TransferDone``."""
+    TRANSFER_FAILED = "transfer_failed"
+    """A transfer failed: switchboard, another try or a callback?"""
+    CALLBACK_OFFER = "callback_offer"
+    """A callback was offered (department closed or unreachable): yes/no."""
+    CALLBACK_NAME = "callback_name"
+    """Awaiting the caller's name for the callback (free speech as data)."""
+    CALLBACK_NUMBER = "callback_number"
+    """Awaiting the callback number (spoken or keyed digits as data)."""
+    ENDED = "ended"
+    """The bot ended the call (goodbye, transfer done, callback recorded): events are only noted."""
 
 
 @dataclass(frozen=True)
 class DialogueState:
     """Everything the policy remembers between two events."""
 
-    phase: str = "start"
-    """start, listening, confirm, choose, transferring, transfer_failed, callback_offer, callback_name,
-    callback_number, ended."""
+    phase: Phase = Phase.START
+    """Where the conversation stands."""
     pending_topic: str | None = None
     """Topic awaiting a yes/no (confirm) or being transferred for."""
     pending_department: str | None = None

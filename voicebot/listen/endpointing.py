@@ -1,7 +1,7 @@
 """Turn detection from per-frame voice activity: when the caller starts and stops talking.
 
 Pure: fed ``(is_speech, timestamp_ms)`` for each frame plus whether the bot is talking, it returns typed
-events. Time is the media time carried by the frames, so a 20-second call replays in milliseconds.
+events (``voicebot.events.TurnEvent``). Time is the media time carried by the frames, so a 20-second call replays in milliseconds.
 
 - An utterance starts after ``start_ms`` of voiced frames in a row (``barge_in_ms`` while the bot talks:
   then a ``BargeIn`` comes first). ``SpeechStarted.audio_from_ms`` says from which frame the audio belongs to
@@ -19,59 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from voicebot.config.settings import VadSettings
-
-
-@dataclass(frozen=True)
-class SpeechStarted:
-    """The caller started an utterance."""
-
-    at_ms: int
-    """Media time the start was detected (end of the frame that confirmed it, milliseconds)."""
-    audio_from_ms: int
-    """Frames with ``timestamp_ms`` at or after this belong to the utterance (pre-roll included)."""
-
-
-@dataclass(frozen=True)
-class SpeechEnded:
-    """The caller's utterance is over."""
-
-    at_ms: int
-    """Media time the end was detected (milliseconds)."""
-    speech_end_ms: int
-    """End of the last voiced frame (milliseconds); ``at_ms - speech_end_ms`` is the endpointing delay."""
-    cut: bool = False
-    """True when the utterance was cut at ``max_utterance_ms`` rather than ended by silence."""
-
-
-@dataclass(frozen=True)
-class SpeechPaused:
-    """The caller has been silent for ``speculate_ms`` inside an utterance; it may still go on."""
-
-    at_ms: int
-    """Media time the pause was detected (milliseconds)."""
-    speech_end_ms: int
-    """End of the last voiced frame (milliseconds): a later ``SpeechEnded`` with the same value means the
-    caller said nothing more, so audio up to this pause holds the whole utterance."""
-
-
-@dataclass(frozen=True)
-class BargeIn:
-    """The caller talked over the bot for ``barge_in_ms``: the bot should stop and listen."""
-
-    at_ms: int
-    """Media time of detection (milliseconds)."""
-
-
-@dataclass(frozen=True)
-class NoInput:
-    """Nothing was said for ``no_input_ms`` while the bot was idle."""
-
-    at_ms: int
-    """Media time of detection (milliseconds)."""
-
-
-TurnEvent = SpeechStarted | SpeechPaused | SpeechEnded | BargeIn | NoInput
-"""Anything the turn detector reports."""
+from voicebot.events import BargeIn, NoInput, SpeechEnded, SpeechPaused, SpeechStarted, TurnEvent
 
 
 @dataclass(frozen=True)
@@ -164,14 +112,4 @@ def _ended(state: TurnState, end_ms: int, cut: bool) -> tuple[TurnState, tuple[T
     return TurnState(quiet_since_ms=end_ms, last_voiced_end_ms=state.last_voiced_end_ms), (event,)
 
 
-__all__ = [
-    "BargeIn",
-    "NoInput",
-    "SpeechEnded",
-    "SpeechPaused",
-    "SpeechStarted",
-    "TurnEvent",
-    "TurnState",
-    "advance",
-    "start_listening",
-]
+__all__ = ["TurnState", "advance", "start_listening"]

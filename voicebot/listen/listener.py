@@ -1,13 +1,16 @@
 """The listening half of a call session: voice activity, end of turn, pre-roll and the ASR session.
 
-``Listener`` is fed the caller's line frames one by one and reports turn events (``SpeechStarted``,
-``SpeechPaused``, ``SpeechEnded``, ``BargeIn``, ``NoInput``). Between start and end it streams the utterance
-(pre-roll included, resampled to the recogniser's rate) into one ``AsrSession``.
+``Listener`` is fed the caller's line frames one by one and reports events (``voicebot.events.ListenEvent``:
+``SpeechStarted``, ``SpeechPaused``, ``EarlyTranscript``, ``SpeechEnded``, ``BargeIn``, ``NoInput``). Between
+start and end it streams the utterance (pre-roll included, resampled to the recogniser's rate) into one
+``AsrSession``. It only listens: what the words mean and what to answer is for the call session to decide.
 
 Speculative end of turn: with a recogniser that decodes at ``finish`` (Whisper), a ``SpeechPaused`` (trailing
 silence of ``[vad] speculate_ms``) starts decoding a snapshot of the audio so far in a fresh session while the
-endpointing wait goes on. If the caller talks again the early result is dropped; if the silence completes,
-the early result is the utterance's transcript, so the decode overlapped the wait instead of following it.
+endpointing wait goes on. The snapshot's text is reported as an ``EarlyTranscript`` with the first frame after
+the decode is done (the session may prepare the turn on it). If the caller talks again the early result is
+dropped; if the silence completes, the early result is the utterance's transcript, so the decode overlapped
+the wait instead of following it.
 
 Recogniser calls run in their own small thread pool (:func:`asr_executor`), not the default executor: a
 decode of a second or more must never hold up another call's matching or speech lookup, and the event loop
@@ -23,21 +26,13 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 from voicebot.audio import AudioFrame, StreamResampler
 from voicebot.config.settings import VadSettings
-from voicebot.listen.endpointing import (
-    SpeechEnded,
-    SpeechPaused,
-    SpeechStarted,
-    TurnEvent,
-    TurnState,
-    advance,
-    start_listening,
-)
+from voicebot.events import EarlyTranscript, ListenEvent, SpeechEnded, SpeechPaused, SpeechStarted
+from voicebot.listen.endpointing import TurnState, advance, start_listening
 from voicebot.ports import AsrSession, SpeechDetector, Transcriber, Transcript
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -48,9 +43,6 @@ wait here, not in the default executor that matching and speech lookups use)."""
 
 _POOL: concurrent.futures.ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
-
-Prepare = Callable[[str], None]
-"""Work to do right after a speculative transcript is ready (in the recogniser thread), e.g. matching it."""
 
 
 def asr_executor() -> concurrent.futures.ThreadPoolExecutor:
@@ -93,6 +85,8 @@ class _Speculation:
     """The decode in the recogniser pool: the transcript and the decode's own wall time (milliseconds)."""
     future: asyncio.Future[tuple[Transcript, float]]
     """``job`` as awaitable on the event loop."""
+    reported: bool = False
+    """The decode is over and was looked at for an ``EarlyTranscript``."""
 
 
 class Listener:
@@ -104,17 +98,14 @@ class Listener:
         detector: SpeechDetector,
         vad: VadSettings,
         phrases: list[str] | None = None,
-        prepare: Prepare | None = None,
         *,
         keep_audio: bool = False,
     ) -> None:
-        """``prepare`` runs on each speculative transcript right after its decode (same thread); with
-        ``keep_audio`` each utterance carries its audio (``[records] store_audio``)."""
+        """With ``keep_audio`` each utterance carries its audio (``[records] store_audio``)."""
         self._transcriber = transcriber
         self._detector = detector
         self._vad = vad
         self._phrases = phrases
-        self._prepare = prepare
         self._keep_audio = keep_audio
         self._speculating = vad.speculate_ms > 0 and not transcriber.streaming
         """Decode at pauses: only where ``finish`` is the expensive part (a streaming engine is done by then)."""
@@ -145,8 +136,9 @@ class Listener:
         self._drop_speculation()
         self._heard.clear()
 
-    async def frame(self, frame: AudioFrame, bot_speaking: bool) -> tuple[list[TurnEvent], Utterance | None]:
-        """Feed one line frame; the turn events it caused and, at the end of an utterance, what was heard."""
+    async def frame(self, frame: AudioFrame, bot_speaking: bool) -> tuple[list[ListenEvent], Utterance | None]:
+        """Feed one line frame; the events it caused (an ``EarlyTranscript`` once a pause's decode is done)
+        and, at the end of an utterance, what was heard."""
         try:
             speech = self._detector.is_speech(frame)
         except Exception as error:  # a frame the detector cannot take (odd size): count it as silence
@@ -177,7 +169,8 @@ class Listener:
                 if self._keep_audio:
                     utterance = dataclasses.replace(utterance, audio=bytes(self._heard))
                 self._heard.clear()
-        return list(events), utterance
+        early = self._early()
+        return [*events, early] if early is not None else list(events), utterance
 
     async def _open(self, started: SpeechStarted, line_rate: int) -> None:
         self._error = ""
@@ -234,13 +227,19 @@ class Listener:
         session = self._transcriber.open_session(self._phrases)
         session.accept(pcm)
         transcript = session.finish()
-        elapsed = 1000 * (time.perf_counter() - started)
-        if self._prepare is not None and transcript.text.strip():
-            try:
-                self._prepare(transcript.text)
-            except Exception:  # preparing is an optimisation only: the turn does the work again
-                _LOGGER.exception("preparing a speculative transcript failed")
-        return transcript, elapsed
+        return transcript, 1000 * (time.perf_counter() - started)
+
+    def _early(self) -> EarlyTranscript | None:
+        """The running speculation's text, once, as soon as its decode is done (nothing if it failed or is empty)."""
+        speculation = self._speculation
+        if speculation is None or speculation.reported or not speculation.job.done():
+            return None
+        speculation.reported = True
+        if speculation.job.cancelled() or speculation.job.exception() is not None:
+            return None  # the end of the turn decodes again and reports the error if it persists
+        transcript, _ = speculation.job.result()
+        text = transcript.text.strip()
+        return EarlyTranscript(transcript.text, speculation.speech_end_ms) if text else None
 
     def _drop_speculation(self) -> None:
         """Forget the speculative decode (a queued one is cancelled; a running one finishes unheard)."""
@@ -319,4 +318,4 @@ def _retrieve(future: asyncio.Future[tuple[Transcript, float]]) -> None:
         future.exception()
 
 
-__all__ = ["ASR_WORKERS", "Listener", "Prepare", "Utterance", "asr_executor"]
+__all__ = ["ASR_WORKERS", "Listener", "Utterance", "asr_executor"]

@@ -17,7 +17,7 @@ from typing import Final, Protocol
 
 from voicebot.audio import AudioFrame
 from voicebot.errors import TelephonyError
-from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, LineEvent, TransferResult
+from voicebot.events import URGENT, AudioReceived, CallHungUp, DtmfReceived, LineEvent, TransferResult
 from voicebot.telephony.buffer import OutgoingAudio
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -166,20 +166,26 @@ class PjsuaChannel:
     def _now_ms(self) -> int:
         return int(1000 * (time.monotonic() - self._started))
 
+    def _queue(self, event: AudioReceived | DtmfReceived | CallHungUp) -> None:
+        """Urgent events (``voicebot.events.URGENT``) overtake the caller's queued audio frames."""
+        if isinstance(event, URGENT):
+            self._urgent.append(event)
+        else:
+            self._audio.append(event)
+        self._wakeup.set()
+
     def _on_audio(self, pcm: bytes) -> None:
         if self._hung_up is not None:
             return
         frame = AudioFrame(pcm, self.rate, self._received_ms)
         self._received_ms += int(frame.duration_ms)
-        self._audio.append(AudioReceived(frame))
-        self._wakeup.set()
+        self._queue(AudioReceived(frame))
 
     def _on_dtmf(self, digit: str) -> None:
         if self._hung_up is None:
             self.dtmf_digits += digit
             _LOGGER.info("call %s: DTMF %s", self.call_id, digit)
-            self._urgent.append(DtmfReceived(digit, self._now_ms()))
-            self._wakeup.set()
+            self._queue(DtmfReceived(digit, self._now_ms()))
 
     def _on_transfer(self, status: int, reason: str, final: bool) -> None:
         self._transfer_status = status
@@ -196,8 +202,7 @@ class PjsuaChannel:
         self._out.clear()
         self._audio.clear()
         self._hung_up = CallHungUp(self._now_ms(), f"{status} {reason}".strip())
-        self._urgent.append(self._hung_up)
-        self._wakeup.set()
+        self._queue(self._hung_up)
         if self._transfer is not None and not self._transfer.done():
             seen = self._transfer_status
             if 100 <= seen < 300:

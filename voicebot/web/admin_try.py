@@ -21,7 +21,7 @@ from voicebot.config.settings import Settings
 from voicebot.content.model import Content
 from voicebot.dialogue.decide import Decision, first_decision
 from voicebot.dialogue.policy import step
-from voicebot.dialogue.types import CallStarted, DialogueContext, DialogueState, Hangup, Heard, Say, Transfer
+from voicebot.dialogue.types import CallStarted, DialogueContext, DialogueState, HangUp, Heard, Say, Transfer
 from voicebot.errors import ModelError, TtsError
 from voicebot.speak.cache import SpeechCache
 from voicebot.understand.matcher import Matcher
@@ -74,7 +74,7 @@ def try_phrase(text: str, content: Content, matcher: Understands, settings: Sett
     _, commands = step(state, Heard(understanding), ctx)
     reply = " ".join(command.text for command in commands if isinstance(command, Say))
     transfer = next((command.department for command in commands if isinstance(command, Transfer)), None)
-    hangup = any(isinstance(command, Hangup) for command in commands)
+    hangup = any(isinstance(command, HangUp) for command in commands)
     return TryResult(text, understanding, decision, reply, transfer, hangup)
 
 
