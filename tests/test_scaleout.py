@@ -60,7 +60,7 @@ def test_dispatcher_spreads_calls_fails_over_and_takes_a_returning_instance_back
     )
     config = (ROOT / "sip" / "kamailio" / "dispatcher.cfg").read_text(encoding="utf-8")
     config = config.replace("/etc/kamailio/dispatcher.list", str(tmp_path / "dispatcher.list"))
-    with bot_a, bot_b, Kamailio(tmp_path, config) as proxy:
+    with bot_a, bot_b, Kamailio(config, tmp_path) as proxy:
         time.sleep(1.5)  # first OPTIONS round of the health checks
         # 1. spread over both
         first = _calls(proxy.port, 6)
