@@ -9,6 +9,7 @@ shipped ``sip/kamailio/dispatcher.cfg`` for a list of bot ports.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +25,8 @@ KAMAILIO_DIR = Path(__file__).resolve().parents[2] / "sip" / "kamailio"
 """The checkout's example Kamailio configurations."""
 DISPATCHER_CFG = KAMAILIO_DIR / "dispatcher.cfg"
 LIST_PLACEHOLDER = "/etc/kamailio/dispatcher.list"
+PBX_PLACEHOLDER = "192.0.2.0/24"
+"""The shipped configuration lets no one in until the admin names the PBX's network."""
 
 
 def dispatcher_list(ports: list[int], host: str = "127.0.0.1") -> str:
@@ -31,10 +34,23 @@ def dispatcher_list(ports: list[int], host: str = "127.0.0.1") -> str:
     return "".join(f"1 sip:{host}:{port} 0 0\n" for port in ports)
 
 
-def dispatcher_config(folder: Path, ports: list[int], host: str = "127.0.0.1", cfg: Path = DISPATCHER_CFG) -> str:
-    """The dispatcher configuration with its list file written into ``folder`` (instances at ``ports``)."""
+def dispatcher_config(
+    folder: Path,
+    ports: list[int],
+    host: str = "127.0.0.1",
+    *,
+    pbx_network: str = "127.0.0.1/32",
+    limits: dict[str, int] | None = None,
+    cfg: Path = DISPATCHER_CFG,
+) -> str:
+    """The dispatcher configuration with its list file written into ``folder`` (instances at ``ports``), the
+    callers' network ``pbx_network`` let in, and ``limits`` (``PIKE_DENSITY``, ``INVITE_RATE``) if given."""
     (folder / "dispatcher.list").write_text(dispatcher_list(ports, host), encoding="utf-8")
-    return cfg.read_text(encoding="utf-8").replace(LIST_PLACEHOLDER, str(folder / "dispatcher.list"))
+    text = cfg.read_text(encoding="utf-8").replace(LIST_PLACEHOLDER, str(folder / "dispatcher.list"))
+    text = text.replace(f"!PBX_NETWORK!{PBX_PLACEHOLDER}!", f"!PBX_NETWORK!{pbx_network}!")
+    for name, value in (limits or {}).items():
+        text = re.sub(rf"!{name}!\d+!", f"!{name}!{value}!", text)
+    return text
 
 
 class Kamailio:
