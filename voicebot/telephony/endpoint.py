@@ -334,6 +334,7 @@ class SipEndpoint:
         host = source.rsplit(":", 1)[0].strip("[]")
         info = call.getInfo()
         call.sip_call_id = str(info.callIdString)
+        call.signalling_host = host
         if host not in self._guard.policy.allowed_hosts:
             caller = caller_for_log(str(info.remoteUri), self._settings.log.full_numbers, _LOGGER)
             _LOGGER.warning("rejected INVITE from %s (%s) past the guard: %s -> 403", source, caller, NOT_ALLOWED)
