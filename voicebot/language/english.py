@@ -106,8 +106,13 @@ SPELLINGS = {
     "daycare": "nursery",
     "kita": "nursery",
     "id": "identity",
+    **dict.fromkeys(
+        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend"], "weekday"
+    ),
+    **dict.fromkeys(["morning", "afternoon", "evening", "noon", "lunchtime", "midday"], "daytime"),
 }
-"""British/American spellings and colloquial words, written one way (whole words)."""
+"""British/American spellings and colloquial words, written one way (whole words). Weekdays and parts of the
+day become one word each, as in German: "on Saturday morning" asks what "on Friday afternoon" asks."""
 
 _UNITS = {
     "zero": 0,

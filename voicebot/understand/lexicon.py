@@ -87,12 +87,12 @@ _EN_STOPWORDS = (
 )
 _EN_FOREIGN_STEMS = frozenset(
     str.split(
-        "taxoffice incometax pension pensions jobcentre jobcenter unemployment police hospital pharmacy "
-        "court lawyer solicitor insurance doctor dentist"
+        "taxoffice incometax jobcentre jobcenter unemployment police hospital pharmacy court lawyer solicitor "
+        "insurance doctor dentist"
     )
 )
 _EN_FOREIGN_WORDS = _EN_FOREIGN_STEMS | frozenset(
-    str.split("pizza taxi football weather burglary fine speeding ticket hairdresser restaurant hotel train flight")
+    str.split("pizza taxi football weather burglary speeding hairdresser hotel train flight")
 )
 
 ENGLISH = Lexicon(

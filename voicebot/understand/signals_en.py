@@ -26,8 +26,17 @@ _NO_PHRASES = (
     ("no", "thanks"),
 )
 _STRONG_HUMAN = _w("operator switchboard receptionist reception human")
-_WEAK_HUMAN = _w("person someone somebody staff employee agent advisor adviser clerk officer")
-_HUMAN_PHRASES = (("real", "person"), ("not", "a", "robot"), ("not", "a", "machine"), ("member", "of", "staff"))
+_WEAK_HUMAN = _w("person staff employee agent advisor adviser clerk")
+_HUMAN_PHRASES = (
+    ("real", "person"),
+    ("not", "a", "robot"),
+    ("not", "a", "machine"),
+    ("member", "of", "staff"),
+    ("to", "someone"),
+    ("to", "somebody"),
+    ("with", "someone"),
+    ("with", "somebody"),
+)
 _REPEAT_WORDS = _w("repeat pardon")
 _REPEAT_PHRASES = (
     ("say", "that", "again"),
