@@ -44,7 +44,12 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
         folder = resolve_whisper_model(
             spec if spec.startswith("pypi:") else str(settings.resolve(spec)), models_dir(settings)
         )
-        return WhisperTranscriber(folder, asr.whisper_compute_type, asr.whisper_beam_size, asr.language)
+        from voicebot.content.languages import language_files
+
+        languages = tuple(files.language for files in language_files(settings))
+        return WhisperTranscriber(
+            folder, asr.whisper_compute_type, asr.whisper_beam_size, asr.language, languages=languages
+        )
     raise ModelError(f"unknown ASR engine {engine!r} in [asr] engines; use {' or '.join(ASR_ENGINES)}")
 
 
