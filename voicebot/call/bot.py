@@ -65,10 +65,13 @@ class Bot:
         *,
         matcher_factory: MatcherFactory | None = None,
         content_loader: ContentLoader | None = None,
+        speeches: Mapping[str, Speech] | None = None,
     ) -> None:
+        """``speeches``: the speech of further languages (language -> speech; the others use ``speech``)."""
         self.settings = settings
         self.transcriber = transcriber
         self.speech = speech
+        self.speeches = dict(speeches or {})
         self._detector_factory = detector_factory
         self._matcher_factory = matcher_factory or _default_matcher
         self._content_loader = content_loader or _default_loader
@@ -107,6 +110,13 @@ class Bot:
 
         cache_dir = settings.resolve(settings.tts.cache_dir)
         speech = SpeechCache(synthesizer, cache_dir, settings.audio.line_rate)
+        from voicebot.speak.spoken import plain_spoken
+
+        rate = settings.audio.line_rate
+        speeches = {
+            language: SpeechCache(voice, cache_dir, rate, plain_spoken)
+            for language, voice in engines.language_synthesizers(settings).items()
+        }
         return cls(
             settings,
             content,
@@ -115,6 +125,7 @@ class Bot:
             detector_factory,
             matcher_factory=matcher_factory,
             content_loader=loader,
+            speeches=speeches,
         )
 
     # --- shared state -------------------------------------------------------------------------------
@@ -148,6 +159,10 @@ class Bot:
     def languages(self) -> tuple[str, ...]:
         """The languages the bot speaks: the base language first."""
         return (self.content.language, *sorted(self._loaded.languages))
+
+    def speech_for(self, language: str) -> Speech:
+        """The speech (voice and cache) of ``language``; the base one where it has none of its own."""
+        return self.speeches.get(language, self.speech)
 
     def content_for(self, language: str) -> Content:
         """The content in ``language`` (the base content for "" or a language it does not have)."""
@@ -193,7 +208,7 @@ class Bot:
         hours, closed days, district facts and dialogue thresholds apply live; the rest needs a restart)."""
         paths = self.settings.content
         files = tuple(self.settings.resolve(name) for name in (paths.faq, paths.departments, paths.prompts))
-        from voicebot.content.languages import language_files
+        from voicebot.content.paths import language_files
 
         further = tuple(
             path
@@ -274,6 +289,10 @@ class Bot:
             texts += self._speech_texts(self.content_for(language))
         return list(dict.fromkeys(texts))
 
+    def speech_texts_for(self, language: str) -> list[str]:
+        """The fixed texts of one language (see ``speech_texts``)."""
+        return list(dict.fromkeys(self._speech_texts(self.content_for(language))))
+
     def _speech_texts(self, content: Content) -> list[str]:
         texts: list[str] = []
         names = [department.name for department in content.departments]
@@ -304,8 +323,20 @@ class Bot:
         return list(dict.fromkeys(texts))
 
     def prerender(self, progress: bool = False) -> object:
-        """Render every fixed text into the speech cache (returns the cache's report)."""
-        return self.speech.prerender(self.speech_texts(), progress=progress)
+        """Render every fixed text into the speech cache, each language by its voice (returns the base
+        language's report)."""
+        for language in self.languages[1:]:
+            if language in self.speeches:
+                self.speeches[language].prerender(self.speech_texts_for(language), progress=progress)
+        base = self.languages[0]
+        texts = self.speech_texts_for(base)
+        texts += [
+            text
+            for language in self.languages[1:]
+            if language not in self.speeches
+            for text in self.speech_texts_for(language)
+        ]
+        return self.speech.prerender(list(dict.fromkeys(texts)), progress=progress)
 
 
 def recogniser_phrases(settings: Settings, content: Content, transcriber: Transcriber) -> list[str] | None:

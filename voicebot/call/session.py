@@ -264,7 +264,8 @@ class CallSession:
         pcm: bytes | None = None
         played = False
         try:
-            chunks, pcm = await loop.run_in_executor(None, first_chunk, self.bot.speech, text)
+            speech = self.bot.speech_for(self.language.current)
+            chunks, pcm = await loop.run_in_executor(None, first_chunk, speech, text)
             while pcm is not None and not self._caller_hung_up:
                 if not played:
                     self._first_audio(turn, started)

@@ -109,7 +109,7 @@ class Foresight:
         try:
             context = self._bot.context(self._clock(), self._language())
             _, commands = step(self._state(), Heard(understanding), context)
-            speech = self._bot.speech
+            speech = self._bot.speech_for(self._language())
             for command in commands:
                 if isinstance(command, Say) and speech.is_cached(command.text):
                     speech.render(command.text)  # a cache hit: the audio is now in memory

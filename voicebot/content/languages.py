@@ -28,24 +28,13 @@ from voicebot.config.settings import Settings
 from voicebot.content.check import OPTIONAL_PROMPTS, REQUIRED_PROMPTS, WARNING
 from voicebot.content.load import _compose, _mapping, _text, _texts
 from voicebot.content.model import EXTERN, PLACEHOLDER, SWITCHBOARD, Content, Department, Topic
+from voicebot.content.paths import BASE_LANGUAGE, LanguageFiles, language_files
 from voicebot.errors import ContentError, Problem
 
-BASE_LANGUAGE = "de"
-"""Language of the files named in ``[content]``."""
 FALLBACK_LANGUAGE = "en"
 """A prompt missing in a third language is taken from this language first (then from the base)."""
 LANGUAGE_NAMES = {"de": "German", "en": "English", "tr": "Turkish", "uk": "Ukrainian", "ar": "Arabic"}
 """Names for reports; any two- or three-letter code works."""
-
-
-@dataclass(frozen=True)
-class LanguageFiles:
-    """The files of one further language (each may be missing)."""
-
-    language: str
-    prompts: Path
-    faq: Path
-    departments: Path
 
 
 @dataclass(frozen=True)
@@ -59,27 +48,6 @@ class _Texts:
     """id -> (title, keywords, phrasings, answer, line)."""
     departments: dict[str, tuple[str, tuple[str, ...], int]]
     """id -> (name, synonyms, line)."""
-
-
-def _beside(path: Path, language: str) -> Path:
-    return path.with_name(f"{path.stem}.{language}{path.suffix}")
-
-
-def language_files(settings: Settings) -> list[LanguageFiles]:
-    """Every further language whose prompt file lies beside the base one (``prompts/en.yaml``), sorted."""
-    content = settings.content
-    prompts = settings.resolve(content.prompts)
-    found: list[LanguageFiles] = []
-    for path in sorted(prompts.parent.glob("*.yaml")):
-        code = path.stem
-        if path == prompts or not (2 <= len(code) <= 3 and code.isalpha() and code.islower()):
-            continue
-        if code == BASE_LANGUAGE:
-            continue
-        faq = _beside(settings.resolve(content.faq), code)
-        departments = _beside(settings.resolve(content.departments), code)
-        found.append(LanguageFiles(code, path, faq, departments))
-    return found
 
 
 def load_languages(settings: Settings, base: Content) -> dict[str, Content]:
