@@ -51,6 +51,13 @@ def test_typed_text_decides_by_its_words() -> None:
     assert choose_language("de", LANGUAGES, "Wann haben Sie geöffnet?").action == "keep"
 
 
+def test_english_digit_words_make_a_callback_number() -> None:
+    from voicebot.dialogue.replies import spoken_digits
+
+    assert spoken_digits("zero eight three eight one, nine two oh") == "083819" + "20"
+    assert spoken_digits("null acht drei 81") == "08381"
+
+
 def test_a_topic_without_an_english_answer_is_put_through(settings: Settings) -> None:
     base = load_content(settings)
     english = load_languages(settings, base)["en"]

@@ -212,11 +212,17 @@ _DIGIT_WORDS = {
     "sieben": "7",
     "acht": "8",
     "neun": "9",
+    **{
+        word: str(digit)
+        for digit, word in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+    },
+    "oh": "0",
 }
 
 
 def spoken_digits(text: str) -> str:
-    """The digits in a spoken or typed phone number: "null acht drei 81" -> "08381"."""
+    """The digits in a spoken or typed phone number: "null acht drei 81" -> "08381" (English digit words too:
+    "zero eight three" -> "083")."""
     digits: list[str] = []
     for word in re.findall(r"\d+|[^\W\d]+", text.lower()):
         if word.isdigit():
