@@ -36,6 +36,7 @@ from voicebot_bench.botproc import BotProcess
 from voicebot_bench.callerproc import place_calls_by
 from voicebot_bench.dispatch import BotPool
 from voicebot_bench.fixtures import Fixture, Manifest, load_manifest
+from voicebot_bench.linehealth import LineHealth, summarise
 from voicebot_bench.sipcaller import CallPlan, CallReport, Step
 
 P95_SLACK_MS = 300.0
@@ -207,12 +208,15 @@ async def measure_engine(
         bots = BotPool(settings, engine, options.instances, changes=changes, separate=options.separate)
     async with bots as bot:
         say(f"{engine}: {options.instances} instance(s) answered OPTIONS after {bot.startup_s:.1f} s")
+        processes = bot.bots if isinstance(bot, BotPool) else [bot]
+        marks: list[tuple[int, list[int]]] = []
         # warm every instance (first decode, caches) with one call each; not measured
         await place_calls_by("inprocess", plans_for(engine, bot.target, options.instances, manifest, cases), 1)
         for level in options.levels:
             if isinstance(bot, BotPool):
                 await bot.settle()  # start-up work and the previous level's decoding done
             count = max(level, options.min_calls)
+            marks.append((level, [len(process.lines) for process in processes]))
             plans = plans_for(engine, bot.target, count, manifest, cases, options.turns)
             reports = await place_calls_by(options.callers, plans, level, stagger_s=0.05)
             by_label: dict[str, list[float | None]] = {}
@@ -225,10 +229,29 @@ async def measure_engine(
                 say(f"{engine} x{level}: {len(failed)} of {count} calls not answered (final statuses {failed})")
             results += [stats(engine, level, label, gaps) for label, gaps in by_label.items()]
         startup = bot.startup_s
+        await asyncio.sleep(1.0)  # the last calls' line-health lines
+    ends = [len(process.lines) for process in processes]
+    for index, (level, starts) in enumerate(marks):
+        stops = marks[index + 1][1] if index + 1 < len(marks) else ends
+        health = summarise(
+            line for process, a, b in zip(processes, starts, stops, strict=True) for line in process.lines[a:b]
+        )
+        say(f"{engine} x{level}: {describe(health)}")
     text = log.read_text(encoding="utf-8", errors="replace") if log is not None and log.is_file() else ""
     if engine.endswith("+grammar") and "recognising freely" in text:
         say(f"{engine}: no FAQ word is in the model's vocabulary, so the bot recognised freely (= vosk)")
     return results, calls, startup
+
+
+def describe(health: LineHealth) -> str:
+    """The bot's jitter buffers of one level in one line."""
+    if not health.calls:
+        return "no line-health lines in the bot's log"
+    return (
+        f"bot's jitter buffer over {health.calls} calls: mean delay {health.mean_delay_ms:.0f} ms, "
+        f"max {health.max_delay_ms} ms, {health.full_calls} calls averaging >= 400 ms, "
+        f"{health.discarded} packets discarded"
+    )
 
 
 def call_record(engine: str, level: int, call: CallReport) -> dict[str, Any]:
