@@ -205,7 +205,10 @@ async def measure_engine(
     if options.instances > 1:
         # Every instance runs its 4 pjsua lines as conversations, Kamailio's dispatcher in front.
         changes = {"sip": {"max_calls": 4, "overflow": "reject"}}
-        bots = BotPool(settings, engine, options.instances, changes=changes, separate=options.separate)
+        pool_log = options.log_dir / f"turn-gap-{engine}-instances-bot.log" if options.log_dir else None
+        bots = BotPool(
+            settings, engine, options.instances, changes=changes, separate=options.separate, keep_log=pool_log
+        )
     async with bots as bot:
         say(f"{engine}: {options.instances} instance(s) answered OPTIONS after {bot.startup_s:.1f} s")
         processes = bot.bots if isinstance(bot, BotPool) else [bot]
