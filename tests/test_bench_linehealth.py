@@ -19,3 +19,12 @@ def test_line_health_lines_are_summarised() -> None:
 
 def test_no_lines_no_numbers() -> None:
     assert summarise(["nothing here"]) == LineHealth(0, None, None, 0, 0)
+
+
+def test_the_session_backlog_is_the_largest_of_the_calls() -> None:
+    backlog = [
+        "2026-12-03 10:50:01,000 worker-3 INFO voicebot.call.switch: call abc: caller audio backlog at most 12 frames",
+        "2026-12-03 10:50:02,000 worker-1 INFO voicebot.call.switch: call def: caller audio backlog at most 3 frames",
+    ]
+    assert summarise([*LINES, *backlog]).max_backlog_frames == 12
+    assert summarise(LINES).max_backlog_frames is None

@@ -16,6 +16,8 @@ LINE = re.compile(
     r"jitter buffer delay mean (\d+) ms \(min (\d+), max (\d+)\)"
 )
 """One call's line-health log line."""
+BACKLOG = re.compile(r"caller audio backlog at most (\d+) frames")
+"""One call's largest queue of caller frames waiting for its session (logged by ``voicebot.call.switch`` when the call ends)."""
 FULL_MS = 400
 """A call whose jitter buffer delay averaged this much or more counts as "buffer full" (milliseconds)."""
 
@@ -34,13 +36,18 @@ class LineHealth:
     """Calls whose mean delay was at least :data:`FULL_MS`."""
     discarded: int
     """Packets the jitter buffers discarded, summed."""
+    max_backlog_frames: int | None = None
+    """Largest queue of caller frames waiting for a session (the listener behind the line), over the calls."""
 
 
 def summarise(lines: Iterable[str]) -> LineHealth:
     """The line-health lines among ``lines`` in a few numbers."""
+    lines = list(lines)
     found = [match for line in lines if (match := LINE.search(line))]
+    backlogs = [int(match[1]) for line in lines if (match := BACKLOG.search(line))]
+    backlog = max(backlogs) if backlogs else None
     if not found:
-        return LineHealth(0, None, None, 0, 0)
+        return LineHealth(0, None, None, 0, 0, backlog)
     means = [int(m[5]) for m in found]
     return LineHealth(
         len(found),
@@ -48,4 +55,5 @@ def summarise(lines: Iterable[str]) -> LineHealth:
         max(int(m[7]) for m in found),
         sum(1 for mean in means if mean >= FULL_MS),
         sum(int(m[3]) for m in found),
+        backlog,
     )

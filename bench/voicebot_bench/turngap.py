@@ -253,7 +253,8 @@ def describe(health: LineHealth) -> str:
     return (
         f"bot's jitter buffer over {health.calls} calls: mean delay {health.mean_delay_ms:.0f} ms, "
         f"max {health.max_delay_ms} ms, {health.full_calls} calls averaging >= 400 ms, "
-        f"{health.discarded} packets discarded"
+        f"{health.discarded} packets discarded; caller frames waiting for a session at most "
+        f"{health.max_backlog_frames}"
     )
 
 
