@@ -34,18 +34,31 @@ class BotPool:
         *,
         changes: Mapping[str, Mapping[str, Any]] | None = None,
         separate: bool = False,
+        keep_log: Path | None = None,
     ) -> None:
+        """``keep_log``: keep each process's log there (``-<i>`` added with ``separate``) and its records beside."""
         if instances < 1:
             raise ValueError("instances must be at least 1")
         if separate or instances == 1:
             self.bots = [
-                BotProcess.for_bench(settings, engine, changes=changes, extra_args=("--instance", f"bot-{index + 1}"))
+                BotProcess.for_bench(
+                    settings,
+                    engine,
+                    changes=changes,
+                    extra_args=("--instance", f"bot-{index + 1}"),
+                    keep_log=_numbered(keep_log, index, instances),
+                )
                 for index in range(instances)
             ]
         else:
             self.bots = [
                 BotProcess.for_bench(
-                    settings, engine, changes=changes, extra_args=("--instance", "bot"), workers=instances
+                    settings,
+                    engine,
+                    changes=changes,
+                    extra_args=("--instance", "bot"),
+                    workers=instances,
+                    keep_log=keep_log,
                 )
             ]
         self.ports = [port for bot in self.bots for port in bot.ports]
@@ -121,3 +134,10 @@ class BotPool:
         self._work.cleanup()
         for bot in self.bots:
             await bot.stop()
+
+
+def _numbered(path: Path | None, index: int, count: int) -> Path | None:
+    """``path`` with ``-<index + 1>`` before its suffix when there are several processes."""
+    if path is None or count == 1:
+        return path
+    return path.with_name(f"{path.stem}-{index + 1}{path.suffix}")

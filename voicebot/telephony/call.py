@@ -15,6 +15,7 @@ from typing import Any, Final, Protocol
 
 import pjsua2 as pj
 
+from voicebot.telephony.framebuf import vector_bytes
 from voicebot.telephony.rtpguard import RtpActivity, restrict_to_peer
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class MediaBridge(pj.AudioMediaPort):  # type: ignore[misc]
     def onFrameReceived(self, frame: Any) -> None:
         sink = getattr(self, "sink", None)
         if sink is not None and frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-            _guarded("onFrameReceived", lambda: sink.post_audio(bytes(frame.buf)))
+            _guarded("onFrameReceived", lambda: sink.post_audio(vector_bytes(frame.buf)))
 
     def onFrameRequested(self, frame: Any) -> None:
         sink = getattr(self, "sink", None)
