@@ -7,7 +7,6 @@ import pytest
 
 from voicebot.engines.whisper_decode import (
     FULL_WINDOW_FRAMES,
-    MIN_WINDOW_FRAMES,
     compression_ratio,
     drop_phantoms,
     fits_short_window,
@@ -23,26 +22,30 @@ from voicebot.engines.whisper_decode import (
 
 
 def test_window_is_the_utterance_plus_the_margin_in_even_frames() -> None:
-    assert window_frames(4 * 16000, 16000, 1.0) == 502  # 401 frames of speech + 100 of margin, made even
-    assert window_frames(4 * 16000, 16000, 0.0) == 402
+    assert window_frames(8 * 16000, 16000, 1.0) == 902  # 801 frames of speech + 100 of margin, made even
+    assert window_frames(8 * 16000, 16000, 0.0) == 802
     assert window_frames(12 * 16000, 16000, 1.0) == 1302
-    assert window_frames(4 * 8000, 8000, 1.0) == 502  # the rate of the samples counts, not their number
-    assert all(window_frames(n, 16000, 0.37) % 2 == 0 for n in range(0, 16000 * 5, 997))
+    assert window_frames(8 * 8000, 8000, 1.0) == 902  # the rate of the samples counts, not their number
+    assert all(window_frames(n, 16000, 0.37, 0.0) % 2 == 0 for n in range(0, 16000 * 5, 997))
+
+
+def test_a_short_utterance_gets_the_minimum_window() -> None:
+    assert window_frames(16000 // 2, 16000, 0.5) == 600  # the default minimum: 6 s
+    assert window_frames(4 * 16000, 16000, 1.0) == 600
+    assert window_frames(0, 16000, 0.0, 2.0) == 200
+    assert window_frames(4 * 16000, 16000, 1.0, 2.0) == 502
 
 
 def test_window_grows_with_the_utterance() -> None:
     sizes = [window_frames(seconds * 16000, 16000, 1.0) for seconds in range(1, 29)]
     assert sizes == sorted(sizes) and len(set(sizes)) > 20
-
-
-def test_a_very_short_utterance_still_gets_the_minimum_window() -> None:
-    assert window_frames(16000 // 2, 16000, 0.5) == MIN_WINDOW_FRAMES
-    assert window_frames(0, 16000, 0.0) == MIN_WINDOW_FRAMES
+    assert sizes[0] == sizes[3] == 600  # 1..4 s (+ 1 s margin): the minimum window
 
 
 def test_audio_that_does_not_fit_gets_the_30_s_window() -> None:
     assert window_frames(29 * 16000, 16000, 1.0) == FULL_WINDOW_FRAMES
     assert window_frames(45 * 16000, 16000, 1.0) == FULL_WINDOW_FRAMES
+    assert window_frames(1 * 16000, 16000, 1.0, 40.0) == FULL_WINDOW_FRAMES
     assert fits_short_window(12 * 16000, 16000, 1.0)
     assert fits_short_window(28 * 16000, 16000, 1.0)
     assert not fits_short_window(29 * 16000, 16000, 1.0)
@@ -54,6 +57,8 @@ def test_window_rejects_nonsense() -> None:
         window_frames(100, 0, 1.0)
     with pytest.raises(ValueError):
         window_frames(100, 16000, -1.0)
+    with pytest.raises(ValueError):
+        window_frames(100, 16000, 1.0, -2.0)
 
 
 def test_padding_fills_with_zeros_and_cuts_longer_features() -> None:

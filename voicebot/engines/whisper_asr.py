@@ -1,9 +1,18 @@
 """Whisper speech recognition via faster-whisper (CTranslate2), from a local model folder only.
 
 Whisper is not a streaming recogniser: a session buffers the utterance and ``finish()`` decodes it in one
-go (about 0.85 s per short utterance with the base model on two cores, nearly independent of length,
-because Whisper always works on a 30 s window). The model is loaded once per process and shared by
-every session; CTranslate2 serialises work internally, a semaphore bounds how many decodes queue up in it.
+go. faster-whisper pads every utterance to Whisper's 30 s window, and the encoder's cost follows the window
+(base model, two cores: ~860 ms for 30 s whatever was said). A caller's utterance is instead encoded in a
+short window of its own (:mod:`voicebot.engines.whisper_decode`: the utterance plus ``[asr]
+whisper_margin_s``, at least ``whisper_min_window_s``; ~75 ms for the 6 s a question needs), with the same
+word error rate as the 30 s window on the human German clips at 16 kHz and on the telephone band (measured).
+Audio that does not fit into one short window (over ~28 s; the listener cuts utterances at
+``[vad] max_utterance_ms`` long before) goes through faster-whisper's 30 s windows, so nothing is cut.
+Everything Whisper writes is screened for invented text (phantom subtitle phrases, loops, far too much text
+for the audio, "no speech"): such text is logged at INFO and the utterance counts as not understood.
+
+The model is loaded once per process and shared by every session; ``[asr] whisper_workers`` decodes run side
+by side in CTranslate2 (each with ``whisper_threads`` threads), further ones wait for a free slot.
 
 Decoding options follow what was measured for telephone questions (``shared/notes/models.md``):
 ``temperature=0.0`` (no fallback re-decodes of up to 4 s), no VAD filter (the call session already cut the
@@ -32,6 +41,7 @@ import numpy as np
 
 from voicebot.engines.whisper_decode import (
     DEFAULT_MARGIN_S,
+    DEFAULT_MIN_WINDOW_S,
     FULL_WINDOW_FRAMES,
     FULL_WINDOW_S,
     SAMPLE_RATE,
@@ -198,12 +208,14 @@ class WhisperTranscriber:
         concurrency: int = DEFAULT_WORKERS,
         threads: int = DEFAULT_THREADS,
         margin_s: float | None = DEFAULT_MARGIN_S,
+        min_window_s: float = DEFAULT_MIN_WINDOW_S,
     ) -> None:
         """Load (or reuse) the model in ``model_dir``.
 
         ``concurrency`` is how many decodes run in parallel (CTranslate2 workers; more calls wait here);
         ``threads`` is CTranslate2's CPU thread count per decode (0: one per core, at most 4); ``margin_s``
-        the padding after the utterance in its short encoder window (None: always the 30 s window).
+        the padding after the utterance in its short encoder window (None: always the 30 s window), which
+        is at least ``min_window_s`` long.
         """
         from faster_whisper.tokenizer import Tokenizer
 
@@ -212,6 +224,7 @@ class WhisperTranscriber:
         self.beam_size = beam_size
         self.language = language
         self.margin_s = margin_s
+        self.min_window_s = min_window_s
         self.concurrency = concurrency
         self.threads = threads
         self._model = _load_model(self.model_dir, compute_type, threads, concurrency)
@@ -232,7 +245,7 @@ class WhisperTranscriber:
         """Log-mel frames the encoder gets for ``samples`` of 16 kHz audio (``FULL_WINDOW_FRAMES``: 30 s windows)."""
         if self.margin_s is None or not fits_short_window(samples, self.sample_rate, self.margin_s):
             return FULL_WINDOW_FRAMES
-        return window_frames(samples, self.sample_rate, self.margin_s)
+        return window_frames(samples, self.sample_rate, self.margin_s, self.min_window_s)
 
     def decode(self, pcm: bytes) -> Transcript:
         """Recognise one whole utterance (16-bit mono PCM at 16 kHz)."""
@@ -270,6 +283,7 @@ class WhisperTranscriber:
             self._tokenizer,
             audio,
             margin_s=self.margin_s,
+            min_window_s=self.min_window_s,
             beam_size=self.beam_size,
             suppress_tokens=self._suppress,
         )
