@@ -45,16 +45,18 @@ def _clip(name: str) -> bytes:
     return resample(pcm, rate, 16000)
 
 
-@pytest.mark.parametrize("version", ["16k", "8k_alaw"])
-@pytest.mark.parametrize("case_id", ["q-kfz-abmeldung-1", "q-elterngeld-1"])
+@pytest.mark.parametrize(
+    ("case_id", "version"),
+    [("q-kfz-anmeldung-1", "16k"), ("q-kfz-anmeldung-1", "8k_alaw"), ("q-fuehrerschein-verloren-1", "16k")],
+)
 def test_a_fixture_question_decodes_to_its_words(whisper: WhisperTranscriber, version: str, case_id: str) -> None:
     manifest = load_manifest()
     case = next(c for c in manifest.cases if c.id == case_id)
     pcm, rate = read_wav(case.path("8k" if version == "8k_alaw" else "16k", manifest.root))
     pcm = resample(pcm, rate, 16000)
-    assert whisper.window_frames(len(pcm) // 2) < 1000  # a few seconds, not 30
+    assert whisper.window_frames(len(pcm) // 2) <= 1000  # 10 s, not 30
     text = whisper.decode(pcm).text
-    assert wer(case.text, text) <= 0.35, text
+    assert wer(case.text, text) <= 0.1, text
 
 
 def test_a_one_second_and_a_twelve_second_utterance_both_work(whisper: WhisperTranscriber) -> None:

@@ -4,7 +4,7 @@ Whisper is not a streaming recogniser: a session buffers the utterance and ``fin
 go. faster-whisper pads every utterance to Whisper's 30 s window, and the encoder's cost follows the window
 (base model, two cores: ~860 ms for 30 s whatever was said). A caller's utterance is instead encoded in a
 short window of its own (:mod:`voicebot.engines.whisper_decode`: the utterance plus ``[asr]
-whisper_margin_s``, at least ``whisper_min_window_s``; ~75 ms for the 6 s a question needs), with the same
+whisper_margin_s``, at least ``whisper_min_window_s``: ~145 ms for the 10 s a question gets), with the same
 word error rate as the 30 s window on the human German clips at 16 kHz and on the telephone band (measured).
 Audio that does not fit into one short window (over ~28 s; the listener cuts utterances at
 ``[vad] max_utterance_ms`` long before) goes through faster-whisper's 30 s windows, so nothing is cut.
@@ -45,6 +45,7 @@ from voicebot.engines.whisper_decode import (
     FULL_WINDOW_FRAMES,
     FULL_WINDOW_S,
     SAMPLE_RATE,
+    FifoSlots,
     decode_window,
     fits_short_window,
     max_new_tokens,
@@ -66,7 +67,7 @@ _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt", "preprocessor_
 
 DEFAULT_THREADS = 0
 """CTranslate2 threads per decode (0: one per core, at most 4)."""
-DEFAULT_WORKERS = 1
+DEFAULT_WORKERS = 2
 """Decodes run side by side (CTranslate2 workers)."""
 
 _MODELS: dict[tuple[Path, str, int, int], Any] = {}
@@ -228,7 +229,7 @@ class WhisperTranscriber:
         self.concurrency = concurrency
         self.threads = threads
         self._model = _load_model(self.model_dir, compute_type, threads, concurrency)
-        self._slots = threading.BoundedSemaphore(max(1, concurrency))
+        self._slots = FifoSlots(max(1, concurrency))
         try:
             self._tokenizer = Tokenizer(
                 self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
