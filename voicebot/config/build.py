@@ -50,6 +50,10 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
         lambda v: len(v) > 0 and all(e in ("vosk", "whisper") for e in v),
         'list one or more of "vosk", "whisper"',
     ),
+    ("asr", "whisper_margin_s"): (lambda v: 0.0 <= v <= 10.0, "must be 0..10 seconds"),
+    ("asr", "whisper_min_window_s"): (lambda v: 1.0 <= v <= 30.0, "must be 1..30 seconds"),
+    ("asr", "whisper_threads"): (lambda v: 0 <= v <= 64, "must be 0 (one per core) or 1..64 threads"),
+    ("asr", "whisper_workers"): (lambda v: 1 <= v <= 16, "must be 1..16 decodes"),
     ("tts", "engines"): (
         lambda v: len(v) > 0 and all(e in ("piper", "espeak") for e in v),
         'list one or more of "piper", "espeak"',

