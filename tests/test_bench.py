@@ -53,7 +53,9 @@ def test_text_only_cli_run_writes_json_and_compares(
     assert "route_text_matcher" in document["ratios"]
     printed = capsys.readouterr().out
     assert "machine:" in printed
-    assert "text   matcher" in printed
+    assert "typed text" in printed and "held-out %" in printed
+    assert "greeting: " in printed and "s of speech (goal ≤ 6 s" in printed
+    assert document["greeting"]["speech_s"] > 0
 
 
 @pytest.mark.parametrize(

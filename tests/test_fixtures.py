@@ -41,6 +41,29 @@ def test_covers_30_topics_all_departments_and_the_special_cases(content: Content
     assert len(voices) >= 3
 
 
+def test_ids_are_unique_and_every_case_has_its_audio_or_is_generated(content: Content) -> None:
+    manifest = load_manifest()
+    ids = [case.id for case in manifest.cases]
+    assert len(ids) == len(set(ids))
+    for case in manifest.cases:  # committed: both versions on disk; the rest is made from the manifest
+        assert case.path("16k").is_file() and case.path("8k").is_file(), case.id
+        assert case.kind != "speech" or case.voice in manifest.voices, case.id
+        assert case.kind == "speech" or case.seconds > 0, case.id
+
+
+def test_held_out_cases_cover_new_questions_departments_out_of_scope_and_no_speech(content: Content) -> None:
+    manifest = load_manifest()
+    held = manifest.tagged("heldout")
+    questions = [case for case in held if "question" in case.tags]
+    assert len(questions) >= 20
+    assert len({case.expect.topic for case in questions}) >= 20
+    assert any(case.expect.action == "transfer" and "question" not in case.tags for case in held)
+    for tag in ("out_of_scope", "noise", "silence", "human"):
+        assert [case for case in held if tag in case.tags], tag
+    tuned = {normalize(case.text) for case in manifest.cases if "heldout" not in case.tags and case.text}
+    assert not [case.id for case in held if case.text and normalize(case.text) in tuned]
+
+
 def test_both_versions_have_the_right_format() -> None:
     manifest = load_manifest()
     for case in manifest.cases:

@@ -6,10 +6,13 @@ baseline (``voicebot_bench.baseline.baseline_understand``: rapidfuzz over the ra
 inputs in the same run, through the same policy and thresholds:
 
 * ``text``: the manifest's text as typed;
-* ``asr16k`` / ``asr8k``: what the ASR engine heard in the 16 kHz and the 8 kHz A-law WAV.
+* ``asr16k`` / ``asr8k``: what the ASR engine heard in the committed 16 kHz and 8 kHz A-law WAV (each
+  case in its own voice profile);
+* ``asr-alaw``, ``asr-g722``, ``asr-noise``, ``asr-loss``: what it heard in the conditions generated at run
+  time (``voicebot_bench.fixture_audio.CONDITIONS``; the voices rotate through the manifest's sweep voices).
 
 ``speech_wer`` measures the engine's word error rate on human speech (``../shared/eval/speech_de``),
-at 16 kHz and after the telephone band (8 kHz, A-law).
+at 16 kHz, after the telephone band (8 kHz, A-law) and through G.722 (50–7000 Hz, 64 kbit/s).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from voicebot.dialogue.decide import Decision, first_decision
 from voicebot.ports import Transcriber
 from voicebot.understand.matcher import Matcher
 from voicebot_bench.baseline import baseline_understand
+from voicebot_bench.fixture_audio import CONDITIONS, condition_audio, g722, sweep_voice
 from voicebot_bench.fixtures import Fixture, Manifest
 from voicebot_bench.wer import WordErrors, corpus_errors, word_errors
 
@@ -79,6 +83,8 @@ class Heard:
     wer: float
     """Word error rate against the manifest text (speech cases only)."""
     decode_ms: float
+    voice: str = ""
+    """Voice profile that spoke it (empty for silence and noise)."""
 
 
 def route(decision: Decision) -> Route:
@@ -146,9 +152,31 @@ def transcribe_fixtures(
             pcm, rate = read_wav(case.path(version, manifest.root))
             text, decode_ms = transcribe_pcm(transcriber, pcm, rate)
             error = word_errors(case.text, text).wer if case.kind == "speech" else 0.0
-            heard.append(Heard(case.id, f"asr{version}", text, error, decode_ms))
+            voice = case.voice if case.kind == "speech" else ""
+            heard.append(Heard(case.id, f"asr{version}", text, error, decode_ms, voice))
             if progress is not None:
                 progress(f"{case.id} [{version}] {text!r}")
+    return heard
+
+
+def transcribe_conditions(
+    manifest: Manifest,
+    transcriber: Transcriber,
+    conditions: Sequence[str] = tuple(CONDITIONS),
+    progress: Callable[[str], None] | None = None,
+) -> list[Heard]:
+    """Transcribe every case in every generated condition (stage ``asr-<condition>``), voices in turn."""
+    heard: list[Heard] = []
+    for index, case in enumerate(manifest.cases):
+        for name in conditions:
+            voice = sweep_voice(manifest, index, name) if manifest.sweep_voices else case.voice
+            pcm, rate = condition_audio(case, manifest, CONDITIONS[name], voice)
+            text, decode_ms = transcribe_pcm(transcriber, pcm, rate)
+            speech = case.kind == "speech"
+            error = word_errors(case.text, text).wer if speech else 0.0
+            heard.append(Heard(case.id, f"asr-{name}", text, error, decode_ms, voice if speech else ""))
+            if progress is not None:
+                progress(f"{case.id} [{name}, {voice}] {text!r}")
     return heard
 
 
@@ -207,7 +235,7 @@ class WerResult:
     """Corpus word error rate of one condition."""
 
     condition: str
-    """``16k`` or ``8k_alaw``."""
+    """``16k``, ``8k_alaw`` or ``g722``."""
     errors: WordErrors
     clips: int
     seconds: float
@@ -230,10 +258,10 @@ def read_transcripts(eval_dir: Path) -> list[tuple[Path, str]]:
 
 
 def speech_wer(eval_dir: Path, transcriber: Transcriber, limit: int | None = None) -> list[WerResult]:
-    """WER of the engine on the human clips, at 16 kHz and after the telephone band (8 kHz A-law)."""
+    """WER of the engine on the human clips: 16 kHz, the telephone band (8 kHz A-law), G.722 (16 kHz)."""
     clips = read_transcripts(eval_dir)[:limit]
     results: list[WerResult] = []
-    for condition in ("16k", "8k_alaw"):
+    for condition in ("16k", "8k_alaw", "g722"):
         pairs: list[tuple[str, str]] = []
         per_clip: list[tuple[str, float, str]] = []
         seconds = decode_s = 0.0
@@ -241,6 +269,8 @@ def speech_wer(eval_dir: Path, transcriber: Transcriber, limit: int | None = Non
             pcm, rate = read_wav(path)
             if condition == "8k_alaw":
                 pcm, rate = telephone_band(pcm, rate, "alaw"), 8000
+            elif condition == "g722":
+                pcm, rate = g722(resample(pcm, rate, 16000) if rate != 16000 else pcm), 16000
             seconds += len(pcm) / 2 / rate
             text, decode_ms = transcribe_pcm(transcriber, pcm, rate)
             decode_s += decode_ms / 1000.0

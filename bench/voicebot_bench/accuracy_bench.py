@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from voicebot.config.settings import Settings
+from voicebot.errors import VoicebotError
 from voicebot_bench import report
 from voicebot_bench.accuracy import (
     Heard,
@@ -16,11 +17,21 @@ from voicebot_bench.accuracy import (
     decide_all,
     deciders,
     speech_wer,
-    summarize,
     text_inputs,
+    transcribe_conditions,
     transcribe_fixtures,
 )
-from voicebot_bench.fixtures import KnownFailure, Manifest, load_manifest, replace_known_failures
+from voicebot_bench.accuracy_tables import (
+    human_wer_table,
+    print_misses,
+    route_ratios,
+    route_table,
+    voice_table,
+    wer_ratios,
+)
+from voicebot_bench.fixture_audio import CONDITIONS
+from voicebot_bench.fixtures import STAGES, KnownFailure, Manifest, load_manifest, replace_known_failures
+from voicebot_bench.greeting import greeting_length
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +46,9 @@ class AccuracyOptions:
     spoken: bool = True
     """Transcribe the fixture WAVs and decide on the transcripts."""
     versions: tuple[str, ...] = ("16k", "8k")
-    """Fixture versions to transcribe."""
+    """Committed fixture versions to transcribe."""
+    conditions: tuple[str, ...] = tuple(CONDITIONS)
+    """Conditions generated at run time to transcribe (``voicebot_bench.fixture_audio.CONDITIONS``)."""
     wer: bool = True
     """Measure WER on the human clips."""
     eval_dir: Path = EVAL_DIR
@@ -45,7 +58,7 @@ class AccuracyOptions:
     limit: int | None = None
     """Use only the first N fixtures / clips (quick runs)."""
     record_known: bool = False
-    """Rewrite ``known_failures:`` in the manifest with this run's matcher misses (reasons kept where listed)."""
+    """Add this run's new matcher misses (text, asr16k, asr8k) to ``known_failures:``; listed ones stay."""
 
 
 def run_accuracy(
@@ -57,16 +70,23 @@ def run_accuracy(
     content = load_content(settings)
     manifest = load_manifest()
     if options.limit is not None:
-        manifest = type(manifest)(
-            manifest.root, manifest.voices, manifest.cases[: options.limit], manifest.known_failures
-        )
+        manifest = replace(manifest, cases=manifest.cases[: options.limit])
+    previous = report.load_previous("accuracy") or {}
+    before = {k: float(v["value"]) for k, v in previous.get("ratios", {}).items() if isinstance(v, dict)}
+    ratios: dict[str, dict[str, Any]] = {}
+    greeting = None
+    try:
+        greeting = greeting_length(settings, content)
+        say(greeting.line())
+        ratios["greeting_vs_goal"] = report.ratio(greeting.speech_s / greeting.goal_s, "lower")
+    except VoicebotError as error:
+        say(f"greeting: not measured ({error})")
     decide = deciders(content, settings)
     results = decide_all(manifest, text_inputs(manifest), decide)
     heard: list[Heard] = []
     engine_name = ""
     wer_rows: list[list[Any]] = []
     wer_data: list[dict[str, Any]] = []
-    ratios: dict[str, dict[str, Any]] = {}
     if options.spoken or options.wer:
         from voicebot.engines import load_transcriber
 
@@ -74,6 +94,7 @@ def run_accuracy(
         engine_name = transcriber.name
         if options.spoken:
             heard = transcribe_fixtures(manifest, transcriber, options.versions, progress=log.debug)
+            heard += transcribe_conditions(manifest, transcriber, options.conditions, progress=log.debug)
             by_id = {case.id: case for case in manifest.cases}
             results += decide_all(manifest, ((by_id[h.case], h.stage, h.text) for h in heard), decide)
         if options.wer:
@@ -97,41 +118,46 @@ def run_accuracy(
                     ratios[f"wer_speech_de_{item.condition}"] = report.ratio(errors.wer, "lower")
             else:
                 say(f"WER on human speech skipped: {options.eval_dir}/transcripts.tsv not found")
-    summaries = summarize(results)
-    for summary in summaries:
-        ratios[f"route_{summary.stage}_{summary.system}"] = report.ratio(summary.accuracy, "higher")
+    heldout = {case.id for case in manifest.tagged("heldout")}
+    tuned, held = route_ratios(results, heldout, ratios)
+    wer_ratios(heard, heldout, ratios)
     say(
-        f"route accuracy on {len(manifest.cases)} fixtures (route = action, topic, department of the first decision)"
-        + (f"; ASR engine: {engine_name}" if engine_name else "")
+        f"route accuracy on {len(manifest.cases)} fixtures ({len(manifest.cases) - len(heldout)} tuned on, "
+        f"{len(heldout)} held out; route = action, topic, department of the first decision; before = "
+        f"{previous.get('created', 'no committed result')})" + (f"; ASR engine: {engine_name}" if engine_name else "")
     )
-    rows = [
-        [s.stage, s.system, s.correct, s.total, s.accuracy * 100, s.target_ok, s.known, s.accuracy_unlisted * 100]
-        for s in summaries
-    ]
-    say(report.table(["input", "understander", "right", "of", "%", "target right", "known fail", "% w/o known"], rows))
-    _print_fixture_asr(heard, manifest.voices, {c.id: c.voice for c in manifest.cases}, ratios, say)
+    say(route_table(tuned, held, ratios, before))
+    if heard:
+        say("")
+        say(f"mean WER % per voice profile (own voices in 16k/8k; sweep voices {', '.join(manifest.sweep_voices)}")
+        say("in the generated conditions, a Latin square; espeak-ng is a harsh stand-in for a caller):")
+        say(voice_table(heard, results, ratios))
     if wer_rows:
         say("")
         say(f"ASR word error rate on human German speech ({options.eval_dir}), engine {engine_name}:")
-        say(report.table(["condition", "clips", "audio s", "WER %", "sub", "del", "ins", "RTF"], wer_rows))
-    _print_misses(results, say)
+        say(human_wer_table(wer_rows, before))
+    print_misses(results, say, STAGES)
     if options.record_known and options.limit is None:
         failures = known_from(results, manifest)
         path = manifest.root / "manifest.yaml"
         path.write_text(replace_known_failures(path.read_text(encoding="utf-8"), failures), encoding="utf-8")
         say(f"recorded {len(failures)} known failures in {path}")
+    summaries = [s for s in tuned if s.stage in STAGES or s.stage.startswith("asr-")]
     plot = report.bar_chart(
         out_dir / "accuracy.png",
-        "Route accuracy: matcher vs baseline",
-        sorted({s.stage for s in summaries}, key=[s.stage for s in summaries].index),
+        "Route accuracy (cases tuned on): matcher vs baseline",
+        list(dict.fromkeys(s.stage for s in summaries)),
         {system: [s.accuracy for s in summaries if s.system == system] for system in ("matcher", "baseline")},
         "share of right routes",
     )
     document: dict[str, Any] = {
         "engine": engine_name,
         "fixtures": len(manifest.cases),
+        "heldout": sorted(heldout),
+        "greeting": asdict(greeting) if greeting else None,
         "ratios": ratios,
-        "summary": [{**asdict(s), "accuracy": s.accuracy} for s in summaries],
+        "summary": [{**asdict(s), "accuracy": s.accuracy, "set": "tuned"} for s in tuned]
+        + [{**asdict(s), "accuracy": s.accuracy, "set": "heldout"} for s in held],
         "wer": wer_data,
         "transcripts": [asdict(h) for h in heard],
         "decisions": [{**asdict(r), "correct": r.correct} for r in results],
@@ -140,55 +166,17 @@ def run_accuracy(
     return document
 
 
-def _print_fixture_asr(
-    heard: list[Heard],
-    voices: Any,
-    voice_of: dict[str, str],
-    ratios: dict[str, dict[str, Any]],
-    say: Callable[[str], None],
-) -> None:
-    speech = [h for h in heard if voice_of.get(h.case)]
-    if not speech:
-        return
-    say("")
-    say("ASR on the espeak-ng fixtures (mean WER per voice profile; espeak is a harsh stand-in for a caller):")
-    rows: list[list[Any]] = []
-    for name in voices:
-        row: list[Any] = [name]
-        for stage in ("asr16k", "asr8k"):
-            values = [h.wer for h in speech if voice_of[h.case] == name and h.stage == stage]
-            row.append(sum(values) / len(values) * 100 if values else None)
-        rows.append(row)
-    for stage in ("asr16k", "asr8k"):
-        values = [h.wer for h in speech if h.stage == stage]
-        if values:
-            ratios[f"fixture_wer_{stage}"] = report.ratio(sum(values) / len(values), "lower")
-    rows.append(["all", *(ratios.get(f"fixture_wer_{s}", {}).get("value", 0.0) * 100 for s in ("asr16k", "asr8k"))])
-    say(report.table(["voice", "WER % 16k", "WER % 8k"], rows))
-
-
-def _print_misses(results: list[RouteResult], say: Callable[[str], None]) -> None:
-    misses = [r for r in results if r.system == "matcher" and not r.correct and r.known is None]
-    if not misses:
-        return
-    say("")
-    say(f"matcher misses not listed as known failures ({len(misses)}):")
-    for r in misses:
-        got = "/".join(str(part) for part in r.got)
-        want = "/".join(str(part) for part in r.expected)
-        say(f"  {r.stage:7} {r.case:34} got {got:40} want {want:40} heard {r.heard[:70]!r}")
-
-
 def known_from(results: list[RouteResult], manifest: Manifest) -> list[KnownFailure]:
-    """The matcher's misses as known failures; an already listed reason is kept, else what was decided/heard."""
-    failures: list[KnownFailure] = []
+    """The listed known failures (all kept, also those that pass now) plus this run's new matcher misses
+    at the tracked stages (text, asr16k, asr8k), with what was decided or heard as the reason."""
+    failures: list[KnownFailure] = list(manifest.known_failures)
     for r in results:
-        if r.system != "matcher" or r.correct:
+        if r.system != "matcher" or r.correct or r.stage not in STAGES or manifest.known(r.case, r.stage):
             continue
         got = "/".join(str(part) for part in r.got)
         if r.stage == "text":
             reason = f"matcher decides {got}"
         else:
             reason = f"ASR heard {r.heard[:80]!r} -> {got}" if r.heard else f"ASR heard nothing -> {got}"
-        failures.append(KnownFailure(r.case, r.stage, manifest.known(r.case, r.stage) or reason))
+        failures.append(KnownFailure(r.case, r.stage, reason))
     return failures

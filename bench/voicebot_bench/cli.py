@@ -32,7 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     accuracy = sub.add_parser("accuracy", parents=[common], help="route accuracy (text, spoken) vs baseline; ASR WER")
     accuracy.add_argument("--text-only", action="store_true", help="only the typed text (fast, no ASR)")
     accuracy.add_argument("--no-wer", action="store_true", help="skip the WER on ../shared/eval/speech_de")
-    accuracy.add_argument("--versions", default="16k,8k", help="fixture versions to transcribe (16k,8k)")
+    accuracy.add_argument("--versions", default="16k,8k", help="committed fixture versions to transcribe (16k,8k)")
+    accuracy.add_argument(
+        "--conditions",
+        default="alaw,g722,noise,loss",
+        help="conditions generated at run time, every case in the sweep voices ('none': skip)",
+    )
     accuracy.add_argument("--engine", default=None, help="ASR engine (default: the configured preference list)")
     accuracy.add_argument("--eval-dir", type=Path, default=None, help="folder with transcripts.tsv")
     accuracy.add_argument("--limit", type=int, default=None, help="only the first N fixtures/clips")
@@ -106,6 +111,7 @@ def _accuracy(settings: Settings, args: argparse.Namespace, out_dir: Path) -> di
     options = AccuracyOptions(
         spoken=not getattr(args, "text_only", False),
         versions=tuple(v.strip() for v in getattr(args, "versions", "16k,8k").split(",") if v.strip()),
+        conditions=_conditions(getattr(args, "conditions", "alaw,g722,noise,loss")),
         wer=not getattr(args, "text_only", False) and not getattr(args, "no_wer", False),
         eval_dir=getattr(args, "eval_dir", None) or EVAL_DIR,
         engine=getattr(args, "engine", None),
@@ -115,6 +121,16 @@ def _accuracy(settings: Settings, args: argparse.Namespace, out_dir: Path) -> di
     document = run_accuracy(settings, options, out_dir)
     document["plots"] = [document.get("plot")]
     return document
+
+
+def _conditions(text: str) -> tuple[str, ...]:
+    from voicebot_bench.fixture_audio import CONDITIONS
+
+    names = tuple(name.strip() for name in text.split(",") if name.strip() and name.strip() != "none")
+    unknown = [name for name in names if name not in CONDITIONS]
+    if unknown:
+        raise SystemExit(f"unknown condition(s) {', '.join(unknown)}: choose from {', '.join(CONDITIONS)} or none")
+    return names
 
 
 def _engines(settings: Settings, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 ``audio_fixtures/manifest.yaml`` lists every case (what the caller says, which espeak-ng voice says it,
 and what the bot should decide for it as the caller's first sentence) plus the known failures.
-``audio_fixtures/generate.py`` renders the WAVs from it; the benchmarks and tests read it through
-``load_manifest``. Problems are reported with file, line and field, all at once.
+``audio_fixtures/generate.py`` renders the committed WAVs from it and ``voicebot_bench.fixture_audio`` the
+conditions generated at benchmark time (every case in the ``sweep_voices``, G.722, noise, packet loss); the
+benchmarks and tests read it through ``load_manifest``. Problems are reported with file, line and field, all at once.
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ class Manifest:
     """Every case, in file order."""
     known_failures: tuple[KnownFailure, ...] = ()
     """Known failures, in file order."""
+    sweep_voices: tuple[str, ...] = ()
+    """Voice profiles the generated conditions rotate through (every case is heard in several voices)."""
 
     def case(self, case_id: str) -> Fixture:
         """The case with this id (KeyError if unknown)."""
@@ -163,7 +166,11 @@ def load_manifest(path: Path | None = None) -> Manifest:
         _failure(item, lines["known_failures"][i], name, problems)
         for i, item in enumerate(_list(data, "known_failures"))
     )
-    manifest = Manifest(file.parent, voices, cases, failures)
+    sweep = tuple(str(name) for name in _list(data, "sweep_voices"))
+    for name_ in sweep:
+        if name_ not in voices:
+            problems.append(Problem(name, None, "sweep_voices", f"unknown voice profile {name_!r}"))
+    manifest = Manifest(file.parent, voices, cases, failures, sweep)
     problems += _structure_problems(manifest, name)
     if problems:
         raise ContentError(problems)

@@ -14,7 +14,9 @@ errors (the bot would misbehave; ``voicebot check`` exits 1):
 
 warnings (worth a look, the bot still works; ``voicebot check`` prints them and exits 0 unless ``--strict``):
   - a grammar word the speech model's vocabulary lacks (one warning per word, naming where it occurs);
-  - a topic the client's list does not have; a prompt id the bot never uses (a typo?).
+  - a topic the client's list does not have; a prompt id the bot never uses (a typo?);
+  - a greeting longer than ``MAX_GREETING_SECONDS`` to speak (callers should be asked for their question
+    within seconds; examples and the keypad menu belong after a failed turn).
 
 The same phrasing twice inside one topic is fine (spelling variants such as "Kfz-Zulassung" / "KFZ Zulassung").
 
@@ -39,6 +41,15 @@ MAX_ANSWER_SECONDS = 25
 """An answer must be speakable in about this long (seconds)."""
 CHARS_PER_SECOND = 13
 """Speaking rate used to estimate how long a text takes (characters per second)."""
+MAX_GREETING_SECONDS = 6
+"""The greeting (office, how to reach a person, the question) should be spoken in about this long (seconds)."""
+
+
+def greeting_until_question(spoken: str) -> str:
+    """The part of the greeting a caller waits through before being asked: up to its first question mark (an
+    English hint for English callers may follow it)."""
+    end = spoken.find("?")
+    return spoken if end < 0 else spoken[: end + 1]
 
 
 REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = {
@@ -250,7 +261,25 @@ def _prompts(content: Content, files: _Files) -> Iterator[Problem]:
                 + ", ".join(sorted({*REQUIRED_PROMPTS, *OPTIONAL_PROMPTS}))
                 + ")",
             )
-        yield from _placeholders(text, allowed, files.prompts, line, f"prompts.{prompt_id}")
+        found = list(_placeholders(text, allowed, files.prompts, line, f"prompts.{prompt_id}"))
+        yield from found
+        if prompt_id == "greeting" and not found:
+            yield from _greeting_length(text, content.facts, files.prompts, line)
+
+
+def _greeting_length(text: str, facts: Mapping[str, str], file: str, line: int | None) -> Iterator[Problem]:
+    spoken = greeting_until_question(PLACEHOLDER.sub(lambda match: facts[match.group(1)], text))
+    seconds = speaking_seconds(spoken)
+    if seconds > MAX_GREETING_SECONDS:
+        yield Problem(
+            file,
+            line,
+            "prompts.greeting",
+            f"{WARNING}the greeting takes about {seconds:.1f} s to speak ({len(spoken)} characters with the "
+            f"placeholders filled in); keep it under {MAX_GREETING_SECONDS} s (about "
+            f"{MAX_GREETING_SECONDS * CHARS_PER_SECOND} characters): office, how to reach a person, the question; "
+            "examples go into reprompt",
+        )
 
 
 def _answers(content: Content, files: _Files) -> Iterator[Problem]:
@@ -367,6 +396,7 @@ def _vocabulary(content: Content, known: set[str], files: _Files) -> Iterator[Pr
 __all__ = [
     "CHARS_PER_SECOND",
     "MAX_ANSWER_SECONDS",
+    "MAX_GREETING_SECONDS",
     "OPTIONAL_PROMPTS",
     "REQUIRED_PROMPTS",
     "WARNING",
