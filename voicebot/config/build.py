@@ -49,6 +49,8 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
         lambda v: len(v) > 0 and all(e in ("vosk", "whisper") for e in v),
         'list one or more of "vosk", "whisper"',
     ),
+    ("asr", "rescore_candidates"): (lambda v: 0 <= v <= 200, "must be 0..200 texts (0 = off)"),
+    ("asr", "vosk_alternatives"): (lambda v: 0 <= v <= 20, "must be 0..20 readings (0 = one)"),
     ("tts", "engines"): (
         lambda v: len(v) > 0 and all(e in ("piper", "espeak") for e in v),
         'list one or more of "piper", "espeak"',

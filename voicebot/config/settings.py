@@ -123,6 +123,12 @@ class AsrSettings:
     """CTranslate2 compute type on the CPU."""
     whisper_beam_size: int = 1
     """Beam size (1 = greedy, fastest)."""
+    rescore_candidates: int = 24
+    """Whisper: FAQ phrasings, repaired transcripts and short answers scored against the audio per turn
+    (teacher-forced, about 20 ms each on two cores; 0 = off: the transcript alone is matched). The scores are
+    fused with the transcript's reading (``voicebot.understand.fusion``): the role the grammar plays for vosk."""
+    vosk_alternatives: int = 0
+    """vosk: readings in its n-best list per utterance (0 = one); the matcher takes the reading it understands best."""
     language: str = "de"
     """Language code given to the engines."""
 

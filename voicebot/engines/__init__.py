@@ -36,7 +36,8 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
         from voicebot.engines.vosk_asr import VoskTranscriber, resolve_vosk_model
 
         spec = asr.vosk_model
-        return VoskTranscriber(resolve_vosk_model(spec) if spec.startswith("pypi:") else settings.resolve(spec))
+        model = resolve_vosk_model(spec) if spec.startswith("pypi:") else settings.resolve(spec)
+        return VoskTranscriber(model, alternatives=asr.vosk_alternatives)
     if engine == "whisper":
         from voicebot.engines.whisper_asr import WhisperTranscriber, resolve_whisper_model
 

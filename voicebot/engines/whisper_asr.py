@@ -208,6 +208,16 @@ class WhisperTranscriber:
         self._model = _load_model(self.model_dir, compute_type, threads)
         self._slots = threading.BoundedSemaphore(max(1, concurrency))
 
+    @property
+    def model(self) -> Any:
+        """The loaded faster-whisper ``WhisperModel`` (shared with ``voicebot.engines.whisper_score``)."""
+        return self._model
+
+    @property
+    def slots(self) -> threading.BoundedSemaphore:
+        """The semaphore bounding the work queued inside CTranslate2 (decodes and acoustic scoring share it)."""
+        return self._slots
+
     def open_session(self, phrases: Sequence[str] | None = None) -> WhisperSession:
         """Start one utterance. ``phrases`` is ignored on purpose: prompting Whisper makes it invent them."""
         return WhisperSession(self)
