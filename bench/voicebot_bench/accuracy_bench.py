@@ -44,6 +44,8 @@ class AccuracyOptions:
     """ASR engine (None: the configuration's preference list)."""
     limit: int | None = None
     """Use only the first N fixtures / clips (quick runs)."""
+    rescore: bool = True
+    """With Whisper: also decide with acoustic rescoring (``[asr] rescore_candidates`` texts per turn)."""
     record_known: bool = False
     """Rewrite ``known_failures:`` in the manifest with this run's matcher misses (reasons kept where listed)."""
 
@@ -63,6 +65,7 @@ def run_accuracy(
     decide = deciders(content, settings)
     results = decide_all(manifest, text_inputs(manifest), decide)
     heard: list[Heard] = []
+    rescore_timing: dict[str, Any] | None = None
     engine_name = ""
     wer_rows: list[list[Any]] = []
     wer_data: list[dict[str, Any]] = []
@@ -76,6 +79,21 @@ def run_accuracy(
             heard = transcribe_fixtures(manifest, transcriber, options.versions, progress=log.debug)
             by_id = {case.id: case for case in manifest.cases}
             results += decide_all(manifest, ((by_id[h.case], h.stage, h.text) for h in heard), decide)
+            if options.rescore:
+                from voicebot.engines import make_scorer
+                from voicebot_bench.rescoring import rescore_fixtures
+
+                scorer = make_scorer(settings, transcriber)
+                if scorer is not None:
+                    rescored, timing = rescore_fixtures(manifest, heard, scorer, content, settings, log.debug)
+                    results += rescored
+                    rescore_timing = asdict(timing)
+                    say(
+                        f"rescoring: {timing.turns} turns, K = {timing.candidates} candidate texts (+ transcript "
+                        f"and short answers): encode p50 {timing.encode_ms_p50:.0f} ms, score p50 "
+                        f"{timing.score_ms_p50:.0f} ms, total p50 {timing.total_ms_p50:.0f} ms, "
+                        f"p95 {timing.total_ms_p95:.0f} ms"
+                    )
         if options.wer:
             if (options.eval_dir / "transcripts.tsv").is_file():
                 for item in speech_wer(options.eval_dir, transcriber, options.limit):
@@ -114,6 +132,7 @@ def run_accuracy(
         say("")
         say(f"ASR word error rate on human German speech ({options.eval_dir}), engine {engine_name}:")
         say(report.table(["condition", "clips", "audio s", "WER %", "sub", "del", "ins", "RTF"], wer_rows))
+    _print_false_confident(results, manifest, say)
     _print_misses(results, say)
     if options.record_known and options.limit is None:
         failures = known_from(results, manifest)
@@ -124,7 +143,10 @@ def run_accuracy(
         out_dir / "accuracy.png",
         "Route accuracy: matcher vs baseline",
         sorted({s.stage for s in summaries}, key=[s.stage for s in summaries].index),
-        {system: [s.accuracy for s in summaries if s.system == system] for system in ("matcher", "baseline")},
+        {
+            system: [s.accuracy for s in summaries if s.system == system]
+            for system in ("matcher", "baseline")  # "rescored" has no typed-text bar
+        },
         "share of right routes",
     )
     document: dict[str, Any] = {
@@ -133,6 +155,7 @@ def run_accuracy(
         "ratios": ratios,
         "summary": [{**asdict(s), "accuracy": s.accuracy} for s in summaries],
         "wer": wer_data,
+        "rescore_timing": rescore_timing,
         "transcripts": [asdict(h) for h in heard],
         "decisions": [{**asdict(r), "correct": r.correct} for r in results],
         "plot": str(plot) if plot else None,
@@ -165,6 +188,18 @@ def _print_fixture_asr(
             ratios[f"fixture_wer_{stage}"] = report.ratio(sum(values) / len(values), "lower")
     rows.append(["all", *(ratios.get(f"fixture_wer_{s}", {}).get("value", 0.0) * 100 for s in ("asr16k", "asr8k"))])
     say(report.table(["voice", "WER % 16k", "WER % 8k"], rows))
+
+
+def _print_false_confident(results: list[RouteResult], manifest: Manifest, say: Callable[[str], None]) -> None:
+    from voicebot_bench.rescoring import false_confident
+
+    counts = false_confident(results, manifest)
+    if not counts:
+        return
+    say("")
+    say("confident answers (answer/transfer) on out-of-scope, noise and silence cases (goal: 0):")
+    rows = [[stage, system, wrong, total] for (stage, system), (wrong, total) in counts.items()]
+    say(report.table(["input", "understander", "confident", "of"], rows))
 
 
 def _print_misses(results: list[RouteResult], say: Callable[[str], None]) -> None:

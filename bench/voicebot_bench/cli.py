@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     accuracy = sub.add_parser("accuracy", parents=[common], help="route accuracy (text, spoken) vs baseline; ASR WER")
     accuracy.add_argument("--text-only", action="store_true", help="only the typed text (fast, no ASR)")
     accuracy.add_argument("--no-wer", action="store_true", help="skip the WER on ../shared/eval/speech_de")
+    accuracy.add_argument("--no-rescore", action="store_true", help="skip the acoustic rescoring (Whisper)")
     accuracy.add_argument("--versions", default="16k,8k", help="fixture versions to transcribe (16k,8k)")
     accuracy.add_argument("--engine", default=None, help="ASR engine (default: the configured preference list)")
     accuracy.add_argument("--eval-dir", type=Path, default=None, help="folder with transcripts.tsv")
@@ -104,6 +105,7 @@ def _accuracy(settings: Settings, args: argparse.Namespace, out_dir: Path) -> di
         engine=getattr(args, "engine", None),
         limit=getattr(args, "limit", None),
         record_known=getattr(args, "record_known_failures", False),
+        rescore=not getattr(args, "no_rescore", False),
     )
     document = run_accuracy(settings, options, out_dir)
     document["plots"] = [document.get("plot")]

@@ -22,7 +22,8 @@ from voicebot.content.model import Content, render_text
 from voicebot.dialogue.replies import dtmf_menu
 from voicebot.dialogue.types import DialogueContext
 from voicebot.errors import ConfigError, ContentError
-from voicebot.ports import Speech, SpeechDetector, Synthesizer, Transcriber
+from voicebot.ports import AcousticScorer, Speech, SpeechDetector, Synthesizer, Transcriber
+from voicebot.understand.rescore import Rescorer
 from voicebot.understand.understanding import Understanding
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class Loaded:
     content: Content
     matcher: Understander
     stamps: tuple[tuple[str, int, int], ...]
+    rescorer: Rescorer | None = None
+    """Reads spoken turns with their audio (Whisper) or n-best list (vosk); built with the matcher."""
     """(file, mtime in ns, size) of every content file when it was loaded."""
 
 
@@ -63,15 +66,19 @@ class Bot:
         *,
         matcher_factory: MatcherFactory | None = None,
         content_loader: ContentLoader | None = None,
+        scorer: AcousticScorer | None = None,
     ) -> None:
+        """``scorer``: scores candidate texts against a turn's audio (``voicebot.engines.make_scorer``); None =
+        the transcript alone is matched."""
         self.settings = settings
+        self.scorer = scorer
         self.transcriber = transcriber
         self.speech = speech
         self._detector_factory = detector_factory
         self._matcher_factory = matcher_factory or _default_matcher
         self._content_loader = content_loader or _default_loader
         self._lock = threading.Lock()
-        self._loaded = Loaded(content, self._matcher_factory(content), self._stamps())
+        self._loaded = self._load(content, self._stamps())
         self.reloads = 0
         """How often the content was reloaded successfully."""
         self.reload_problems: list[str] = []
@@ -98,6 +105,7 @@ class Bot:
             transcriber = engines.load_transcriber(settings)
         if synthesizer is None:
             synthesizer = engines.load_synthesizer(settings)
+        scorer = engines.make_scorer(settings, transcriber)
         if detector_factory is None:
 
             def detector_factory() -> SpeechDetector:
@@ -113,6 +121,7 @@ class Bot:
             detector_factory,
             matcher_factory=matcher_factory,
             content_loader=loader,
+            scorer=scorer,
         )
 
     # --- shared state -------------------------------------------------------------------------------
@@ -126,6 +135,19 @@ class Bot:
     def matcher(self) -> Understander:
         """The matcher of the current content."""
         return self._loaded.matcher
+
+    @property
+    def rescorer(self) -> Rescorer | None:
+        """Reads spoken turns with their audio or n-best list (None when the matcher is not the project's)."""
+        return self._loaded.rescorer
+
+    def _load(
+        self, content: Content, stamps: tuple[tuple[str, int, int], ...], matcher: Understander | None = None
+    ) -> Loaded:
+        """Content with its matcher and the rescorer reading spoken turns through that matcher."""
+        matcher = matcher or self._matcher_factory(content)
+        rescorer = Rescorer(content, matcher.understand, limit=max(1, self.settings.asr.rescore_candidates))
+        return Loaded(content, matcher, stamps, rescorer)
 
     def detector_factory(self) -> SpeechDetector:
         """A fresh voice activity detector (one per call)."""
@@ -171,19 +193,19 @@ class Bot:
             if old.stamps[-1:] != stamps[-1:] and stamps[-1][1] != -1:
                 settings = _live_settings(settings)
             content = self._content_loader(settings)
-            matcher = self._matcher_factory(content)
+            loaded = self._load(content, stamps, self._matcher_factory(content))
         except (ContentError, ConfigError) as error:
             self.reload_problems = [str(problem) for problem in error.problems]
             _LOGGER.error("content change not applied, keeping the previous content: %s", error)
-            self._loaded = Loaded(old.content, old.matcher, stamps)
+            self._loaded = Loaded(old.content, old.matcher, stamps, old.rescorer)
             return False
         except Exception as error:  # a broken edit must never take the line down
             self.reload_problems = [f"{type(error).__name__}: {error}"]
             _LOGGER.exception("content change not applied, keeping the previous content")
-            self._loaded = Loaded(old.content, old.matcher, stamps)
+            self._loaded = Loaded(old.content, old.matcher, stamps, old.rescorer)
             return False
         self.settings = settings
-        self._loaded = Loaded(content, matcher, stamps)
+        self._loaded = loaded
         self.reloads += 1
         self.reload_problems = []
         _LOGGER.info("content reloaded (%d topics, %d departments)", len(content.topics), len(content.departments))

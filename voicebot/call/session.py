@@ -88,7 +88,8 @@ class CallSession:
         self.foresight = Foresight(bot, lambda: self.state, clock)
         """Prepares turns on the listener's early transcripts and gives each turn its understanding."""
         self._audio = AudioKeeper.from_settings(bot.settings)  # None unless [records] store_audio
-        vad, phrases, keep_audio = bot.settings.vad, bot.recogniser_phrases(), self._audio is not None
+        vad, phrases = bot.settings.vad, bot.recogniser_phrases()
+        keep_audio = self._audio is not None or bot.scorer is not None  # the scorer reads the turn's audio
         self._listener = Listener(bot.transcriber, bot.detector_factory(), vad, phrases, keep_audio=keep_audio)
         self._caller_hung_up = False
         self._bot_hung_up = False
@@ -188,7 +189,7 @@ class CallSession:
             _LOGGER.warning("call %s: recognition failed (%s)", self.channel.call_id, utterance.error)
             await self._apology(turn, f"Spracherkennung fehlgeschlagen: {utterance.error}")
             return
-        await self._understood(turn)
+        await self._understood(turn, utterance.audio, transcript.alternatives)
 
     async def _on_text(self, event: TypedText) -> None:
         self.channel.stop_playback()
@@ -196,9 +197,9 @@ class CallSession:
         self._listen_again()
         await self._understood(turn)
 
-    async def _understood(self, turn: TurnInput) -> None:
+    async def _understood(self, turn: TurnInput, audio: bytes = b"", alternatives: tuple[str, ...] = ()) -> None:
         started = time.perf_counter()
-        understanding = await self.foresight.understand(turn.transcript)
+        understanding = await self.foresight.understand(turn.transcript, audio, alternatives)
         turn.timings["match_ms"] = round(1000 * (time.perf_counter() - started), 1)
         turn.understanding = understanding
         self.heard.append((turn.transcript, understanding))

@@ -46,6 +46,9 @@ class Calibration:
     """Posterior from which a department or signal key is taken over into the reading."""
     text_floor: float = 0.55
     """A candidate text's own reading must score at least this for its topic to be its key."""
+    repair_bias: float = 0.0
+    """Added to the acoustic score of a repaired transcript (nats per token): a repair keeps most of what Whisper
+    wrote freely, so it fits the audio better than a phrasing in the caller's own words would, right or wrong."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ def posteriors(scored: Sequence[Scored], reference: float, calibration: Calibrat
         if key is None:
             continue
         k = (key[0], key[1])
-        best[k] = max(best.get(k, -math.inf), item.acoustic)
+        value = item.acoustic + (calibration.repair_bias if item.hypothesis.kind == "repair" else 0.0)
+        best[k] = max(best.get(k, -math.inf), value)
     if not best:
         return {}
     t = calibration.temperature

@@ -35,7 +35,11 @@ SIGNAL_TEXTS = ("Ja, genau.", "Nein.", "Ich möchte mit einem Mitarbeiter sprech
 MIN_CODE = 3
 """Sound codes shorter than this are too common to name a topic ("Amt" is 06)."""
 MIN_SOUND_SIM = 0.6
-"""Codes must be at least this alike (rapidfuzz ratio 0..1) to rank a topic or repair a stretch."""
+"""Codes must be at least this alike (rapidfuzz ratio 0..1) to rank a topic."""
+MIN_REPAIR_SIM = 0.72
+"""A stretch is repaired by a term only when their sound codes and letters are this alike on average."""
+LENGTH_RATIO = 0.6
+"""A stretch and the term replacing it differ in letters by at most this factor (either way)."""
 MAX_SPAN = 3
 """Words of the transcript joined at most to compare with one term ("Grund ken zeigen")."""
 
@@ -130,11 +134,13 @@ class Hypotheses:
         """The transcript with its stretch most like a term replaced by that term, best repairs first."""
         found: list[tuple[float, int, int, str]] = []
         for term in self._terms:
+            spelled = fold(term.text).replace(" ", "")
             for start, end, code in spans:
-                sim = _code_sim(code, term.code)
-                letters = fuzz.ratio("".join(words[start:end]), fold(term.text).replace(" ", "")) / 100.0
-                sim = max(sim, letters) if sim >= MIN_SOUND_SIM else letters
-                if sim >= MIN_SOUND_SIM and " ".join(words[start:end]) != fold(term.text):
+                stretch = "".join(words[start:end])
+                if not LENGTH_RATIO <= len(stretch) / len(spelled) <= 1 / LENGTH_RATIO or stretch == spelled:
+                    continue
+                sim = (_code_sim(code, term.code) + fuzz.ratio(stretch, spelled) / 100.0) / 2
+                if sim >= MIN_REPAIR_SIM:
                     found.append((sim, start, end, term.text))
         found.sort(key=lambda item: (-item[0], item[3]))
         texts: list[str] = []
@@ -163,7 +169,7 @@ def _spans(words: list[str]) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = []
     for start in range(len(words)):
         for end in range(start + 1, min(len(words), start + MAX_SPAN) + 1):
-            if end - start == 1 and words[start] in STOPWORDS:
+            if all(word in STOPWORDS for word in words[start:end]):
                 continue
             code = cologne_phonetic("".join(words[start:end]))
             if len(code) >= MIN_CODE:
