@@ -152,7 +152,9 @@ def test_the_rescorer_finds_the_phrasing_the_audio_holds(
 
 def test_an_out_of_scope_question_stays_unanswered(content: Content, matcher: Matcher, settings: Settings) -> None:
     said = "Ich möchte eine große Pizza mit Salami bestellen."
-    result = Rescorer(content, matcher.understand).understand(said, FakeAcousticScorer(lambda _pcm: said).listen(b""))
+    result = Rescorer(content, matcher.understand).understand(
+        said, FakeAcousticScorer(lambda _pcm: said, spread=8.0).listen(b"")
+    )
     assert decide(result.understanding, content, settings)[0] == "reprompt"
 
 
@@ -199,3 +201,17 @@ async def test_a_call_turn_is_rescored_with_its_audio(settings: Settings, tmp_pa
     turn = result.turns[1]
     assert (turn.transcript, turn.topic) == ("ausser melden", "kfz-anmeldung")
     assert scorer.listened == 1 and scorer.scored > 0
+
+
+def test_a_department_only_fairly_likely_is_named_for_confirmation_without_the_request_to_connect() -> None:
+    named = Understanding("x", "x", (), "zulassung", frozenset({Signal.CONNECT}))
+    items = [
+        scored("heard", "transcript", -1.0, reading()),
+        scored("repair", "repair", -1.0, named),
+        scored("a", "phrasing", -1.6, reading("wohngeld")),
+    ]
+    calibration = Calibration(temperature=0.35, none_offset=0.9)
+    p = posteriors(items, -1.0, calibration)[("department", "zulassung")]
+    assert calibration.name <= p < calibration.adopt
+    fused = fuse(reading(), items, calibration)
+    assert fused.department == "zulassung" and Signal.CONNECT not in fused.signals

@@ -43,7 +43,10 @@ class Calibration:
     """How much worse than the free transcript (nats per token) a candidate may fit and still be as likely as
     *none*."""
     adopt: float = 0.8
-    """Posterior from which a department or signal key is taken over into the reading."""
+    """Posterior from which a department or signal key is taken over into the reading (a department with the
+    request to be put through, if the candidate text asks for it)."""
+    name: float = 0.55
+    """Posterior from which a department key is taken over as named only (the policy confirms it)."""
     text_floor: float = 0.55
     """A candidate text's own reading must score at least this for its topic to be its key."""
     repair_bias: float = 0.0
@@ -120,7 +123,9 @@ def fuse(text: Understanding, scored: Sequence[Scored], calibration: Calibration
     candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
     department, signals = text.department, set(text.signals)
     winner, p = max(probs.items(), key=lambda item: item[1])
-    if p >= calibration.adopt and winner[0] != "topic":
+    if winner[0] == "department" and calibration.name <= p < calibration.adopt:
+        department = department or winner[1]
+    elif p >= calibration.adopt and winner[0] != "topic":
         source = next(
             item.reading
             for item in sorted(scored, key=lambda item: -item.acoustic)

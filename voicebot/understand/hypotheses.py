@@ -61,6 +61,8 @@ class _Term:
     code: str
     owner: str
     """Topic id or ``dept:<id>``."""
+    whole: bool
+    """A keyword or department name (repairs use only these; title words only rank topics)."""
 
 
 class Hypotheses:
@@ -134,6 +136,8 @@ class Hypotheses:
         """The transcript with its stretch most like a term replaced by that term, best repairs first."""
         found: list[tuple[float, int, int, str]] = []
         for term in self._terms:
+            if not term.whole:
+                continue
             spelled = fold(term.text).replace(" ", "")
             for start, end, code in spans:
                 stretch = "".join(words[start:end])
@@ -144,11 +148,12 @@ class Hypotheses:
                     found.append((sim, start, end, term.text))
         found.sort(key=lambda item: (-item[0], item[3]))
         texts: list[str] = []
-        original = transcript.split()
+        tokens = transcript.split()
+        token_of = [index for index, token in enumerate(tokens) for _ in fold(token).split()]
         for _sim, start, end, text in found:
-            if len(original) != len(words):  # punctuation-only tokens: repair the folded words instead
-                original = words
-            repaired = " ".join([*original[:start], text, *original[end:]])
+            first, last = token_of[start], token_of[end - 1]
+            ending = tokens[last][-1] if tokens[last][-1] in ".,?!" else ""
+            repaired = " ".join([*tokens[:first], text + ending, *tokens[last + 1 :]])
             if repaired not in texts:
                 texts.append(repaired)
             if len(texts) >= self.repairs:
@@ -160,7 +165,7 @@ def _terms(text: str, owner: str, whole: bool) -> list[_Term]:
     """Sound-coded terms of a keyword or name (the whole of it), or the content words of a title."""
     folded = fold(text)
     parts = [folded.replace(" ", "")] if whole else [w for w in folded.split() if w not in STOPWORDS]
-    found = [_Term(text if whole else part, cologne_phonetic(part), owner) for part in parts]
+    found = [_Term(text if whole else part, cologne_phonetic(part), owner, whole) for part in parts]
     return [term for term in found if len(term.code) >= MIN_CODE]
 
 
