@@ -76,7 +76,8 @@ def test_scores_prefer_the_text_the_audio_holds(scorer: WhisperScorer) -> None:
 @pytest.mark.parametrize(
     ("case", "expected"),
     [
-        ("q-wohngeld-1", ("answer", "wohngeld", None)),
+        ("q-kfz-abmeldung-1", ("answer", "kfz-abmeldung", None)),
+        ("dept-zulassung", ("transfer", None, "zulassung")),
         ("q-aufenthaltstitel-1", ("answer", "aufenthaltstitel", None)),
     ],
 )
