@@ -135,8 +135,13 @@ class Foresight:
                 evidence = scorer.listen(audio)
             except Exception:  # the transcript's reading stands
                 _LOGGER.exception("encoding the utterance for rescoring failed")
+        try:
+            understanding = rescorer.understand(text, evidence, alternatives).understanding
+        except Exception:  # rescoring only ever adds to the transcript's reading: never lose the turn over it
+            _LOGGER.exception("rescoring the turn failed, using the transcript alone")
+            return self._bot.matcher.understand(text)
         self.rescored += 1
-        return rescorer.understand(text, evidence, alternatives).understanding
+        return understanding
 
     # --- event loop ------------------------------------------------------------------------------------
 
