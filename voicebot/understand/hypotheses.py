@@ -38,6 +38,9 @@ MIN_SOUND_SIM = 0.6
 """Codes must be at least this alike (rapidfuzz ratio 0..1) to rank a topic."""
 MIN_REPAIR_SIM = 0.72
 """A stretch is repaired by a term only when their sound codes and letters are this alike on average."""
+MIN_REPAIR_LETTERS = 6
+"""Terms shorter than this never repair a stretch ("offen" for "Ofen" would turn a baking question into one
+about opening hours: short words sound like too many others)."""
 LENGTH_RATIO = 0.6
 """A stretch and the term replacing it differ in letters by at most this factor (either way)."""
 MAX_SPAN = 3
@@ -136,7 +139,7 @@ class Hypotheses:
         """The transcript with its stretch most like a term replaced by that term, best repairs first."""
         found: list[tuple[float, int, int, str]] = []
         for term in self._terms:
-            if not term.whole:
+            if not term.whole or len(fold(term.text).replace(" ", "")) < MIN_REPAIR_LETTERS:
                 continue
             spelled = fold(term.text).replace(" ", "")
             for start, end, code in spans:
