@@ -44,9 +44,9 @@ class Loaded:
     content: Content
     matcher: Understander
     stamps: tuple[tuple[str, int, int], ...]
+    """(file, mtime in ns, size) of every content file when it was loaded."""
     rescorer: Rescorer | None = None
     """Reads spoken turns with their audio (Whisper) or n-best list (vosk); built with the matcher."""
-    """(file, mtime in ns, size) of every content file when it was loaded."""
 
 
 ContentLoader = Callable[[Settings], Content]
