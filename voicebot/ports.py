@@ -51,7 +51,13 @@ class Transcript:
 
     alternatives: tuple[str, ...] = ()
     """Further readings of the utterance, best first, where the engine gives an n-best list (vosk with
-    ``[asr] alternatives``); ``text`` is the first of them. Empty for engines without one."""
+    ``[asr] vosk_alternatives``); ``text`` is the first of them. Empty for engines without one."""
+
+    language: str = ""
+    """ISO code of the language the recogniser identified in the utterance ("" when it did not try)."""
+
+    language_probability: float = 0.0
+    """How sure the identification is, 0..1, among the languages the bot speaks."""
 
 
 class AsrSession(Protocol):
@@ -103,6 +109,16 @@ class AcousticScorer(Protocol):
 
     def listen(self, pcm: bytes) -> AcousticEvidence:
         """Encode one utterance (16-bit mono PCM at ``sample_rate``) once; score any number of texts on it."""
+        ...
+
+
+class MultilingualTranscriber(Transcriber, Protocol):
+    """A recogniser that can identify the language of an utterance (Whisper), besides ``Transcriber``."""
+
+    def for_language(self, language: str | None) -> Transcriber:
+        """The same model, recognising ``language`` (ISO code); ``None``: identify it first among the bot's
+        languages (costs one more encoder pass: only for the first utterance of a call) and fill
+        ``Transcript.language`` and ``language_probability``."""
         ...
 
 

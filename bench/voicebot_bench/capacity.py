@@ -206,7 +206,7 @@ async def _overflow(settings: Settings, options: CapacityOptions, manifest: Mani
     """``max_calls + extra`` callers at once against a bot with ``max_calls`` lines."""
     limit = min(settings.sip.max_calls, options.overflow_max_calls)
     count = limit + options.overflow_extra
-    async with BotProcess(settings, options.engine, changes={"sip": {"max_calls": limit}}) as bot:
+    async with BotProcess.for_bench(settings, options.engine, changes={"sip": {"max_calls": limit}}) as bot:
         reports = await place_calls(_plans(bot.target, manifest, count), count, stagger_s=0.05)
     switchboard = settings.departments[SWITCHBOARD].target if SWITCHBOARD in settings.departments else ""
     overflowed = [call for call in reports if call.refer_to and call.refer_to == switchboard and not call.turns]

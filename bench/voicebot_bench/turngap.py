@@ -190,7 +190,7 @@ async def measure_engine(
     results: list[GapStats] = []
     calls: list[dict[str, Any]] = []
     log = options.log_dir / f"turn-gap-{engine}-bot.log" if options.log_dir and options.instances == 1 else None
-    bots: BotProcess | BotPool = BotProcess(settings, engine, changes=changes, keep_log=log)
+    bots: BotProcess | BotPool = BotProcess.for_bench(settings, engine, changes=changes, keep_log=log)
     if options.instances > 1:
         # Every instance runs its 4 pjsua lines as conversations, Kamailio's dispatcher in front.
         changes = {"sip": {"max_calls": 4, "overflow": "reject"}}

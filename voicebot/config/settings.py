@@ -149,6 +149,9 @@ class TtsSettings:
     """piper speaking pace: above 1 is slower."""
     cache_dir: str = "var/cache/tts"
     """Where pre-rendered prompts and answers are kept (relative to this file)."""
+    voices: tuple[str, ...] = ("en=piper:pypi:joe-us", "en=espeak:en", "tr=espeak:tr")
+    """Voices of the further languages, ``language=engine:voice``, in order of preference per language (the
+    first that loads is used); a language without one is spoken by the voices above."""
 
 
 @dataclass(frozen=True)

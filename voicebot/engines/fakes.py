@@ -51,7 +51,8 @@ class FakeSession:
         self._owner.heard.append(pcm)
         if self._owner.fail_on is not None and self._index in self._owner.fail_on:
             raise RuntimeError(f"fake recogniser told to fail on utterance {self._index}")
-        return Transcript(text, 1.0, self._owner.name)
+        language, probability = self._owner.identified.get(self._index, ("", 0.0))
+        return Transcript(text, 1.0, self._owner.name, language=language, language_probability=probability)
 
 
 class FakeTranscriber:
@@ -67,8 +68,11 @@ class FakeTranscriber:
         fail_on: Sequence[int] | None = None,
         *,
         streaming: bool = True,
+        identified: Mapping[int, tuple[str, float]] | None = None,
     ) -> None:
         self.answers = answers
+        self.identified = dict(identified or {})
+        """Utterance index -> (language, probability) the fake "identifies" (like Whisper's language ID)."""
         self.sample_rate = sample_rate
         self.streaming = streaming
         """False: behaves like a recogniser that decodes at ``finish`` (Whisper), e.g. for speculative decoding."""

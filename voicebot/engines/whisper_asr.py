@@ -195,6 +195,7 @@ class WhisperTranscriber:
         *,
         concurrency: int = 2,
         threads: int = 0,
+        languages: Sequence[str] = (),
     ) -> None:
         """Load (or reuse) the model in ``model_dir``.
 
@@ -205,6 +206,8 @@ class WhisperTranscriber:
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.language = language
+        self.languages = tuple(dict.fromkeys((language, *languages)))
+        """The languages ``for_language(None)`` chooses among (the bot's languages)."""
         self._model = _load_model(self.model_dir, compute_type, threads)
         self._slots = threading.BoundedSemaphore(max(1, concurrency))
 
@@ -222,18 +225,36 @@ class WhisperTranscriber:
         """Start one utterance. ``phrases`` is ignored on purpose: prompting Whisper makes it invent them."""
         return WhisperSession(self)
 
-    def decode(self, pcm: bytes) -> Transcript:
-        """Recognise one whole utterance (16-bit mono PCM at 16 kHz)."""
+    def for_language(self, language: str | None) -> WhisperLanguage:
+        """This model recognising ``language``; ``None``: identify it first among ``languages``."""
+        return WhisperLanguage(self, language)
+
+    def identify(self, audio: Any) -> tuple[str, float]:
+        """The most likely of ``languages`` and its probability among them (one more encoder pass)."""
+        _best, _probability, ranked = self._model.detect_language(audio, language_detection_segments=1)
+        among = {code: float(p) for code, p in ranked if code in self.languages}
+        total = sum(among.values())
+        if total <= 0:
+            return self.language, 0.0
+        code = max(among, key=lambda key: among[key])
+        return code, among[code] / total
+
+    def decode(self, pcm: bytes, language: str | None = "") -> Transcript:
+        """Recognise one whole utterance (16-bit mono PCM at 16 kHz) in ``language`` ("": the configured one;
+        ``None``: identified first, see ``identify``)."""
         started = time.perf_counter()
         if len(pcm) < 2 * self.sample_rate // 10:  # under 100 ms: nothing to hear
             return Transcript(text="", confidence=0.0, engine=self.name)
         audio = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
         seconds = len(audio) / self.sample_rate
+        identified, probability = "", 0.0
         with self._slots:
             try:
+                if language is None and len(self.languages) > 1:
+                    identified, probability = self.identify(audio)
                 segments, _info = self._model.transcribe(
                     audio,
-                    language=self.language,
+                    language=identified or language or self.language,
                     beam_size=self.beam_size,
                     temperature=0.0,
                     vad_filter=False,
@@ -255,14 +276,33 @@ class WhisperTranscriber:
             confidence=confidence,
             engine=self.name,
             decode_ms=(time.perf_counter() - started) * 1000.0,
+            language=identified or language or self.language,
+            language_probability=probability if identified else 1.0,
         )
+
+
+class WhisperLanguage:
+    """A view of a ``WhisperTranscriber`` that recognises one language, or identifies it (``None``)."""
+
+    name = "whisper"
+    streaming = False
+    sample_rate = 16000
+
+    def __init__(self, transcriber: WhisperTranscriber, language: str | None) -> None:
+        self._transcriber = transcriber
+        self.language = language
+
+    def open_session(self, phrases: Sequence[str] | None = None) -> WhisperSession:
+        """Start one utterance in this view's language."""
+        return WhisperSession(self._transcriber, self.language)
 
 
 class WhisperSession:
     """One utterance: audio is collected, decoded when the caller's turn ends."""
 
-    def __init__(self, transcriber: WhisperTranscriber) -> None:
+    def __init__(self, transcriber: WhisperTranscriber, language: str | None = "") -> None:
         self._transcriber = transcriber
+        self._language = language
         self._buffer = bytearray()
 
     def accept(self, pcm: bytes) -> str | None:
@@ -272,4 +312,4 @@ class WhisperSession:
 
     def finish(self) -> Transcript:
         """Decode everything collected."""
-        return self._transcriber.decode(bytes(self._buffer))
+        return self._transcriber.decode(bytes(self._buffer), self._language)

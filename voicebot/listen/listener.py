@@ -127,6 +127,11 @@ class Listener:
         """True while the caller is talking (between SpeechStarted and SpeechEnded)."""
         return self._state.in_utterance
 
+    def use(self, transcriber: Transcriber) -> None:
+        """Recognise the next utterances with ``transcriber`` (same engine and rate: the call's language changed
+        or was settled)."""
+        self._transcriber = transcriber
+
     def restart(self, at_ms: int) -> None:
         """Forget any utterance in progress and restart the no-input timer (after DTMF, after a transfer)."""
         self._state = start_listening(TurnState(), at_ms)

@@ -112,6 +112,8 @@ class BotCall(pj.Call):  # type: ignore[misc]
         """The endpoint's handle for this call (never reused)."""
         self.sip_call_id = ""
         """The SIP Call-ID (set by the endpoint when the INVITE arrives)."""
+        self.signalling_host = ""
+        """The host the INVITE came from (set by the endpoint); its RTP is accepted besides the SDP's address."""
         self._lease_bridge = lease_bridge
         self.sink: CallSink | None = None
         self.bridge: MediaBridge | None = None
@@ -192,7 +194,7 @@ class BotCall(pj.Call):  # type: ignore[misc]
         self.audio_index = index
         self.peer_sends = bool(direction & pj.PJMEDIA_DIR_DECODING)
         self.rtp = RtpActivity(self.rtp.packets, time.monotonic())
-        filtered = restrict_to_peer(str(transport.localRtpName), remote)
+        filtered = restrict_to_peer(str(transport.localRtpName), remote, self.signalling_host)
         _LOGGER.info(
             "call %s: media active (%s, #%s, m-line %d, RTP %s, accepted only from %s)",
             call_id,
@@ -200,7 +202,9 @@ class BotCall(pj.Call):  # type: ignore[misc]
             self.key,
             index,
             transport.localRtpName,
-            remote.rpartition(":")[0] if filtered else "anyone (filter failed)",
+            " or ".join(dict.fromkeys(h for h in (remote.rpartition(":")[0], self.signalling_host) if h))
+            if filtered
+            else "anyone (filter failed)",
         )
 
     def onStreamDestroyed(self, prm: Any) -> None:
