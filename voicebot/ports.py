@@ -49,6 +49,10 @@ class Transcript:
     decode_ms: float = 0.0
     """Wall time spent in ``finish()`` (milliseconds), for the turn-gap accounting."""
 
+    alternatives: tuple[str, ...] = ()
+    """Further readings of the utterance, best first, where the engine gives an n-best list (vosk with
+    ``[asr] vosk_alternatives``); ``text`` is the first of them. Empty for engines without one."""
+
     language: str = ""
     """ISO code of the language the recogniser identified in the utterance ("" when it did not try)."""
 
@@ -82,6 +86,29 @@ class Transcriber(Protocol):
 
     def open_session(self, phrases: Sequence[str] | None = None) -> AsrSession:
         """Start recognising one utterance; ``phrases`` restricts/biases the vocabulary where supported."""
+        ...
+
+
+class AcousticEvidence(Protocol):
+    """One utterance's audio, encoded once, against which candidate texts are scored."""
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """Per text how well it explains the audio: a length-normalised log-probability (mean per token, <= 0;
+        higher is better), comparable between texts of the same utterance only. Raises on engine failure."""
+        ...
+
+
+class AcousticScorer(Protocol):
+    """Scores candidate texts against an utterance's audio (Whisper's decoder, teacher-forced)."""
+
+    name: str
+    """Engine name, e.g. ``whisper``."""
+
+    sample_rate: int
+    """The rate (hertz) of the PCM ``listen`` expects."""
+
+    def listen(self, pcm: bytes) -> AcousticEvidence:
+        """Encode one utterance (16-bit mono PCM at ``sample_rate``) once; score any number of texts on it."""
         ...
 
 

@@ -34,8 +34,8 @@ from voicebot_bench.fixture_audio import CONDITIONS, condition_audio, g722, swee
 from voicebot_bench.fixtures import Fixture, Manifest
 from voicebot_bench.wer import WordErrors, corpus_errors, word_errors
 
-SYSTEMS = ("matcher", "baseline")
-"""The two understanders compared."""
+SYSTEMS = ("matcher", "baseline", "rescored")
+"""The understanders compared (``rescored``: spoken inputs only, ``voicebot_bench.rescoring``)."""
 
 Route = tuple[str, str | None, str | None]
 """(action, topic, department)."""

@@ -57,6 +57,8 @@ class AccuracyOptions:
     """ASR engine (None: the configuration's preference list)."""
     limit: int | None = None
     """Use only the first N fixtures / clips (quick runs)."""
+    rescore: bool = True
+    """With Whisper: also decide with acoustic rescoring (``[asr] rescore_candidates`` texts per turn)."""
     record_known: bool = False
     """Add this run's new matcher misses (text, asr16k, asr8k) to ``known_failures:``; listed ones stay."""
 
@@ -84,6 +86,7 @@ def run_accuracy(
     decide = deciders(content, settings)
     results = decide_all(manifest, text_inputs(manifest), decide)
     heard: list[Heard] = []
+    rescore_timing: dict[str, Any] | None = None
     engine_name = ""
     wer_rows: list[list[Any]] = []
     wer_data: list[dict[str, Any]] = []
@@ -97,6 +100,21 @@ def run_accuracy(
             heard += transcribe_conditions(manifest, transcriber, options.conditions, progress=log.debug)
             by_id = {case.id: case for case in manifest.cases}
             results += decide_all(manifest, ((by_id[h.case], h.stage, h.text) for h in heard), decide)
+            if options.rescore:
+                from voicebot.engines import make_scorer
+                from voicebot_bench.rescoring import rescore_fixtures
+
+                scorer = make_scorer(settings, transcriber)
+                if scorer is not None:
+                    rescored, timing = rescore_fixtures(manifest, heard, scorer, content, settings, log.debug)
+                    results += rescored
+                    rescore_timing = asdict(timing)
+                    say(
+                        f"rescoring: {timing.turns} turns, K = {timing.candidates} candidate texts (+ transcript "
+                        f"and short answers): encode p50 {timing.encode_ms_p50:.0f} ms, score p50 "
+                        f"{timing.score_ms_p50:.0f} ms, total p50 {timing.total_ms_p50:.0f} ms, "
+                        f"p95 {timing.total_ms_p95:.0f} ms"
+                    )
         if options.wer:
             if (options.eval_dir / "transcripts.tsv").is_file():
                 for item in speech_wer(options.eval_dir, transcriber, options.limit):
@@ -136,6 +154,7 @@ def run_accuracy(
         say("")
         say(f"ASR word error rate on human German speech ({options.eval_dir}), engine {engine_name}:")
         say(human_wer_table(wer_rows, before))
+    _print_false_confident(results, manifest, say)
     print_misses(results, say, STAGES)
     if options.record_known and options.limit is None:
         failures = known_from(results, manifest)
@@ -159,11 +178,24 @@ def run_accuracy(
         "summary": [{**asdict(s), "accuracy": s.accuracy, "set": "tuned"} for s in tuned]
         + [{**asdict(s), "accuracy": s.accuracy, "set": "heldout"} for s in held],
         "wer": wer_data,
+        "rescore_timing": rescore_timing,
         "transcripts": [asdict(h) for h in heard],
         "decisions": [{**asdict(r), "correct": r.correct} for r in results],
         "plot": str(plot) if plot else None,
     }
     return document
+
+
+def _print_false_confident(results: list[RouteResult], manifest: Manifest, say: Callable[[str], None]) -> None:
+    from voicebot_bench.rescoring import false_confident
+
+    counts = false_confident(results, manifest)
+    if not counts:
+        return
+    say("")
+    say("confident answers (answer/transfer) on out-of-scope, noise and silence cases (goal: 0):")
+    rows = [[stage, system, wrong, total] for (stage, system), (wrong, total) in counts.items()]
+    say(report.table(["input", "understander", "confident", "of"], rows))
 
 
 def known_from(results: list[RouteResult], manifest: Manifest) -> list[KnownFailure]:

@@ -22,7 +22,8 @@ from voicebot.content.model import Content, render_text
 from voicebot.dialogue.replies import dtmf_menu
 from voicebot.dialogue.types import DialogueContext
 from voicebot.errors import ConfigError, ContentError
-from voicebot.ports import Speech, SpeechDetector, Synthesizer, Transcriber
+from voicebot.ports import AcousticScorer, Speech, SpeechDetector, Synthesizer, Transcriber
+from voicebot.understand.rescore import Rescorer
 from voicebot.understand.understanding import Understanding
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class Loaded:
     """(file, mtime in ns, size) of every content file when it was loaded."""
     languages: Mapping[str, tuple[Content, Understander]] = field(default_factory=dict)
     """Further languages (``voicebot.content.languages``): code -> (content, matcher)."""
+    rescorer: Rescorer | None = None
+    """Reads spoken turns of the base language with their audio (Whisper) or n-best list (vosk)."""
 
 
 ContentLoader = Callable[[Settings], Content]
@@ -66,9 +69,13 @@ class Bot:
         matcher_factory: MatcherFactory | None = None,
         content_loader: ContentLoader | None = None,
         speeches: Mapping[str, Speech] | None = None,
+        scorer: AcousticScorer | None = None,
     ) -> None:
-        """``speeches``: the speech of further languages (language -> speech; the others use ``speech``)."""
+        """``speeches``: the speech of further languages (language -> speech; the others use ``speech``);
+        ``scorer``: scores candidate texts against a turn's audio (``voicebot.engines.make_scorer``); None = the
+        transcript alone is matched."""
         self.settings = settings
+        self.scorer = scorer
         self.transcriber = transcriber
         self.speech = speech
         self.speeches = dict(speeches or {})
@@ -76,7 +83,7 @@ class Bot:
         self._matcher_factory = matcher_factory or _default_matcher
         self._content_loader = content_loader or _default_loader
         self._lock = threading.Lock()
-        self._loaded = Loaded(content, self._matcher_factory(content), self._stamps(), self._languages(content))
+        self._loaded = self._load(content, self._stamps())
         self.reloads = 0
         """How often the content was reloaded successfully."""
         self.reload_problems: list[str] = []
@@ -103,6 +110,7 @@ class Bot:
             transcriber = engines.load_transcriber(settings)
         if synthesizer is None:
             synthesizer = engines.load_synthesizer(settings)
+        scorer = engines.make_scorer(settings, transcriber)
         if detector_factory is None:
 
             def detector_factory() -> SpeechDetector:
@@ -126,6 +134,7 @@ class Bot:
             matcher_factory=matcher_factory,
             content_loader=loader,
             speeches=speeches,
+            scorer=scorer,
         )
 
     # --- shared state -------------------------------------------------------------------------------
@@ -139,6 +148,19 @@ class Bot:
     def matcher(self) -> Understander:
         """The matcher of the current content."""
         return self._loaded.matcher
+
+    @property
+    def rescorer(self) -> Rescorer | None:
+        """Reads spoken turns with their audio or n-best list (None when the matcher is not the project's)."""
+        return self._loaded.rescorer
+
+    def _load(
+        self, content: Content, stamps: tuple[tuple[str, int, int], ...], matcher: Understander | None = None
+    ) -> Loaded:
+        """Content with its matcher and the rescorer reading spoken turns through that matcher."""
+        matcher = matcher or self._matcher_factory(content)
+        rescorer = Rescorer(content, matcher.understand, limit=max(1, self.settings.asr.rescore_candidates))
+        return Loaded(content, matcher, stamps, self._languages(content), rescorer)
 
     def detector_factory(self) -> SpeechDetector:
         """A fresh voice activity detector (one per call)."""
@@ -240,19 +262,19 @@ class Bot:
             if old.stamps[-1:] != stamps[-1:] and stamps[-1][1] != -1:
                 settings = _live_settings(settings)
             content = self._content_loader(settings)
-            matcher = self._matcher_factory(content)
+            loaded = self._load(content, stamps, self._matcher_factory(content))
         except (ContentError, ConfigError) as error:
             self.reload_problems = [str(problem) for problem in error.problems]
             _LOGGER.error("content change not applied, keeping the previous content: %s", error)
-            self._loaded = Loaded(old.content, old.matcher, stamps, old.languages)
+            self._loaded = Loaded(old.content, old.matcher, stamps, old.languages, old.rescorer)
             return False
         except Exception as error:  # a broken edit must never take the line down
             self.reload_problems = [f"{type(error).__name__}: {error}"]
             _LOGGER.exception("content change not applied, keeping the previous content")
-            self._loaded = Loaded(old.content, old.matcher, stamps, old.languages)
+            self._loaded = Loaded(old.content, old.matcher, stamps, old.languages, old.rescorer)
             return False
         self.settings = settings
-        self._loaded = Loaded(content, matcher, stamps, self._languages(content))
+        self._loaded = loaded
         self.reloads += 1
         self.reload_problems = []
         _LOGGER.info("content reloaded (%d topics, %d departments)", len(content.topics), len(content.departments))

@@ -91,7 +91,8 @@ class CallSession:
         self.foresight = Foresight(bot, lambda: self.state, clock, lambda: self.language.current)
         """Prepares turns on the listener's early transcripts and gives each turn its understanding."""
         self._audio = AudioKeeper.from_settings(bot.settings)  # None unless [records] store_audio
-        vad, phrases, keep_audio = bot.settings.vad, bot.recogniser_phrases(), self._audio is not None
+        vad, phrases = bot.settings.vad, bot.recogniser_phrases()
+        keep_audio = self._audio is not None or bot.scorer is not None  # the scorer reads the turn's audio
         transcriber = self.language.transcriber()
         self._listener = Listener(transcriber, bot.detector_factory(), vad, phrases, keep_audio=keep_audio)
         self._caller_hung_up = False
@@ -193,7 +194,7 @@ class CallSession:
             _LOGGER.warning("call %s: recognition failed (%s)", self.channel.call_id, utterance.error)
             await self._apology(turn, f"Spracherkennung fehlgeschlagen: {utterance.error}")
             return
-        await self._understood(turn)
+        await self._understood(turn, utterance.audio, transcript.alternatives)
 
     async def _on_text(self, event: TypedText) -> None:
         self.channel.stop_playback()
@@ -201,14 +202,16 @@ class CallSession:
         self._listen_again()
         await self._understood(turn)
 
-    async def _understood(self, turn: TurnInput) -> None:
+    async def _understood(self, turn: TurnInput, audio: bytes = b"", alternatives: tuple[str, ...] = ()) -> None:
         started = time.perf_counter()
         step = self.language.before_match(turn.transcript, *turn.language)
         self._listener.use(self.language.transcriber())
         if step.commands:
             await self._execute(list(step.commands), turn)
             return
-        understanding = step.unmatched or await self.foresight.understand(step.text)
+        if step.text != turn.transcript:  # a text waiting for the language to be confirmed: not this audio's
+            audio, alternatives = b"", ()
+        understanding = step.unmatched or await self.foresight.understand(step.text, audio, alternatives)
         turn.timings["match_ms"] = round(1000 * (time.perf_counter() - started), 1)
         turn.understanding = understanding
         self.heard.append((turn.transcript, understanding))

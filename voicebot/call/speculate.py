@@ -10,6 +10,10 @@ text it was made for, by the matcher still current, awaiting the match if it is 
 it twice); for any other text, e.g. when the caller went on talking after the pause, it matches anew.
 Nothing here changes the call: the dialogue state is only read (``step`` is pure). A newer early transcript,
 a new utterance or a keypad turn forgets (cancels) the preparation.
+
+A spoken turn with its audio and an acoustic scorer (Whisper, ``Bot.scorer``), or with n-best alternatives
+(vosk), is then read by the bot's ``Rescorer`` (``voicebot.understand.rescore``): candidate FAQ texts scored
+against the audio and fused with the transcript's reading. A failing scorer leaves the transcript's reading.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class Foresight:
         """Turns that used a prepared understanding instead of matching."""
         self.warmed = 0
         """Reply texts loaded into the speech cache's memory ahead of their turn."""
+        self.rescored = 0
+        """Turns read with their audio (acoustic rescoring) or their n-best alternatives."""
 
     def foresee(self, text: str) -> None:
         """Start preparing the turn for the early transcript ``text`` (replaces an earlier preparation)."""
@@ -81,15 +87,19 @@ class Foresight:
         if warming is not None:
             warming.cancel()
 
-    async def understand(self, text: str) -> Understanding:
+    async def understand(self, text: str, audio: bytes = b"", alternatives: tuple[str, ...] = ()) -> Understanding:
         """The turn's understanding of ``text``: content edits picked up first (``maybe_reload``), then the one
-        prepared for exactly this text by the current matcher (awaited if still running) or a fresh match."""
+        prepared for exactly this text by the current matcher (awaited if still running) or a fresh match; with
+        ``audio`` (the utterance at the recogniser's rate) and a scorer, or with ``alternatives``, the rescorer's."""
         preparing, self._preparing = self._preparing, None
         prepared: Prepared | None = None
         if preparing is not None and preparing[0] == text:
             prepared = await preparing[1]
         elif preparing is not None:
             preparing[1].cancel()  # the caller said more (or else) after the pause: match anew
+        base = self._language() in ("", self._bot.content.language)  # the rescorer knows the base content only
+        if base and ((audio and self._bot.scorer is not None) or alternatives):
+            return await asyncio.to_thread(self._rescore, text, audio, alternatives)
         return await asyncio.to_thread(self._read, text, prepared)
 
     # --- worker threads ------------------------------------------------------------------------------
@@ -124,6 +134,25 @@ class Foresight:
             self.taken += 1
             return prepared.understanding
         return matcher.understand(text)
+
+    def _rescore(self, text: str, audio: bytes, alternatives: tuple[str, ...]) -> Understanding:
+        self._bot.maybe_reload()
+        rescorer, scorer = self._bot.rescorer, self._bot.scorer
+        if rescorer is None:
+            return self._bot.matcher.understand(text)
+        evidence = None
+        if audio and scorer is not None and text.strip():
+            try:
+                evidence = scorer.listen(audio)
+            except Exception:  # the transcript's reading stands
+                _LOGGER.exception("encoding the utterance for rescoring failed")
+        try:
+            understanding = rescorer.understand(text, evidence, alternatives).understanding
+        except Exception:  # rescoring only ever adds to the transcript's reading: never lose the turn over it
+            _LOGGER.exception("rescoring the turn failed, using the transcript alone")
+            return self._bot.matcher.understand(text)
+        self.rescored += 1
+        return understanding
 
     # --- event loop ------------------------------------------------------------------------------------
 

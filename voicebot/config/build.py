@@ -54,6 +54,8 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("asr", "whisper_min_window_s"): (lambda v: 1.0 <= v <= 30.0, "must be 1..30 seconds"),
     ("asr", "whisper_threads"): (lambda v: 0 <= v <= 64, "must be 0 (one per core) or 1..64 threads"),
     ("asr", "whisper_workers"): (lambda v: 1 <= v <= 16, "must be 1..16 decodes"),
+    ("asr", "rescore_candidates"): (lambda v: 0 <= v <= 200, "must be 0..200 texts (0 = off)"),
+    ("asr", "vosk_alternatives"): (lambda v: 0 <= v <= 20, "must be 0..20 readings (0 = one)"),
     ("tts", "engines"): (
         lambda v: len(v) > 0 and all(e in ("piper", "espeak") for e in v),
         'list one or more of "piper", "espeak"',

@@ -17,7 +17,7 @@ from typing import TypeVar
 from voicebot.config.settings import Settings
 from voicebot.engines.catalogue import models_dir
 from voicebot.errors import ModelError
-from voicebot.ports import SpeechDetector, Synthesizer, Transcriber
+from voicebot.ports import AcousticScorer, SpeechDetector, Synthesizer, Transcriber
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
         from voicebot.engines.vosk_asr import VoskTranscriber, resolve_vosk_model
 
         spec = asr.vosk_model
-        return VoskTranscriber(resolve_vosk_model(spec) if spec.startswith("pypi:") else settings.resolve(spec))
+        model = resolve_vosk_model(spec) if spec.startswith("pypi:") else settings.resolve(spec)
+        return VoskTranscriber(model, alternatives=asr.vosk_alternatives)
     if engine == "whisper":
         from voicebot.engines.whisper_asr import WhisperTranscriber, resolve_whisper_model
 
@@ -59,6 +60,19 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
             min_window_s=asr.whisper_min_window_s,
         )
     raise ModelError(f"unknown ASR engine {engine!r} in [asr] engines; use {' or '.join(ASR_ENGINES)}")
+
+
+def make_scorer(settings: Settings, transcriber: Transcriber) -> AcousticScorer | None:
+    """The acoustic scorer for FAQ-constrained recognition: Whisper's decoder on the loaded Whisper model when
+    ``[asr] rescore_candidates`` is above 0, else (and for vosk, which has its grammar and n-best) None."""
+    if settings.asr.rescore_candidates <= 0 or transcriber.name != "whisper":
+        return None
+    from voicebot.engines.whisper_asr import WhisperTranscriber
+    from voicebot.engines.whisper_score import WhisperScorer
+
+    if not isinstance(transcriber, WhisperTranscriber):
+        return None
+    return WhisperScorer(transcriber)
 
 
 def make_synthesizer(settings: Settings, engine: str) -> Synthesizer:
@@ -162,6 +176,7 @@ __all__ = [
     "load_engines",
     "load_synthesizer",
     "load_transcriber",
+    "make_scorer",
     "make_speech_detector",
     "make_synthesizer",
     "make_transcriber",

@@ -4,6 +4,8 @@
   from the utterance's audio), and counts what it was fed.
 - ``FakeSynthesizer`` "speaks" a quiet tone whose length grows with the text, so playback has a duration.
 - ``EnergySpeechDetector`` calls a frame speech when its RMS level is above a threshold.
+- ``FakeAcousticScorer`` scores a text by its letter similarity to what the audio is said to contain (a function
+  of the PCM), and can be told to fail.
 
 Nothing here pretends to understand speech; each class does exactly what its docstring says.
 """
@@ -138,6 +140,47 @@ class EnergySpeechDetector:
         return frame.rms() > self.threshold
 
 
+class FakeEvidence:
+    """One utterance of a FakeAcousticScorer: the text it is said to contain."""
+
+    def __init__(self, owner: FakeAcousticScorer, truth: str) -> None:
+        self._owner = owner
+        self.truth = truth
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """``spread * (similarity - 1)`` per text: 0 for the true text, ``-spread`` for one with no letter alike."""
+        from rapidfuzz import fuzz
+
+        self._owner.scored += len(texts)
+        if self._owner.fail:
+            raise RuntimeError("fake scorer told to fail")
+        truth = self.truth.lower()
+        return [self._owner.spread * (fuzz.ratio(truth, text.lower()) / 100.0 - 1.0) for text in texts]
+
+
+class FakeAcousticScorer:
+    """Scores texts by their letter similarity (rapidfuzz ratio) to ``truth(pcm)``, what the audio "says"."""
+
+    name = "fake"
+
+    def __init__(self, truth: Callable[[bytes], str], sample_rate: int = 16000, *, spread: float = 4.0) -> None:
+        self.truth = truth
+        self.sample_rate = sample_rate
+        self.spread = spread
+        """Score of a text with nothing alike (nats per token, negative of it)."""
+        self.fail = False
+        """True: every ``score`` raises (to test the fall-back to the text reading)."""
+        self.listened = 0
+        """Utterances encoded."""
+        self.scored = 0
+        """Texts scored over all utterances."""
+
+    def listen(self, pcm: bytes) -> FakeEvidence:
+        """The utterance's "encoding": what ``truth`` says it contains."""
+        self.listened += 1
+        return FakeEvidence(self, self.truth(pcm))
+
+
 def noise_burst(rate: int, ms: int, level: float = 4000.0, seed: int = 0) -> bytes:
     """Loud white noise of ``ms`` milliseconds: a stand-in for speech that every detector here calls voiced."""
     generator = np.random.default_rng(seed)
@@ -145,4 +188,12 @@ def noise_burst(rate: int, ms: int, level: float = 4000.0, seed: int = 0) -> byt
     return samples.astype("<i2").tobytes()
 
 
-__all__ = ["EnergySpeechDetector", "FakeSession", "FakeSynthesizer", "FakeTranscriber", "noise_burst"]
+__all__ = [
+    "EnergySpeechDetector",
+    "FakeAcousticScorer",
+    "FakeEvidence",
+    "FakeSession",
+    "FakeSynthesizer",
+    "FakeTranscriber",
+    "noise_burst",
+]

@@ -179,8 +179,10 @@ class VoskTranscriber:
     name = "vosk"
     streaming = True
 
-    def __init__(self, model_dir: Path, sample_rate: int | None = None) -> None:
+    def __init__(self, model_dir: Path, sample_rate: int | None = None, alternatives: int = 0) -> None:
+        """``alternatives``: readings of the n-best list per utterance (0 = one; ``[asr] vosk_alternatives``)."""
         self.model_dir = model_dir.resolve()
+        self.alternatives = alternatives
         self._model = _load_model(self.model_dir)
         self.sample_rate = sample_rate or model_sample_rate(self.model_dir)
         self._vocabulary: set[str] | None = None
@@ -214,6 +216,8 @@ class VoskTranscriber:
             else:
                 recognizer = vosk.KaldiRecognizer(self._model, self.sample_rate)
             recognizer.SetWords(True)
+            if self.alternatives > 1:
+                recognizer.SetMaxAlternatives(self.alternatives)
         except Exception as error:
             raise AsrError(f"vosk: cannot start a recogniser on {self.model_dir}: {error}") from error
         return VoskSession(recognizer)
@@ -250,6 +254,8 @@ class VoskSession:
             self._segments.append(json.loads(self._recognizer.FinalResult()))
         except Exception as error:
             raise AsrError(f"vosk: final decoding failed: {error}") from error
+        if any("alternatives" in segment for segment in self._segments):
+            return _nbest(self._segments, started)
         words = tuple(
             Word(
                 text=str(item["word"]),
@@ -270,3 +276,41 @@ class VoskSession:
             words=words,
             decode_ms=(time.perf_counter() - started) * 1000.0,
         )
+
+
+def _nbest(segments: list[dict[str, Any]], started: float) -> Transcript:
+    """The transcript of n-best results (``SetMaxAlternatives``): reading i joins every segment's i-th reading
+    (its best where it has fewer); the first reading is ``text``, all of them ``alternatives``."""
+    lists = [
+        [item for item in segment.get("alternatives", []) if isinstance(item, dict)]
+        for segment in segments
+        if segment.get("alternatives")
+    ]
+    count = max((len(items) for items in lists), default=0)
+    readings: list[str] = []
+    for rank in range(count):
+        parts = [str(items[min(rank, len(items) - 1)].get("text", "")).strip() for items in lists]
+        reading = " ".join(part for part in parts if part)
+        if reading not in readings:
+            readings.append(reading)
+    first = [items[0] for items in lists]
+    words = tuple(
+        Word(
+            str(item["word"]),
+            round(float(item.get("start", 0.0)) * 1000),
+            round(float(item.get("end", 0.0)) * 1000),
+            1.0,
+        )
+        for best in first
+        for item in best.get("result", [])
+        if item.get("word")
+    )
+    text = readings[0] if readings else ""
+    return Transcript(
+        text=text,
+        confidence=1.0,  # n-best results carry a lattice score per reading, not a word confidence
+        engine="vosk",
+        words=words,
+        decode_ms=(time.perf_counter() - started) * 1000.0,
+        alternatives=tuple(readings) if len(readings) > 1 else (),
+    )

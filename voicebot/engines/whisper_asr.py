@@ -242,6 +242,16 @@ class WhisperTranscriber:
         self._suppress = _suppressed_tokens(self._tokenizer)
         self._tokenizers: dict[str, Any] = {language: self._tokenizer}
 
+    @property
+    def model(self) -> Any:
+        """The loaded faster-whisper ``WhisperModel`` (shared with ``voicebot.engines.whisper_score``)."""
+        return self._model
+
+    @property
+    def slots(self) -> FifoSlots:
+        """The semaphore bounding the work queued inside CTranslate2 (decodes and acoustic scoring share it)."""
+        return self._slots
+
     def open_session(self, phrases: Sequence[str] | None = None) -> WhisperSession:
         """Start one utterance. ``phrases`` is ignored on purpose: prompting Whisper makes it invent them."""
         return WhisperSession(self)
