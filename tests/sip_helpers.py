@@ -1,22 +1,19 @@
-"""Helpers for the real-peer SIP tests: free ports, a bot process with a tmp configuration, raw UDP,
-SIPp scenarios, packet capture of RTP.
+"""Helpers for the real-peer SIP tests: a bot configuration in a tmp folder, raw UDP, SIPp scenarios, packet
+capture of RTP.
 
+The bot process, Kamailio and the port picker are the benchmark's (``voicebot_bench.botproc.BotProcess``,
+``voicebot_bench.kamailio.Kamailio``, ``voicebot_bench.netports``): one harness for tests and benchmark.
 The bot always runs as a subprocess (``voicebot -c cfg run``): pjsua2 allows one endpoint per process
 and aborts the process on misuse, so a crash must never take the test runner with it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import random
 import shutil
 import signal
 import socket
 import struct
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -24,33 +21,18 @@ from typing import Any
 
 import numpy as np
 import tomlkit
-from voicebot_bench.botproc import free_udp_port, ports_free
+from voicebot_bench.botproc import BotProcess
+from voicebot_bench.kamailio import Kamailio
+from voicebot_bench.netports import free_rtp_base, free_tcp_port, free_udp_port, ports_free
 
 from voicebot.audio import alaw_decode, ulaw_decode
 
 ROOT = Path(__file__).resolve().parent.parent
-VOICEBOT = [sys.executable, "-m", "voicebot"]
 SIPP = shutil.which("sipp")
 BARESIP = shutil.which("baresip")
 KAMAILIO = shutil.which("kamailio")
 TCPDUMP = shutil.which("tcpdump")
 SIPP_DATA = Path("/usr/share/sip-tester")
-
-
-def free_tcp_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def free_rtp_base(host: str = "127.0.0.1", span: int = 80) -> int:
-    """The first of ``span`` consecutive UDP ports that are all free (for the bot's RTP range)."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000 - span, 2)
-        if ports_free(range(base, base + span, 8), host):
-            return base
-    raise RuntimeError("no free RTP port range")
 
 
 ALWAYS = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -103,112 +85,6 @@ def shared_whisper_model() -> Path:
     return assemble_pypi_whisper(ROOT / "var" / "models" / "whisper-base")
 
 
-class BotProcess:
-    """``voicebot run`` as a subprocess with a tmp configuration; its log is collected."""
-
-    def __init__(
-        self,
-        config: Path,
-        *extra: str,
-        instance: str = "",
-        env: Mapping[str, str] | None = None,
-        python: str = sys.executable,
-        cwd: Path = ROOT,
-    ) -> None:
-        self.config = config
-        self.args = [python, "-m", "voicebot", "-c", str(config), "run", *extra]
-        self.cwd = cwd
-        if instance:
-            self.args += ["--instance", instance]
-        self.env = {**os.environ, **(env or {})}
-        sip = tomlkit.parse(config.read_text(encoding="utf-8"))["sip"]
-        self.sip_port = int(sip["port"])  # type: ignore[index, arg-type]
-        """The bot's SIP port (from the configuration)."""
-        self.rtp_port = int(sip["rtp_port"])  # type: ignore[index, arg-type]
-        """The bot's first RTP port."""
-        self.uri = f"sip:voicebot@127.0.0.1:{self.sip_port}"
-        """Where to call the bot."""
-        self.process: subprocess.Popen[str] | None = None
-        self.lines: list[str] = []
-        self._reader: threading.Thread | None = None
-
-    def start(self, timeout: float = 90.0) -> BotProcess:
-        """Start and wait for the "listening on" line; raises with the log if it does not come."""
-        self.process = subprocess.Popen(
-            self.args,
-            cwd=self.cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",  # pjsip logs a message it cannot parse as received: any octets
-            env=self.env,
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any("listening on sip:" in line for line in self.lines):
-                return self
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.kill()
-        raise AssertionError("the bot did not start:\n" + self.log)
-
-    def _read(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    @property
-    def log(self) -> str:
-        """Everything the bot logged so far."""
-        return "\n".join(self.lines)
-
-    def wait_log(self, text: str, timeout: float = 20.0) -> bool:
-        """Wait until ``text`` appears in the log."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log:
-                return True
-            time.sleep(0.05)
-        return False
-
-    def alive(self) -> bool:
-        """True while the process runs."""
-        return self.process is not None and self.process.poll() is None
-
-    def terminate(self, timeout: float = 60.0) -> int:
-        """SIGTERM and wait; the exit code."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise AssertionError("the bot did not stop after SIGTERM:\n" + self.log) from None
-        if self._reader is not None:
-            self._reader.join(5)
-        return code
-
-    def kill(self) -> None:
-        """Kill hard (test clean-up)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-
-    def __enter__(self) -> BotProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.alive():
-            code = self.terminate()
-            assert code == 0, self.log
-        (self.config.parent / "bot.log").write_text(self.log, encoding="utf-8")
-        assert "Traceback" not in self.log, self.log
-
-
 def udp_request(data: bytes, dest: tuple[str, int], timeout: float = 2.0, host: str = "127.0.0.1") -> bytes:
     """Send one datagram, return the first reply (b"" when none came)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -252,7 +128,7 @@ def run_sipp(
     """Run SIPp in the foreground (``-sf`` file or ``-sn`` built-in) against ``target`` (host:port)."""
     assert SIPP is not None
     port = free_udp_port()
-    media = free_rtp_base(span=16)
+    media = free_rtp_base(count=16)
     kind = "-sn" if str(scenario) in ("uac", "uas") else "-sf"
     args = [SIPP, target, kind, str(scenario), "-i", "127.0.0.1", "-p", str(port), "-mp", str(media)]
     args += ["-m", str(calls), "-l", str(limit), "-timeout", f"{timeout_s}s", "-timeout_error"]
@@ -264,7 +140,7 @@ def start_sipp_uas(scenario: Path | str, port: int, workdir: Path, extra: Iterab
     """A SIPp UAS in the background on ``port`` (stands in for a department's phone)."""
     assert SIPP is not None
     kind = "-sn" if str(scenario) in ("uac", "uas") else "-sf"
-    media = free_rtp_base(span=16)
+    media = free_rtp_base(count=16)
     args = [SIPP, kind, str(scenario), "-i", "127.0.0.1", "-p", str(port), "-mp", str(media)]
     args += ["-trace_msg", "-nostdin", *extra]
     return subprocess.Popen(args, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -340,52 +216,29 @@ class Capture:
         self._process.wait(10)
 
 
-class Kamailio:
-    """Kamailio with a given configuration text on a random UDP port of 127.0.0.1 (foreground, logs kept)."""
-
-    def __init__(self, folder: Path, config: str, port: int = 0) -> None:
-        assert KAMAILIO is not None
-        self.folder = folder
-        self.port = port or free_udp_port()
-        self.path = folder / "kamailio.cfg"
-        self.path.write_text(config, encoding="utf-8")
-        self.lines: list[str] = []
-        self.process: subprocess.Popen[str] | None = None
-
-    def __enter__(self) -> Kamailio:
-        args = [KAMAILIO, "-f", str(self.path), "-DD", "-E", "-l", f"udp:127.0.0.1:{self.port}"]
-        args += ["-Y", str(self.folder), "-P", str(self.folder / "kamailio.pid"), "-m", "32", "-M", "8"]
-        self.process = subprocess.Popen(
-            args, cwd=self.folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError("kamailio did not start:\n" + self.log)
-            from voicebot_bench.sipdialog import options_ping
-
-            reply = asyncio.run(options_ping(f"sip:127.0.0.1:{self.port}", timeout_s=0.5))
-            if reply:
-                return self
-        self.__exit__()
-        raise AssertionError("kamailio did not answer:\n" + self.log)
-
-    def _read(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    @property
-    def log(self) -> str:
-        """Everything Kamailio logged so far."""
-        return "\n".join(self.lines)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+__all__ = [
+    "ALWAYS",
+    "BARESIP",
+    "KAMAILIO",
+    "ROOT",
+    "SIPP",
+    "SIPP_DATA",
+    "TCPDUMP",
+    "BotProcess",
+    "Capture",
+    "Kamailio",
+    "departments_at",
+    "final_reply",
+    "free_rtp_base",
+    "free_tcp_port",
+    "free_udp_port",
+    "ports_free",
+    "read_pcap_udp",
+    "rtp_level",
+    "run_sipp",
+    "shared_whisper_model",
+    "sipp_messages",
+    "start_sipp_uas",
+    "udp_request",
+    "write_config",
+]

@@ -22,9 +22,9 @@ from voicebot.audio import alaw_encode
 class RawPeer:
     """A SIP peer on ``host`` (random port) talking to the bot at ``127.0.0.1:bot_port``."""
 
-    def __init__(self, host: str, bot_port: int) -> None:
+    def __init__(self, host: str, bot_port: int, bot_host: str = "127.0.0.1") -> None:
         self.host = host
-        self.bot = ("127.0.0.1", bot_port)
+        self.bot = (bot_host, bot_port)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((host, 0))
         self.port = int(self.sock.getsockname()[1])

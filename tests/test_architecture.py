@@ -37,6 +37,7 @@ LATE_MODULES = {
     "voicebot.__main__": 11,  # ``python -m voicebot`` is the command line
     "voicebot.content.load": 8,
     "voicebot.content.check": 8,
+    "voicebot.content.languages": 8,
     "voicebot.content.rules": 10,
     "voicebot.content.edit": 10,
     "voicebot.content.roundtrip": 10,

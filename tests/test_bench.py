@@ -107,7 +107,7 @@ async def test_tiny_turn_gap_run_against_a_real_bot(settings: Settings) -> None:
     manifest = load_manifest()
     request = pcm8k(manifest.case("human-3"), manifest)
     plan = CallPlan("", (Step("human", request), Step("keypad 0", digits="0")), reply_timeout_s=30.0)
-    async with BotProcess(settings, "whisper") as bot:
+    async with BotProcess.for_bench(settings, "whisper") as bot:
         call = await place_call(dataclasses.replace(plan, target=bot.target))
     assert call.answered, call.error
     assert call.turns, "no turn was measured"

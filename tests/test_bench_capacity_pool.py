@@ -7,10 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from voicebot_bench.botproc import GRAMMAR_PROXY, PROXY_GRAMMAR_WORDS, bench_config, free_rtp_base, free_sip_ports
+from voicebot_bench.botproc import GRAMMAR_PROXY, PROXY_GRAMMAR_WORDS, bench_config
 from voicebot_bench.capacity import CapacityOptions, run_level
-from voicebot_bench.dispatch import BotPool, dispatcher_list
+from voicebot_bench.dispatch import BotPool
 from voicebot_bench.fixtures import load_manifest
+from voicebot_bench.kamailio import dispatcher_list
+from voicebot_bench.netports import free_rtp_base, free_sip_ports
 
 from voicebot.config.load import load_settings
 from voicebot.config.settings import Settings

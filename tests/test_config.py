@@ -95,3 +95,16 @@ def test_next_opening_is_described_in_german(settings: Settings) -> None:
     assert opening == dt.datetime(2026, 11, 30, 7, 30, tzinfo=BERLIN)
     assert describe_next_opening(opening, friday_evening) == "am Montag um 7:30 Uhr"
     assert describe_week(dep.hours).startswith("Montag bis Mittwoch von 7:30 Uhr bis 12 Uhr; Donnerstag")
+
+
+def test_the_default_configuration_comes_from_the_environment_then_the_folder_then_etc(tmp_path: Path) -> None:
+    from voicebot.config.load import default_config
+
+    named, system = tmp_path / "named.toml", tmp_path / "etc" / "voicebot.toml"
+    assert default_config({"VOICEBOT_CONFIG": str(named)}, tmp_path, system) == named
+    assert default_config({}, tmp_path, system) == tmp_path / "voicebot.toml"  # nothing anywhere: the folder's, named
+    system.parent.mkdir()
+    system.write_text("", encoding="utf-8")
+    assert default_config({}, tmp_path, system) == system  # an installed server
+    (tmp_path / "voicebot.toml").write_text("", encoding="utf-8")
+    assert default_config({}, tmp_path, system) == tmp_path / "voicebot.toml"  # a checkout's file wins

@@ -133,8 +133,9 @@ def test_cli_match_json_keys() -> None:
     result = run_cli("match", "--json", "Ich", "möchte", "Wohngeld", "beantragen")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["text", "topic", "department", "action", "score", "alternatives"]
+    assert list(data) == ["text", "topic", "department", "action", "score", "alternatives", "language"]
     assert data["text"] == "Ich möchte Wohngeld beantragen"
+    assert data["language"] == "de"
     assert (data["action"], data["topic"], data["department"]) == ("answer", "wohngeld", None)
     assert data["score"] == round(data["score"], 3)
     assert all(list(item) == ["topic", "score"] for item in data["alternatives"])
@@ -165,3 +166,12 @@ def test_cli_grammar_with_model_words(tmp_path: Path) -> None:
     bad = run_cli("grammar", "--vosk-model", str(empty))
     assert bad.returncode == 1
     assert "words.txt" in bad.stderr
+
+
+def test_cli_match_guesses_english_or_takes_the_language() -> None:
+    english = json.loads(run_cli("match", "--json", "How do I apply for housing benefit?").stdout)
+    assert (english["language"], english["action"], english["topic"]) == ("en", "answer", "wohngeld")
+    forced = json.loads(run_cli("match", "--json", "--language", "en", "Wohngeld").stdout)
+    assert forced["language"] == "en"
+    unknown = run_cli("match", "--json", "--language", "xx", "Wohngeld")
+    assert unknown.returncode != 0 and "no content in that language" in unknown.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from voicebot_bench import sipwire
-from voicebot_bench.botproc import free_udp_port
+from voicebot_bench.netports import free_udp_port
 
 from tests.sip_helpers import SIPP, BotProcess, free_rtp_base, write_config
 from voicebot.call.workers import RTP_PORTS_PER_WORKER
@@ -161,7 +161,7 @@ def test_a_sigkilled_workers_call_is_closed_by_the_supervisor_and_logs_show_no_n
     port = free_udp_port()
     config = write_config(
         tmp_path,
-        sip={"port": port, "rtp_port": free_rtp_base(span=2 * RTP_PORTS_PER_WORKER), "max_calls": 4},
+        sip={"port": port, "rtp_port": free_rtp_base(count=2 * RTP_PORTS_PER_WORKER), "max_calls": 4},
         vad={"no_input_ms": 30000},
     )
     database = tmp_path / "records.sqlite3"
@@ -172,7 +172,7 @@ def test_a_sigkilled_workers_call_is_closed_by_the_supervisor_and_logs_show_no_n
         assert bot.wait_log("worker-2 INFO voicebot.call.switch: listening on", timeout=60), bot.log
         pids = {int(m.group(1)): int(m.group(2)) for m in re.finditer(r"worker (\d): pid (\d+)", bot.log)}
         args = [SIPP, f"127.0.0.1:{port}", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(free_udp_port())]
-        args += ["-mp", str(free_rtp_base(span=16)), "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin"]
+        args += ["-mp", str(free_rtp_base(count=16)), "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin"]
         caller = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             assert wait_for(lambda: any(row[1] == "lt-1" for row in running_calls(database)), 20), bot.log

@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from voicebot_bench.kamailio import dispatcher_config
 from voicebot_bench.sipcaller import CallPlan, CallReport, Step, place_call
 
-from tests.sip_helpers import KAMAILIO, ROOT, BotProcess, Kamailio, free_rtp_base, free_udp_port, write_config
+from tests.sip_helpers import KAMAILIO, BotProcess, Kamailio, free_rtp_base, free_udp_port, write_config
 
 pytestmark = [pytest.mark.sip, pytest.mark.skipif(KAMAILIO is None, reason="kamailio is installed by .ci/setup")]
 
@@ -55,12 +56,8 @@ def test_dispatcher_spreads_calls_fails_over_and_takes_a_returning_instance_back
     port_a, port_b = free_udp_port(), free_udp_port()
     bot_a = _instance(tmp_path / "a", "bot-a", port_a, database)
     bot_b = _instance(tmp_path / "b", "bot-b", port_b, database)
-    (tmp_path / "dispatcher.list").write_text(
-        f"1 sip:127.0.0.1:{port_a} 0 0\n1 sip:127.0.0.1:{port_b} 0 0\n", encoding="utf-8"
-    )
-    config = (ROOT / "sip" / "kamailio" / "dispatcher.cfg").read_text(encoding="utf-8")
-    config = config.replace("/etc/kamailio/dispatcher.list", str(tmp_path / "dispatcher.list"))
-    with bot_a, bot_b, Kamailio(tmp_path, config) as proxy:
+    config = dispatcher_config(tmp_path, [port_a, port_b])  # the shipped dispatcher.cfg, callers from 127.0.0.1
+    with bot_a, bot_b, Kamailio(config, tmp_path) as proxy:
         time.sleep(1.5)  # first OPTIONS round of the health checks
         # 1. spread over both
         first = _calls(proxy.port, 6)

@@ -117,6 +117,7 @@ def test_simulate_json_matches_voicebot_match(tmp_path: Path, capsys: pytest.Cap
             "action",
             "score",
             "alternatives",
+            "language",
             "reply_wav",
         ]
         assert (record["action"], record["topic"], record["department"]) == expected, record

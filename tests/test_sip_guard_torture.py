@@ -15,7 +15,8 @@ from tests.rfc4475_messages import INVALID, VALID, render
 from tests.sip_helpers import BotProcess, free_rtp_base, free_udp_port, write_config
 from tests.sip_raw import RawPeer
 from tests.test_sip_guard import assert_normal_call
-from voicebot.telephony.guardpolicy import GuardPolicy, TokenBuckets, caller_for_log
+from voicebot.privacy import caller_for_log
+from voicebot.telephony.guardpolicy import GuardPolicy, TokenBuckets
 from voicebot.telephony.sipmsg import parse_request
 
 

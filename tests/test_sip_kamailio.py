@@ -23,7 +23,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kamailio]:
     folder = tmp_path_factory.mktemp("kamailio")
     config = (ROOT / "sip" / "kamailio" / "kamailio.cfg").read_text(encoding="utf-8")
     config = config.replace("geheim-bitte-aendern", PASSWORD)
-    with Kamailio(folder, config) as kamailio:
+    with Kamailio(config, folder) as kamailio:
         yield kamailio
 
 

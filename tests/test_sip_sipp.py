@@ -46,7 +46,7 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
 
 def _sipp_call(bot: BotProcess, scenario: str, workdir: Path, extra: list[str]) -> tuple[str, int, int]:
     """Run one SIPp call; (traced messages, audible bot packets, all bot packets to SIPp)."""
-    media = free_rtp_base(span=8)
+    media = free_rtp_base(count=8)
     pcap = workdir / "rtp.pcap"
     with Capture(pcap, [media]):
         result = run_sipp(

@@ -27,7 +27,9 @@ def test_decisions_follow_the_bots_own_count() -> None:
     assert decide(2, 0, 2, capacity, "switchboard", False) == Decision("refuse", 503)  # no switchboard target
     # sessions over, but the SIP stack still tears their calls down: their lines are not free yet
     assert decide(0, 0, SERVICE_SLOTS, capacity, "switchboard", True) == Decision("refuse", 503)
-    assert decide(3, 0, 3, line_capacity(9, "reject"), "reject", True) == Decision("refuse", 503)
+    assert decide(SERVICE_SLOTS, 0, SERVICE_SLOTS, line_capacity(9, "reject"), "reject", True) == Decision(
+        "refuse", 503
+    )
     assert decide(1, 0, 1, line_capacity(1, "reject"), "reject", True) == Decision("refuse", 486)
 
 

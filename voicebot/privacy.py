@@ -176,15 +176,26 @@ def mask_number(caller: str) -> str:
     return f"{prefix}{area} ••• {national[-2:]}"
 
 
+WITHHELD = frozenset({"anonymous", "unknown", "unavailable", "restricted", "private"})
+"""User parts of a withheld caller (shown as "unbekannt")."""
+
+
 def caller_for_log(caller: str, full_numbers: bool = False, logger: logging.Logger | None = None) -> str:
-    """A caller (SIP URI, name-addr) as log lines show it: masked like the records (``+49 8381 ••• 45``).
+    """A caller (SIP URI, name-addr) as log lines show it: a number masked like the records (``+49 8381 ••• 45``),
+    a name as user part cut to two letters (``ev***``).
 
     The full URI (quoted, control characters escaped) only when ``full_numbers`` (``[log] full_numbers``)
     and ``logger`` logs at DEBUG level.
     """
     if full_numbers and logger is not None and logger.isEnabledFor(logging.DEBUG):
         return repr(caller)
-    return mask_number(caller)
+    if len(digits_of(caller).lstrip("+")) >= 3:
+        return mask_number(caller)
+    user = caller.split(":", 1)[-1].split("@", 1)[0].split(";", 1)[0] if ":" in caller else ""
+    shown = "".join(char for char in user[:2] if char.isalnum())
+    if not shown or user.lower() in WITHHELD:
+        return mask_number(caller)  # "unbekannt"
+    return f"{shown}***"  # a name as user part: two letters, never more
 
 
 __all__ = [

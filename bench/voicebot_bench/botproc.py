@@ -1,12 +1,14 @@
-"""A real ``voicebot run`` in a subprocess, on free ports, with a temporary configuration.
+"""A real ``voicebot run`` in a subprocess: the one bot harness of the benchmark and the tests.
 
-The configuration is the checkout's (or the given) ``voicebot.toml`` with the benchmark's changes: one
-ASR engine, free SIP/RTP ports, records in a temporary folder, absolute paths to the content and to the
-shared TTS cache (so a warm cache stays warm), every department open around the clock (so a transfer is
-a transfer at any time of day). ``BotProcess`` waits until the bot answers OPTIONS and
-reports the start-up time; ``memory_mb`` reads the bot's memory (PSS, psutil). With ``workers`` > 1 it is
-one ``voicebot run --workers N`` (N forked SIP workers sharing the loaded model, ports ``port`` ..
-``port + N - 1``).
+``BotProcess`` runs ``voicebot run`` with a configuration file, collects its log and waits until it is ready.
+The tests write their configurations themselves (``tests/sip_helpers.py`` ``write_config``);
+:meth:`BotProcess.for_bench` writes the benchmark's (:func:`bench_config`): the checkout's ``voicebot.toml``
+with one ASR engine, free SIP/RTP ports, records in a temporary folder, absolute paths to the content and to
+the shared TTS cache (so a warm cache stays warm), every department open around the clock (so a transfer is a
+transfer at any time of day); it is ready when it answers OPTIONS, which gives the start-up time.
+``memory_mb`` reads the bot's memory (PSS, psutil). With ``workers`` > 1 it is one ``voicebot run --workers
+N`` (N forked SIP workers sharing the loaded model, ports ``port`` .. ``port + N - 1``). Ports come from
+:mod:`voicebot_bench.netports`, Kamailio from :mod:`voicebot_bench.kamailio`.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import functools
 import importlib.util
 import os
 import shutil
-import socket
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,14 +33,11 @@ from typing import Any
 import tomlkit
 
 from voicebot.config.settings import Settings
+from voicebot_bench.netports import free_rtp_base, free_sip_ports
 from voicebot_bench.sipdialog import options_ping
 
-
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    """A UDP port nobody uses right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+CHECKOUT = Path(__file__).resolve().parents[2]
+"""The checkout the benchmark runs from (its voicebot.toml, content, audio fixtures)."""
 
 
 async def terminate(process: subprocess.Popen[bytes] | None, grace_s: float = 10.0) -> None:
@@ -50,41 +50,6 @@ async def terminate(process: subprocess.Popen[bytes] | None, grace_s: float = 10
     except subprocess.TimeoutExpired:
         process.kill()
         await asyncio.to_thread(process.wait)
-
-
-def ports_free(ports: Iterable[int], host: str = "127.0.0.1") -> bool:
-    """True when every one of ``ports`` can be bound for UDP right now (each socket is closed again)."""
-    socks: list[socket.socket] = []
-    try:
-        for port in ports:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            socks.append(sock)
-            sock.bind((host, port))
-    except OSError:
-        return False
-    finally:
-        for sock in socks:
-            sock.close()
-    return True
-
-
-def free_rtp_base(host: str = "127.0.0.1", count: int = 200) -> int:
-    """An even port with ``count`` free UDP ports above it (checked, best effort)."""
-    for _attempt in range(50):
-        base = free_udp_port(host) & ~1
-        if base + count <= 65000 and ports_free(range(base, base + count, 2), host):
-            return base
-    return 42000
-
-
-def free_sip_ports(count: int, avoid: range, host: str = "127.0.0.1") -> int:
-    """The first of ``count`` consecutive free UDP ports (SIP ports of forked workers), none in ``avoid``."""
-    for _attempt in range(100):
-        base = free_udp_port(host)
-        ports = range(base, base + count)
-        if base + count <= 65000 and not any(port in avoid for port in ports) and ports_free(ports, host):
-            return base
-    raise RuntimeError(f"no {count} consecutive free UDP ports outside {avoid.start}..{avoid.stop - 1}")
 
 
 def vosk_korean_model() -> str | None:
@@ -179,10 +144,64 @@ def bench_config(
 
 
 class BotProcess:
-    """``voicebot run`` as a child process; use as an async context manager."""
+    """``voicebot run`` as a child process: the one bot harness of the benchmark and the tests.
+
+    ``config`` is a configuration file whose ``[sip]`` names the ports (tests write it with
+    ``tests.sip_helpers.write_config``; :meth:`for_bench` writes the benchmark's). Ready when the log says
+    "listening on sip:" (``ready="log"``) or when the bot answers OPTIONS (``ready="options"``: the start-up
+    time is read to within ~0.1 s). A sync context manager for the tests (on exit: SIGTERM, exit code 0 and no
+    traceback in the log, or the test fails) and an async one for the benchmark (on exit: stop, nothing checked).
+    """
 
     def __init__(
         self,
+        config: Path,
+        *extra: str,
+        instance: str = "",
+        env: Mapping[str, str] | None = None,
+        python: str = sys.executable,
+        cwd: Path | None = None,
+        workers: int = 1,
+        ready: str = "log",
+        ready_timeout_s: float = 90.0,
+        keep_log: Path | None = None,
+        work: tempfile.TemporaryDirectory[str] | None = None,
+    ) -> None:
+        self.config = config
+        self.workers = workers
+        """SIP workers of the process (``voicebot run --workers``)."""
+        self.args = [python, "-m", "voicebot", "-c", str(config), "run", *extra]
+        if workers > 1:
+            self.args += ["--workers", str(workers)]
+        if instance:
+            self.args += ["--instance", instance]
+        self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.cwd = cwd if cwd is not None else CHECKOUT
+        sip = tomllib.loads(config.read_text(encoding="utf-8")).get("sip", {})
+        self.host = str(sip.get("bind_host", "127.0.0.1"))
+        self.sip_port = int(sip.get("port", 5070))
+        """The bot's (first worker's) SIP port."""
+        self.port = self.sip_port
+        self.rtp_port = int(sip.get("rtp_port", 40000))
+        """The bot's first RTP port."""
+        self.uri = f"sip:voicebot@{self.host}:{self.sip_port}"
+        """Where to call the bot."""
+        self.ready = ready
+        self.ready_timeout_s = ready_timeout_s
+        self.keep_log = keep_log
+        """Copy the bot's log here when it stops (and its call records beside it, ``.sqlite3``)."""
+        self._work = work
+        self.startup_s = 0.0
+        """Process start -> ready (seconds)."""
+        self.started_at = 0.0
+        """``time.monotonic()`` at process start."""
+        self.process: subprocess.Popen[str] | None = None
+        self.lines: list[str] = []
+        self._reader: threading.Thread | None = None
+
+    @classmethod
+    def for_bench(
+        cls,
         settings: Settings,
         engine: str,
         *,
@@ -191,78 +210,146 @@ class BotProcess:
         ready_timeout_s: float = 120.0,
         keep_log: Path | None = None,
         workers: int = 1,
-    ) -> None:
+    ) -> BotProcess:
+        """The benchmark's bot: :func:`bench_config` in a temporary folder, free ports (``workers`` SIP ports in a
+        row, outside the RTP range), ready when it answers OPTIONS."""
         from voicebot.call.workers import RTP_PORTS_PER_WORKER
 
-        self.settings = settings
-        self.engine = engine
-        self.changes = changes
-        self.workers = workers
-        """SIP workers of the process (``voicebot run --workers``)."""
-        self.extra_args = extra_args if workers == 1 else (*extra_args, "--workers", str(workers))
-        self.ready_timeout_s = ready_timeout_s
-        self.keep_log = keep_log
-        """Copy the bot's log here when it stops (and its call records beside it, ``.sqlite3``)."""
-        self.host = "127.0.0.1"
+        work = tempfile.TemporaryDirectory(prefix="voicebot-bench-")
         rtp_count = max(200, workers * RTP_PORTS_PER_WORKER)
-        self.rtp_port = free_rtp_base(count=rtp_count)
-        self.port = free_sip_ports(workers, range(self.rtp_port, self.rtp_port + rtp_count))
-        self.startup_s = 0.0
-        """Process start -> first OPTIONS answered (seconds)."""
-        self.started_at = 0.0
-        """``time.monotonic()`` at process start."""
-        self._work = tempfile.TemporaryDirectory(prefix="voicebot-bench-")
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log = Path(self._work.name) / "bot.log"
+        rtp_port = free_rtp_base(count=rtp_count)
+        port = free_sip_ports(workers, range(rtp_port, rtp_port + rtp_count))
+        sip = {"bind_host": "127.0.0.1", "port": port, "rtp_port": rtp_port}
+        merged = {**(changes or {}), "sip": {**(changes or {}).get("sip", {}), **sip}}
+        config = bench_config(settings, engine, Path(work.name), merged)
+        return cls(
+            config,
+            *extra_args,
+            cwd=Path(work.name),
+            workers=workers,
+            ready="options",
+            ready_timeout_s=ready_timeout_s,
+            keep_log=keep_log,
+            work=work,
+        )
 
     @property
     def target(self) -> str:
         """SIP URI of the bot."""
-        return f"sip:voicebot@{self.host}:{self.port}"
+        return self.uri
 
     @property
     def ports(self) -> list[int]:
         """SIP ports of the bot's workers (one without ``--workers``)."""
-        return [self.port + index for index in range(self.workers)]
+        return [self.sip_port + index for index in range(self.workers)]
 
     @property
     def pid(self) -> int:
         """Process id of the bot."""
-        assert self._process is not None
-        return self._process.pid
+        assert self.process is not None
+        return self.process.pid
+
+    @property
+    def log(self) -> str:
+        """Everything the bot logged so far."""
+        return "\n".join(self.lines)
 
     def log_tail(self, lines: int = 30) -> str:
-        """The end of the bot's log (stderr)."""
-        try:
-            return "\n".join(self._log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        """The end of the bot's log."""
+        return "\n".join(self.lines[-lines:])
 
-    async def __aenter__(self) -> BotProcess:
-        work = Path(self._work.name)
-        config = bench_config(self.settings, self.engine, work, self.changes)
-        argv = [sys.executable, "-m", "voicebot", "-c", str(config), "run", "--bind", self.host]
-        argv += ["--port", str(self.port), "--rtp-port", str(self.rtp_port), *self.extra_args]
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    def start(self, timeout: float | None = None) -> BotProcess:
+        """Start and wait until ready; raises with the log if it does not come."""
         self.started_at = time.monotonic()
-        self._process = self._spawn(argv, env, work)
-        deadline = self.started_at + self.ready_timeout_s
+        self.process = subprocess.Popen(
+            self.args,
+            cwd=self.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",  # pjsip logs a message it cannot parse as received: any octets
+            env=self.env,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = self.started_at + (timeout if timeout is not None else self.ready_timeout_s)
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"voicebot run exited with {self._process.returncode}:\n{self.log_tail()}")
-            # a short timeout and pause: the start-up time is read to within ~0.1 s (it was up to 0.7 s late)
-            if await options_ping(self.target, self.host, timeout_s=0.1) == 200:
+            if self.process.poll() is not None:
+                break
+            if self._is_ready():
                 self.startup_s = time.monotonic() - self.started_at
                 return self
-            await asyncio.sleep(0.02)
-        await self.stop()
-        raise RuntimeError(
-            f"voicebot run did not answer OPTIONS within {self.ready_timeout_s:.0f} s:\n{self.log_tail()}"
-        )
+            time.sleep(0.02 if self.ready == "options" else 0.05)
+        self.kill()
+        raise AssertionError(f"the bot did not start (exit {self.process.returncode}):\n" + self.log)
 
-    def _spawn(self, argv: list[str], env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
-        with self._log.open("wb") as log:
-            return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
+    def _is_ready(self) -> bool:
+        if self.ready == "options":
+            # a short timeout and pause: the start-up time is read to within ~0.1 s
+            return asyncio.run(options_ping(self.uri, self.host, timeout_s=0.1)) == 200
+        return any("listening on sip:" in line for line in self.lines)
+
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_log(self, text: str, timeout: float = 20.0) -> bool:
+        """Wait until ``text`` appears in the log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def alive(self) -> bool:
+        """True while the process runs."""
+        return self.process is not None and self.process.poll() is None
+
+    def terminate(self, timeout: float = 60.0) -> int:
+        """SIGTERM and wait; the exit code (raises when it does not stop)."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("the bot did not stop after SIGTERM:\n" + self.log) from None
+        if self._reader is not None:
+            self._reader.join(5)
+        return code
+
+    def kill(self) -> None:
+        """Kill hard (clean-up)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def _keep(self) -> None:
+        if self.keep_log is not None:
+            self.keep_log.parent.mkdir(parents=True, exist_ok=True)
+            self.keep_log.write_text(self.log, encoding="utf-8")
+            records = self.config.parent / "records.sqlite3"
+            if records.is_file():
+                shutil.copyfile(records, self.keep_log.with_suffix(".sqlite3"))
+        if self._work is not None:
+            self._work.cleanup()
+
+    def __enter__(self) -> BotProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.alive():
+            code = self.terminate()
+            assert code == 0, self.log
+        (self.config.parent / "bot.log").write_text(self.log, encoding="utf-8")
+        self._keep()
+        assert "Traceback" not in self.log, self.log
+
+    async def __aenter__(self) -> BotProcess:
+        return await asyncio.to_thread(self.start)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
@@ -270,15 +357,16 @@ class BotProcess:
         await self.stop()
 
     async def stop(self) -> None:
-        """SIGTERM, then SIGKILL after 10 s; removes the temporary folder."""
-        await terminate(self._process)
-        if self.keep_log is not None and self._log.is_file():
-            self.keep_log.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self._log, self.keep_log)
-            records = Path(self._work.name) / "records.sqlite3"
-            if records.is_file():
-                shutil.copyfile(records, self.keep_log.with_suffix(".sqlite3"))
-        self._work.cleanup()
+        """SIGTERM, then SIGKILL after 10 s; keeps the log if asked; removes a temporary folder."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.to_thread(self.process.wait, 10.0)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self._reader is not None:
+            await asyncio.to_thread(self._reader.join, 5)
+        self._keep()
 
     def processes(self) -> list[Any]:
         """The bot's process and its children (forked workers) as ``psutil.Process`` objects."""

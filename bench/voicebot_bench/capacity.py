@@ -28,6 +28,7 @@ from voicebot.config.settings import Settings
 from voicebot.content.model import SWITCHBOARD
 from voicebot_bench import report
 from voicebot_bench.botproc import GRAMMAR_PROXY, BotProcess
+from voicebot_bench.callerproc import place_calls_by
 from voicebot_bench.dispatch import BotPool
 from voicebot_bench.fixtures import Manifest, load_manifest
 from voicebot_bench.sipcaller import CallPlan, CallReport, Step, place_call, place_calls
@@ -63,6 +64,10 @@ class CapacityOptions:
     forked workers of one ``voicebot run --workers N``, sharing the loaded model."""
     separate: bool = False
     """With ``instances`` > 1: separate processes that each load their own model instead of forked workers."""
+    callers: str = "inprocess"
+    """``inprocess``: every call on the bench's one event loop; ``independent``: one process per call."""
+    turns: int = 1
+    """Questions per call at each level (each one turn gap)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CapacityOptions:
@@ -71,9 +76,11 @@ class CapacityOptions:
         levels = tuple(int(c) for c in str(getattr(args, "levels", "1,2,4,6,8,12,16")).split(",") if c.strip())
         instances = max(1, int(getattr(args, "instances", 1) or 1))
         separate = bool(getattr(args, "separate", False))
+        callers = str(getattr(args, "callers", "inprocess"))
+        turns = max(1, int(getattr(args, "turns", 1)))
         if getattr(args, "quick", False):
-            return cls(engine, tuple(c for c in levels if c <= 4) or (2,), 2, 2, instances, separate)
-        return cls(engine, levels, instances=instances, separate=separate)
+            return cls(engine, tuple(c for c in levels if c <= 4) or (2,), 2, 2, instances, separate, callers, turns)
+        return cls(engine, levels, instances=instances, separate=separate, callers=callers, turns=turns)
 
     @property
     def result_name(self) -> str:
@@ -105,14 +112,19 @@ class Level:
     passed: bool
     instances_used: int = 1
     """Distinct bot instances that answered calls of this level."""
+    turns: int = 0
+    """Turn gaps measured at this level (n of the percentiles)."""
 
 
-def _plans(target: str, manifest: Manifest, count: int, hold_s: float = 0.0) -> list[CallPlan]:
+def _plans(target: str, manifest: Manifest, count: int, hold_s: float = 0.0, turns: int = 1) -> list[CallPlan]:
     questions = manifest.tagged("question")
     return [
         CallPlan(
             target,
-            (Step("reprompt", pcm8k(questions[i % len(questions)], manifest)),),
+            tuple(
+                Step("reprompt", pcm8k(questions[(i * turns + turn) % len(questions)], manifest))
+                for turn in range(turns)
+            ),
             reply_timeout_s=30.0,
             leave_on_reply=hold_s == 0.0,
             hold_s=hold_s,
@@ -141,13 +153,17 @@ def _level(count: int, reports: list[CallReport], goal_ms: float, pool: BotPool 
         sum(call.caller_late_sends for call in reports),
         passed,
         len({pool.instance_of(call.contact) for call in reports if call.answered}) if pool else 1,
+        summary.count,
     )
 
 
-async def run_level(pool: BotPool, manifest: Manifest, count: int, goal_ms: float) -> Level:
-    """One step: ``count`` calls at once at the pool's address, each waits for the greeting and says one
-    sentence (the reaction is measured on the wire)."""
-    reports = await place_calls(_plans(pool.target, manifest, count), count)
+async def run_level(
+    pool: BotPool, manifest: Manifest, count: int, goal_ms: float, callers: str = "inprocess", turns: int = 1
+) -> Level:
+    """One step: ``count`` calls at once at the pool's address, each waits for the greeting and says
+    ``turns`` sentences (the reaction is measured on the wire) by ``callers`` (``callerproc.CALLER_MODES``)."""
+    plans = _plans(pool.target, manifest, count, turns=turns)
+    reports = await place_calls_by(callers, plans, count, stagger_s=0.05 if callers == "independent" else 0.0)
     return _level(count, reports, goal_ms, pool)
 
 
@@ -188,11 +204,11 @@ async def _search(
             waited = await bot.settle()
             if waited > 2.0:
                 say(f"(waited {waited:.0f} s for the instances to finish decoding the previous calls)")
-            level = await run_level(bot, manifest, count, goal_ms)
+            level = await run_level(bot, manifest, count, goal_ms, options.callers, options.turns)
             levels.append(level)
             say(
                 f"{count} calls: {level.answered} answered by {level.instances_used} instance(s), "
-                f"p95 {level.p95_ms} ms, late frames {level.late_frames}, "
+                f"n {level.turns}, p50 {level.p50_ms} ms, p95 {level.p95_ms} ms, late frames {level.late_frames}, "
                 f"{'pass' if level.passed else 'FAIL'}"
             )
             failures += 0 if level.passed else 1
@@ -206,7 +222,7 @@ async def _overflow(settings: Settings, options: CapacityOptions, manifest: Mani
     """``max_calls + extra`` callers at once against a bot with ``max_calls`` lines."""
     limit = min(settings.sip.max_calls, options.overflow_max_calls)
     count = limit + options.overflow_extra
-    async with BotProcess(settings, options.engine, changes={"sip": {"max_calls": limit}}) as bot:
+    async with BotProcess.for_bench(settings, options.engine, changes={"sip": {"max_calls": limit}}) as bot:
         reports = await place_calls(_plans(bot.target, manifest, count), count, stagger_s=0.05)
     switchboard = settings.departments[SWITCHBOARD].target if SWITCHBOARD in settings.departments else ""
     overflowed = [call for call in reports if call.refer_to and call.refer_to == switchboard and not call.turns]
@@ -245,6 +261,7 @@ def run_capacity(
         [
             lv.calls,
             lv.answered,
+            lv.turns,
             lv.p50_ms,
             lv.p95_ms,
             lv.max_ms,
@@ -262,6 +279,7 @@ def run_capacity(
             [
                 "calls",
                 "answered",
+                "n",
                 "p50 ms",
                 "p95 ms",
                 "max ms",
@@ -332,6 +350,8 @@ def run_capacity(
         "result_name": options.result_name,
         "instances": options.instances,
         "separate_processes": options.separate,
+        "callers": options.callers,
+        "turns_per_call": options.turns,
         "note": PROXY_LABEL if options.engine == GRAMMAR_PROXY else "",
         "goal_p95_ms": goal_ms,
         "capacity": capacity,

@@ -64,6 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         bench.add_argument(
             "--separate", action="store_true", help="with --instances: N processes that each load their own model"
         )
+        bench.add_argument(
+            "--callers",
+            choices=("inprocess", "independent"),
+            default="inprocess",
+            help="inprocess: every call on the bench's event loop; independent: one caller process per call",
+        )
+        bench.add_argument("--turns", type=int, default=1, help="questions per call (vosk engines; n per level)")
     all_ = sub.add_parser("all", parents=[common], help="every benchmark, one after the other")
     all_.add_argument("--quick", action="store_true", help="smoke-run sizes")
 

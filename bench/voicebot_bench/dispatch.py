@@ -11,8 +11,6 @@ PSS of every process. ``instance_of`` tells from a call's Contact which instance
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
@@ -21,81 +19,8 @@ from types import TracebackType
 from typing import Any
 
 from voicebot.config.settings import Settings
-from voicebot_bench.botproc import BotProcess, free_udp_port, terminate
-from voicebot_bench.sipdialog import options_ping
-
-DISPATCHER_CFG = Path(__file__).resolve().parents[2] / "sip" / "kamailio" / "dispatcher.cfg"
-"""The checkout's dispatcher configuration (its list file path is replaced by a temporary one)."""
-LIST_PLACEHOLDER = "/etc/kamailio/dispatcher.list"
-
-
-def dispatcher_list(ports: list[int], host: str = "127.0.0.1") -> str:
-    """``dispatcher.list`` text: every instance in set 1."""
-    return "".join(f"1 sip:{host}:{port} 0 0\n" for port in ports)
-
-
-class Kamailio:
-    """Kamailio in the foreground with the dispatcher configuration, on a free UDP port (async context)."""
-
-    def __init__(self, ports: list[int], host: str = "127.0.0.1", ready_timeout_s: float = 15.0) -> None:
-        binary = shutil.which("kamailio")
-        if binary is None:
-            raise RuntimeError("kamailio is not installed (apt-get install kamailio; .ci/setup does it)")
-        self.binary = binary
-        self.host = host
-        self.ports = ports
-        self.port = free_udp_port(host)
-        self.ready_timeout_s = ready_timeout_s
-        self._work = tempfile.TemporaryDirectory(prefix="voicebot-kamailio-")
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def target(self) -> str:
-        """Where callers dial."""
-        return f"sip:voicebot@{self.host}:{self.port}"
-
-    def log_tail(self, lines: int = 30) -> str:
-        """The end of Kamailio's log."""
-        try:
-            text = (Path(self._work.name) / "kamailio.log").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    async def __aenter__(self) -> Kamailio:
-        work = Path(self._work.name)
-        (work / "dispatcher.list").write_text(dispatcher_list(self.ports, self.host), encoding="utf-8")
-        config = DISPATCHER_CFG.read_text(encoding="utf-8").replace(LIST_PLACEHOLDER, str(work / "dispatcher.list"))
-        (work / "kamailio.cfg").write_text(config, encoding="utf-8")
-        argv = [self.binary, "-f", str(work / "kamailio.cfg"), "-DD", "-E", "-l", f"udp:{self.host}:{self.port}"]
-        argv += ["-Y", str(work), "-P", str(work / "kamailio.pid"), "-m", "32", "-M", "8"]
-        self._process = self._spawn(argv, work)
-        deadline = time.monotonic() + self.ready_timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
-            if await options_ping(f"sip:{self.host}:{self.port}", self.host, timeout_s=0.5):
-                # Instances start out active (flags 0); one health-check round marks any dead one.
-                await asyncio.sleep(1.5)
-                return self
-            await asyncio.sleep(0.2)
-        await self.stop()
-        raise RuntimeError(f"kamailio did not come up:\n{self.log_tail()}")
-
-    @staticmethod
-    def _spawn(argv: list[str], work: Path) -> subprocess.Popen[bytes]:
-        with (work / "kamailio.log").open("wb") as log:
-            return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=work)
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        await self.stop()
-
-    async def stop(self) -> None:
-        """SIGTERM, SIGKILL after 10 s; removes the temporary folder."""
-        await terminate(self._process)
-        self._work.cleanup()
+from voicebot_bench.botproc import BotProcess
+from voicebot_bench.kamailio import Kamailio, dispatcher_config
 
 
 class BotPool:
@@ -109,21 +34,37 @@ class BotPool:
         *,
         changes: Mapping[str, Mapping[str, Any]] | None = None,
         separate: bool = False,
+        keep_log: Path | None = None,
     ) -> None:
+        """``keep_log``: keep each process's log there (``-<i>`` added with ``separate``) and its records beside."""
         if instances < 1:
             raise ValueError("instances must be at least 1")
         if separate or instances == 1:
             self.bots = [
-                BotProcess(settings, engine, changes=changes, extra_args=("--instance", f"bot-{index + 1}"))
+                BotProcess.for_bench(
+                    settings,
+                    engine,
+                    changes=changes,
+                    extra_args=("--instance", f"bot-{index + 1}"),
+                    keep_log=_numbered(keep_log, index, instances),
+                )
                 for index in range(instances)
             ]
         else:
             self.bots = [
-                BotProcess(settings, engine, changes=changes, extra_args=("--instance", "bot"), workers=instances)
+                BotProcess.for_bench(
+                    settings,
+                    engine,
+                    changes=changes,
+                    extra_args=("--instance", "bot"),
+                    workers=instances,
+                    keep_log=keep_log,
+                )
             ]
         self.ports = [port for bot in self.bots for port in bot.ports]
         """SIP ports of every instance (worker or process), in order."""
         self.kamailio: Kamailio | None = None
+        self._work = tempfile.TemporaryDirectory(prefix="voicebot-dispatcher-")
         self.started_at = 0.0
         """``time.monotonic()`` when the first instance was started."""
         self.startup_s = 0.0
@@ -176,7 +117,9 @@ class BotPool:
                 started.append(bot)
             self.startup_s = time.monotonic() - self.started_at
             if len(self.ports) > 1:
-                self.kamailio = await Kamailio(self.ports).__aenter__()
+                work = Path(self._work.name)
+                # Instances start out active (flags 0); one health-check round marks any dead one.
+                self.kamailio = await Kamailio(dispatcher_config(work, self.ports), work, settle_s=1.5).__aenter__()
         except BaseException:
             for bot in started:
                 await bot.stop()
@@ -187,6 +130,14 @@ class BotPool:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         if self.kamailio is not None:
-            await self.kamailio.stop()
+            await self.kamailio.__aexit__(None, None, None)
+        self._work.cleanup()
         for bot in self.bots:
             await bot.stop()
+
+
+def _numbered(path: Path | None, index: int, count: int) -> Path | None:
+    """``path`` with ``-<index + 1>`` before its suffix when there are several processes."""
+    if path is None or count == 1:
+        return path
+    return path.with_name(f"{path.stem}-{index + 1}{path.suffix}")

@@ -33,9 +33,11 @@ from voicebot.audio import read_wav
 from voicebot.config.settings import Settings
 from voicebot_bench import report
 from voicebot_bench.botproc import BotProcess
+from voicebot_bench.callerproc import place_calls_by
 from voicebot_bench.dispatch import BotPool
 from voicebot_bench.fixtures import Fixture, Manifest, load_manifest
-from voicebot_bench.sipcaller import CallPlan, CallReport, Step, place_calls
+from voicebot_bench.linehealth import LineHealth, summarise
+from voicebot_bench.sipcaller import CallPlan, CallReport, Step
 
 P95_SLACK_MS = 300.0
 """Goal: p95 turn gap <= end-of-turn silence + this (milliseconds), at 8 calls with vosk."""
@@ -60,6 +62,11 @@ class TurnGapOptions:
     forked workers of one ``voicebot run --workers N``, sharing the loaded model."""
     separate: bool = False
     """With ``instances`` > 1: separate processes that each load their own model instead of forked workers."""
+    callers: str = "inprocess"
+    """``inprocess``: every call on the bench's one event loop; ``independent``: one process per call
+    (``voicebot_bench.callerproc``), as independent phones."""
+    turns: int = 1
+    """Questions per call with vosk engines (each one turn gap; whisper calls keep their scenarios)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TurnGapOptions:
@@ -70,9 +77,11 @@ class TurnGapOptions:
         levels = tuple(int(c) for c in str(getattr(args, "concurrency", "1,4,8,16")).split(",") if c.strip())
         instances = max(1, int(getattr(args, "instances", 1) or 1))
         separate = bool(getattr(args, "separate", False))
+        extra = {"callers": str(getattr(args, "callers", "inprocess")), "turns": max(1, int(getattr(args, "turns", 1)))}
         if getattr(args, "quick", False):
-            return cls(engines, tuple(c for c in levels if c <= 4) or (1,), 3, instances=instances, separate=separate)
-        return cls(engines, levels, instances=instances, separate=separate)
+            quick = tuple(c for c in levels if c <= 4) or (1,)
+            return cls(engines, quick, 3, instances=instances, separate=separate, **extra)  # type: ignore[arg-type]
+        return cls(engines, levels, instances=instances, separate=separate, **extra)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -144,15 +153,17 @@ def pick_cases(manifest: Manifest, accuracy: dict[str, Any] | None) -> dict[str,
 
 
 def plans_for(
-    engine: str, target: str, count: int, manifest: Manifest, cases: dict[str, list[Fixture]]
+    engine: str, target: str, count: int, manifest: Manifest, cases: dict[str, list[Fixture]], turns: int = 1
 ) -> list[CallPlan]:
-    """``count`` call plans for one engine, cycling through the scenarios and fixtures."""
+    """``count`` call plans for one engine, cycling through the scenarios and fixtures (vosk engines: ``turns``
+    questions per call)."""
     yes = pcm8k(manifest.tagged("yes")[0], manifest)
     plans: list[CallPlan] = []
+    pool_any = cases["any"]
     for index in range(count):
         if engine.startswith("vosk"):
-            case = cases["any"][index % len(cases["any"])]
-            steps: tuple[Step, ...] = (Step("reprompt", pcm8k(case, manifest)),)
+            picked = [pool_any[(index * turns + turn) % len(pool_any)] for turn in range(turns)]
+            steps: tuple[Step, ...] = tuple(Step("reprompt", pcm8k(case, manifest)) for case in picked)
         else:
             scenario = ("answer", "confirm", "transfer")[index % 3]
             pool = cases[scenario]
@@ -190,18 +201,27 @@ async def measure_engine(
     results: list[GapStats] = []
     calls: list[dict[str, Any]] = []
     log = options.log_dir / f"turn-gap-{engine}-bot.log" if options.log_dir and options.instances == 1 else None
-    bots: BotProcess | BotPool = BotProcess(settings, engine, changes=changes, keep_log=log)
+    bots: BotProcess | BotPool = BotProcess.for_bench(settings, engine, changes=changes, keep_log=log)
     if options.instances > 1:
         # Every instance runs its 4 pjsua lines as conversations, Kamailio's dispatcher in front.
         changes = {"sip": {"max_calls": 4, "overflow": "reject"}}
-        bots = BotPool(settings, engine, options.instances, changes=changes, separate=options.separate)
+        pool_log = options.log_dir / f"turn-gap-{engine}-instances-bot.log" if options.log_dir else None
+        bots = BotPool(
+            settings, engine, options.instances, changes=changes, separate=options.separate, keep_log=pool_log
+        )
     async with bots as bot:
         say(f"{engine}: {options.instances} instance(s) answered OPTIONS after {bot.startup_s:.1f} s")
+        processes = bot.bots if isinstance(bot, BotPool) else [bot]
+        marks: list[tuple[int, list[int]]] = []
+        # warm every instance (first decode, caches) with one call each; not measured
+        await place_calls_by("inprocess", plans_for(engine, bot.target, options.instances, manifest, cases), 1)
         for level in options.levels:
             if isinstance(bot, BotPool):
                 await bot.settle()  # start-up work and the previous level's decoding done
             count = max(level, options.min_calls)
-            reports = await place_calls(plans_for(engine, bot.target, count, manifest, cases), level, stagger_s=0.05)
+            marks.append((level, [len(process.lines) for process in processes]))
+            plans = plans_for(engine, bot.target, count, manifest, cases, options.turns)
+            reports = await place_calls_by(options.callers, plans, level, stagger_s=0.05)
             by_label: dict[str, list[float | None]] = {}
             for call in reports:
                 for turn in call.turns:
@@ -212,10 +232,30 @@ async def measure_engine(
                 say(f"{engine} x{level}: {len(failed)} of {count} calls not answered (final statuses {failed})")
             results += [stats(engine, level, label, gaps) for label, gaps in by_label.items()]
         startup = bot.startup_s
+        await asyncio.sleep(1.0)  # the last calls' line-health lines
+    ends = [len(process.lines) for process in processes]
+    for index, (level, starts) in enumerate(marks):
+        stops = marks[index + 1][1] if index + 1 < len(marks) else ends
+        health = summarise(
+            line for process, a, b in zip(processes, starts, stops, strict=True) for line in process.lines[a:b]
+        )
+        say(f"{engine} x{level}: {describe(health)}")
     text = log.read_text(encoding="utf-8", errors="replace") if log is not None and log.is_file() else ""
     if engine.endswith("+grammar") and "recognising freely" in text:
         say(f"{engine}: no FAQ word is in the model's vocabulary, so the bot recognised freely (= vosk)")
     return results, calls, startup
+
+
+def describe(health: LineHealth) -> str:
+    """The bot's jitter buffers of one level in one line."""
+    if not health.calls:
+        return "no line-health lines in the bot's log"
+    return (
+        f"bot's jitter buffer over {health.calls} calls: mean delay {health.mean_delay_ms:.0f} ms, "
+        f"max {health.max_delay_ms} ms, {health.full_calls} calls averaging >= 400 ms, "
+        f"{health.discarded} packets discarded; caller frames waiting for a session at most "
+        f"{health.max_backlog_frames}"
+    )
 
 
 def call_record(engine: str, level: int, call: CallReport) -> dict[str, Any]:
@@ -325,6 +365,8 @@ def run_turn_gap(
         "result_name": "turn-gap" if options.instances == 1 else "turn-gap-instances",
         "instances": options.instances,
         "separate_processes": options.separate,
+        "callers": options.callers,
+        "turns_per_call": options.turns,
         "end_silence_ms": silence,
         "ratios": ratios,
         "stats": [s.__dict__ for s in all_stats],

@@ -11,8 +11,8 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -44,6 +44,8 @@ class Loaded:
     matcher: Understander
     stamps: tuple[tuple[str, int, int], ...]
     """(file, mtime in ns, size) of every content file when it was loaded."""
+    languages: Mapping[str, tuple[Content, Understander]] = field(default_factory=dict)
+    """Further languages (``voicebot.content.languages``): code -> (content, matcher)."""
 
 
 ContentLoader = Callable[[Settings], Content]
@@ -63,15 +65,18 @@ class Bot:
         *,
         matcher_factory: MatcherFactory | None = None,
         content_loader: ContentLoader | None = None,
+        speeches: Mapping[str, Speech] | None = None,
     ) -> None:
+        """``speeches``: the speech of further languages (language -> speech; the others use ``speech``)."""
         self.settings = settings
         self.transcriber = transcriber
         self.speech = speech
+        self.speeches = dict(speeches or {})
         self._detector_factory = detector_factory
         self._matcher_factory = matcher_factory or _default_matcher
         self._content_loader = content_loader or _default_loader
         self._lock = threading.Lock()
-        self._loaded = Loaded(content, self._matcher_factory(content), self._stamps())
+        self._loaded = Loaded(content, self._matcher_factory(content), self._stamps(), self._languages(content))
         self.reloads = 0
         """How often the content was reloaded successfully."""
         self.reload_problems: list[str] = []
@@ -105,6 +110,13 @@ class Bot:
 
         cache_dir = settings.resolve(settings.tts.cache_dir)
         speech = SpeechCache(synthesizer, cache_dir, settings.audio.line_rate)
+        from voicebot.speak.spoken import plain_spoken
+
+        rate = settings.audio.line_rate
+        speeches = {
+            language: SpeechCache(voice, cache_dir, rate, plain_spoken)
+            for language, voice in engines.language_synthesizers(settings).items()
+        }
         return cls(
             settings,
             content,
@@ -113,6 +125,7 @@ class Bot:
             detector_factory,
             matcher_factory=matcher_factory,
             content_loader=loader,
+            speeches=speeches,
         )
 
     # --- shared state -------------------------------------------------------------------------------
@@ -131,14 +144,62 @@ class Bot:
         """A fresh voice activity detector (one per call)."""
         return self._detector_factory()
 
-    def context(self, now: dt.datetime) -> DialogueContext:
-        """The dialogue context at ``now`` with the current content."""
-        return DialogueContext.from_settings(self.settings, self.content, now)
+    def context(self, now: dt.datetime, language: str = "") -> DialogueContext:
+        """The dialogue context at ``now`` with the current content (in ``language``; "": the base one)."""
+        return DialogueContext.from_settings(self.settings, self.content_for(language), now)
 
-    def prompt_text(self, prompt_id: str, **values: str) -> str:
+    def prompt_text(self, prompt_id: str, language: str = "", **values: str) -> str:
         """A prompt with the district facts and ``values`` filled in (KeyError if the prompt is unknown)."""
-        content = self.content
+        content = self.content_for(language)
         return render_text(content.prompts[prompt_id], {**content.facts, **values})
+
+    # --- languages ----------------------------------------------------------------------------------
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the bot speaks: the base language first."""
+        return (self.content.language, *sorted(self._loaded.languages))
+
+    def speech_for(self, language: str) -> Speech:
+        """The speech (voice and cache) of ``language``; the base one where it has none of its own."""
+        return self.speeches.get(language, self.speech)
+
+    def content_for(self, language: str) -> Content:
+        """The content in ``language`` (the base content for "" or a language it does not have)."""
+        entry = self._loaded.languages.get(language)
+        return self.content if entry is None else entry[0]
+
+    def matcher_for(self, language: str) -> Understander:
+        """The matcher of the content in ``language`` (the base one for "" or an unknown language)."""
+        entry = self._loaded.languages.get(language)
+        return self.matcher if entry is None else entry[1]
+
+    def understands(self, language: str) -> bool:
+        """Whether callers' questions in ``language`` are matched (else its calls are put through)."""
+        from voicebot.understand.lexicon import LEXICONS
+
+        return language == self.content.language or (language in LEXICONS and language in self._loaded.languages)
+
+    def transcriber_for(self, language: str | None) -> Transcriber:
+        """The recogniser for ``language`` (``None``: identify the language first, where it can)."""
+        choose = getattr(self.transcriber, "for_language", None)
+        if choose is None or (language is None and len(self.languages) < 2):
+            return self.transcriber
+        chosen: Transcriber = choose(language)
+        return chosen
+
+    def _languages(self, content: Content) -> dict[str, tuple[Content, Understander]]:
+        """Further languages of ``content`` (none if their files are broken: logged, the base content works)."""
+        if self._content_loader is not _default_loader:
+            return {}
+        from voicebot.content.languages import load_languages
+
+        try:
+            contents = load_languages(self.settings, content)
+        except ContentError as error:
+            _LOGGER.error("further languages not loaded: %s", error)
+            return {}
+        return {code: (c, self._matcher_factory(c)) for code, c in contents.items() if code != content.language}
 
     # --- reloading ------------------------------------------------------------------------------------
 
@@ -147,7 +208,15 @@ class Bot:
         hours, closed days, district facts and dialogue thresholds apply live; the rest needs a restart)."""
         paths = self.settings.content
         files = tuple(self.settings.resolve(name) for name in (paths.faq, paths.departments, paths.prompts))
-        return (*files, self.settings.path)
+        from voicebot.content.paths import language_files
+
+        further = tuple(
+            path
+            for language in language_files(self.settings)
+            for path in (language.prompts, language.faq, language.departments)
+            if path.is_file()
+        )
+        return (*files, *further, self.settings.path)
 
     def maybe_reload(self) -> bool:
         """Reload when a content file changed since the last look; True if new content is in use."""
@@ -175,15 +244,15 @@ class Bot:
         except (ContentError, ConfigError) as error:
             self.reload_problems = [str(problem) for problem in error.problems]
             _LOGGER.error("content change not applied, keeping the previous content: %s", error)
-            self._loaded = Loaded(old.content, old.matcher, stamps)
+            self._loaded = Loaded(old.content, old.matcher, stamps, old.languages)
             return False
         except Exception as error:  # a broken edit must never take the line down
             self.reload_problems = [f"{type(error).__name__}: {error}"]
             _LOGGER.exception("content change not applied, keeping the previous content")
-            self._loaded = Loaded(old.content, old.matcher, stamps)
+            self._loaded = Loaded(old.content, old.matcher, stamps, old.languages)
             return False
         self.settings = settings
-        self._loaded = Loaded(content, matcher, stamps)
+        self._loaded = Loaded(content, matcher, stamps, self._languages(content))
         self.reloads += 1
         self.reload_problems = []
         _LOGGER.info("content reloaded (%d topics, %d departments)", len(content.topics), len(content.departments))
@@ -213,8 +282,18 @@ class Bot:
     # --- pre-rendering ----------------------------------------------------------------------------------
 
     def speech_texts(self) -> list[str]:
-        """Every fixed text the bot may say: prompts (with department/topic variants) and FAQ answers."""
-        content = self.content
+        """Every fixed text the bot may say, in every language: prompts (with department/topic variants) and FAQ
+        answers."""
+        texts: list[str] = []
+        for language in self.languages:
+            texts += self._speech_texts(self.content_for(language))
+        return list(dict.fromkeys(texts))
+
+    def speech_texts_for(self, language: str) -> list[str]:
+        """The fixed texts of one language (see ``speech_texts``)."""
+        return list(dict.fromkeys(self._speech_texts(self.content_for(language))))
+
+    def _speech_texts(self, content: Content) -> list[str]:
         texts: list[str] = []
         names = [department.name for department in content.departments]
         titles = [topic.title for topic in content.topics]
@@ -224,11 +303,12 @@ class Bot:
             "transfer_failed": ({"department": name} for name in names),
             "callback_done": ({"department": name} for name in names),
             "confirm_topic": ({"title": title} for title in titles),
+            "transfer_untranslated": ({"department": name} for name in names),
         }
         for prompt_id in content.prompts:
             for values in variants.get(prompt_id, ({},)):
                 try:
-                    texts.append(self.prompt_text(prompt_id, **values))
+                    texts.append(render_text(content.prompts[prompt_id], {**content.facts, **values}))
                 except KeyError:  # needs values only known during a call (next opening, menu options)
                     continue
         menu = dtmf_menu(DialogueContext.from_settings(self.settings, content, dt.datetime.now(dt.UTC)))
@@ -243,8 +323,20 @@ class Bot:
         return list(dict.fromkeys(texts))
 
     def prerender(self, progress: bool = False) -> object:
-        """Render every fixed text into the speech cache (returns the cache's report)."""
-        return self.speech.prerender(self.speech_texts(), progress=progress)
+        """Render every fixed text into the speech cache, each language by its voice (returns the base
+        language's report)."""
+        for language in self.languages[1:]:
+            if language in self.speeches:
+                self.speeches[language].prerender(self.speech_texts_for(language), progress=progress)
+        base = self.languages[0]
+        texts = self.speech_texts_for(base)
+        texts += [
+            text
+            for language in self.languages[1:]
+            if language not in self.speeches
+            for text in self.speech_texts_for(language)
+        ]
+        return self.speech.prerender(list(dict.fromkeys(texts)), progress=progress)
 
 
 def recogniser_phrases(settings: Settings, content: Content, transcriber: Transcriber) -> list[str] | None:

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from voicebot.call.bot import Bot
+from voicebot.call.language import CallLanguage
 from voicebot.call.speculate import Foresight
 from voicebot.call.turns import TurnInput, call_outcome, turn_record
 from voicebot.content.model import SWITCHBOARD
@@ -85,11 +86,14 @@ class CallSession:
         """Every caller utterance (transcript, understanding), in order."""
         self.media_ms = 0
         """Media time of the line (end of the newest caller frame, milliseconds)."""
-        self.foresight = Foresight(bot, lambda: self.state, clock)
+        self.language = CallLanguage(bot)
+        """The call's language: content, matcher and recogniser of its turns."""
+        self.foresight = Foresight(bot, lambda: self.state, clock, lambda: self.language.current)
         """Prepares turns on the listener's early transcripts and gives each turn its understanding."""
         self._audio = AudioKeeper.from_settings(bot.settings)  # None unless [records] store_audio
         vad, phrases, keep_audio = bot.settings.vad, bot.recogniser_phrases(), self._audio is not None
-        self._listener = Listener(bot.transcriber, bot.detector_factory(), vad, phrases, keep_audio=keep_audio)
+        transcriber = self.language.transcriber()
+        self._listener = Listener(transcriber, bot.detector_factory(), vad, phrases, keep_audio=keep_audio)
         self._caller_hung_up = False
         self._bot_hung_up = False
         self._time_up_sent = False
@@ -175,6 +179,7 @@ class CallSession:
             endpoint_ms=float(ended.at_ms - ended.speech_end_ms),
             timings={"asr_ms": round(utterance.asr_ms, 1)},
             at=heard_at,
+            language=(transcript.language, transcript.language_probability),
         )
         if self._audio is not None and utterance.audio:
             rate = self.bot.transcriber.sample_rate
@@ -198,7 +203,12 @@ class CallSession:
 
     async def _understood(self, turn: TurnInput) -> None:
         started = time.perf_counter()
-        understanding = await self.foresight.understand(turn.transcript)
+        step = self.language.before_match(turn.transcript, *turn.language)
+        self._listener.use(self.language.transcriber())
+        if step.commands:
+            await self._execute(list(step.commands), turn)
+            return
+        understanding = step.unmatched or await self.foresight.understand(step.text)
         turn.timings["match_ms"] = round(1000 * (time.perf_counter() - started), 1)
         turn.understanding = understanding
         self.heard.append((turn.transcript, understanding))
@@ -214,7 +224,7 @@ class CallSession:
     async def _dispatch(self, event: Event, turn: TurnInput) -> None:
         if self.over:
             return
-        context = self.bot.context(self.clock())
+        context = self.bot.context(self.clock(), self.language.current)
         self.state, commands = step(self.state, event, context)
         result = await self._execute(commands, turn)
         if self._errors >= MAX_ERRORS and not self.over:
@@ -254,7 +264,8 @@ class CallSession:
         pcm: bytes | None = None
         played = False
         try:
-            chunks, pcm = await loop.run_in_executor(None, first_chunk, self.bot.speech, text)
+            speech = self.bot.speech_for(self.language.current)
+            chunks, pcm = await loop.run_in_executor(None, first_chunk, speech, text)
             while pcm is not None and not self._caller_hung_up:
                 if not played:
                     self._first_audio(turn, started)
@@ -318,7 +329,7 @@ class CallSession:
 
     async def _apology(self, turn: TurnInput, reason: str) -> None:
         """A turn failed: apologise and hand the caller to the switchboard (callback offer when it is closed)."""
-        context = self.bot.context(self.clock())
+        context = self.bot.context(self.clock(), self.language.current)
         state, commands = switchboard(self.state, context, reason)
         note = Note("apology", None, SWITCHBOARD, reason)
         text = self._prompt("apology")
@@ -350,7 +361,7 @@ class CallSession:
 
     def _prompt(self, prompt_id: str) -> str:
         try:
-            return self.bot.prompt_text(prompt_id)
+            return self.bot.prompt_text(prompt_id, self.language.current)
         except KeyError:
             return ""
 

@@ -284,7 +284,7 @@ async def simulate_call(
 
     session = CallSession(bot, channel, recorder, clock)
     outcome = await session.run()
-    return SimulatedCall(outcome, session.turns, session.heard, channel, memory)
+    return SimulatedCall(outcome, session.turns, session.heard, channel, memory, {"language": session.language.current})
 
 
 __all__ = ["MAX_CALL_MS", "PAUSE_MS", "FileChannel", "Played", "SimulatedCall", "Turn", "simulate_call"]

@@ -41,9 +41,17 @@ class Prepared:
 class Foresight:
     """Prepares turns on early transcripts and gives each turn its understanding, for one call (event loop)."""
 
-    def __init__(self, bot: Bot, state: Callable[[], DialogueState], clock: Callable[[], dt.datetime]) -> None:
-        """``state`` reads the call's current dialogue state, ``clock`` the current local time."""
+    def __init__(
+        self,
+        bot: Bot,
+        state: Callable[[], DialogueState],
+        clock: Callable[[], dt.datetime],
+        language: Callable[[], str] = lambda: "",
+    ) -> None:
+        """``state`` reads the call's current dialogue state, ``clock`` the current local time, ``language``
+        the call's language."""
         self._bot = bot
+        self._language = language
         self._state = state
         self._clock = clock
         self._preparing: tuple[str, asyncio.Future[Prepared | None]] | None = None
@@ -88,7 +96,7 @@ class Foresight:
 
     def _match(self, text: str) -> Prepared | None:
         try:
-            matcher = self._bot.matcher
+            matcher = self._bot.matcher_for(self._language())
             prepared = Prepared(text, matcher, matcher.understand(text))
         except Exception:  # preparing is an optimisation only: the turn matches again
             _LOGGER.exception("preparing an early transcript failed")
@@ -99,8 +107,9 @@ class Foresight:
     def _warm(self, understanding: Understanding) -> None:
         """Load the cached audio of the reply the policy would give now into memory."""
         try:
-            _, commands = step(self._state(), Heard(understanding), self._bot.context(self._clock()))
-            speech = self._bot.speech
+            context = self._bot.context(self._clock(), self._language())
+            _, commands = step(self._state(), Heard(understanding), context)
+            speech = self._bot.speech_for(self._language())
             for command in commands:
                 if isinstance(command, Say) and speech.is_cached(command.text):
                     speech.render(command.text)  # a cache hit: the audio is now in memory
@@ -110,10 +119,11 @@ class Foresight:
 
     def _read(self, text: str, prepared: Prepared | None) -> Understanding:
         self._bot.maybe_reload()
-        if prepared is not None and prepared.text == text and prepared.matcher is self._bot.matcher:
+        matcher = self._bot.matcher_for(self._language())
+        if prepared is not None and prepared.text == text and prepared.matcher is matcher:
             self.taken += 1
             return prepared.understanding
-        return self._bot.matcher.understand(text)
+        return matcher.understand(text)
 
     # --- event loop ------------------------------------------------------------------------------------
 

@@ -33,6 +33,8 @@ class TurnInput:
     """When the caller's turn was over (None: when it is recorded)."""
     audio_file: str = ""
     """Where the caller's audio of this turn was kept (``[records] store_audio``), else empty."""
+    language: tuple[str, float] = ("", 0.0)
+    """The recogniser's language identification of the utterance and its probability (("", 0.0): none)."""
 
 
 def turn_record(index: int, at: dt.datetime, note: Note, turn: TurnInput, spoken: list[str]) -> TurnRecord:

@@ -44,6 +44,24 @@ _LOGGER: Final = logging.getLogger("voicebot.call.workers")
 
 MAX_WORKERS: Final = 32
 """Most workers one ``voicebot run`` forks (4 calls each)."""
+CALLS_PER_CORE: Final = 8
+"""Conversations one CPU core carries within the turn-gap goal (p95 <= end-of-turn silence + 300 ms, no late
+frame) with vosk restricted to the FAQ grammar, the measured cost behind ``--workers auto``. Measured with
+``voicebot bench turn-gap --engines vosk-grammar-proxy --instances 4 --callers independent`` on 2 cores: at 16
+calls the bot's own threads used ~0.5-0.65 of a core (pjmedia's 4 clock threads ~0.25, loops and decoding the
+rest), at 8 calls the goal was met with the machine shared; 16 calls on 2 cores is the goal the lead confirms on
+a quiet machine. Whisper costs far more per turn: size it with ``voicebot bench capacity --engine whisper``."""
+CALLS_PER_WORKER: Final = 4
+"""Calls one worker's pjsua2 carries (behind Kamailio each worker takes 4: ``max_calls = 4``, ``overflow =
+"reject"``; the district's overflow policy sits in front of the pool)."""
+
+
+def recommended_workers(cores: int) -> int:
+    """``--workers auto``: enough workers for :data:`CALLS_PER_CORE` calls per core (1..:data:`MAX_WORKERS`)."""
+    wanted = -(-max(1, cores) * CALLS_PER_CORE // CALLS_PER_WORKER)
+    return max(1, min(MAX_WORKERS, wanted))
+
+
 RTP_PORTS_PER_WORKER: Final = 100
 """RTP ports set aside per worker above ``[sip] rtp_port`` (a worker's 4 calls use 16 of them)."""
 FORK_SAFE_ASR: Final = ("vosk",)
@@ -277,6 +295,8 @@ def supervise(
 
 
 __all__ = [
+    "CALLS_PER_CORE",
+    "CALLS_PER_WORKER",
     "FORK_SAFE_ASR",
     "FORK_SAFE_TTS",
     "MAX_WORKERS",
@@ -287,6 +307,7 @@ __all__ = [
     "WorkerSpec",
     "die_with_parent",
     "load_shared",
+    "recommended_workers",
     "reset_signals_in_worker",
     "shared_synthesizer",
     "shared_transcriber",

@@ -48,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand (modules imported lazily at run time)."""
     parser = argparse.ArgumentParser(prog="voicebot", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
-        "-c", "--config", default=None, help="configuration file (default: voicebot.toml of the checkout)"
+        "-c",
+        "--config",
+        default=None,
+        help="configuration file (default: $VOICEBOT_CONFIG, else ./voicebot.toml, else /etc/voicebot/voicebot.toml)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -38,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything; 0 when there is no error (and no warning with ``--strict``)."""
+    from voicebot.content.languages import language_files, translation_problems
     from voicebot.content.load import check_content, is_warning, load_content
 
     info: list[str] = []
@@ -49,11 +50,13 @@ def run(args: argparse.Namespace) -> int:
     vocabulary = _vocabulary(settings, args.vosk_model, info)
     expected = _topic_ids(args.topics) if args.topics is not None else None
     problems = check_content(content, settings, vocabulary, expected_topics=expected)
+    problems += translation_problems(settings, content)
     counts = {
         "topics": len(content.topics),
         "departments": len(content.departments),
         "prompts": len(content.prompts),
         "phrasings": sum(len(topic.phrasings) for topic in content.topics),
+        "languages": 1 + len(language_files(settings)),
     }
     failed = [p for p in problems if args.strict or not is_warning(p)]
     if failed:

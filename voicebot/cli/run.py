@@ -60,10 +60,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pj-log", type=int, default=1, help="pjsua2 log level 0..6 (default 1: errors)")
     parser.add_argument(
         "--workers",
-        type=int,
+        type=workers_argument,
         default=1,
-        help="SIP worker processes sharing one loaded recogniser (4 calls each; ports [sip] port .. port+N-1)",
+        help="SIP worker processes sharing one loaded recogniser (4 calls each; ports [sip] port .. port+N-1); "
+        "'auto': 2 per CPU core (the measured cost of vosk with the FAQ grammar, voicebot.call.workers)",
     )
+
+
+def workers_argument(text: str) -> int:
+    """``--workers``: a number, or ``auto`` (workers for the measured calls per core of this machine)."""
+    if text.strip().lower() == "auto":
+        from voicebot.call.workers import recommended_workers
+
+        return recommended_workers(os.cpu_count() or 1)
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number or 'auto', not {text!r}") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -126,13 +126,13 @@ async def _first_turns(bot: Any, items: list[tuple[str, str]], start: dt.datetim
             continue
         result = await simulate_call(bot, [turn], start=start, call_id=f"sim-{index + 1}")
         transcript, understanding = result.heard[0] if result.heard else ("", bot.matcher.understand(""))
-        decision = first_decision(understanding, bot.content, bot.settings.dialogue)
+        decision = first_decision(understanding, bot.content_for(understanding.language), bot.settings.dialogue)
         reply = out / f"{index + 1:02d}-{_stem(kind, value)}.reply.wav"
         write_wav(reply, result.reply_audio(), rate)
         record = {
             "file": name,
             "transcript": transcript,
-            **decision_json(transcript, decision),
+            **decision_json(transcript, decision, understanding.language),
             "reply_wav": str(reply),
         }
         if as_json:
@@ -173,6 +173,7 @@ async def _one_call(bot: Any, items: list[tuple[str, str]], start: dt.datetime, 
         "reason": outcome.reason,
         "transfers": result.channel.transfers,
         "audio": str(reply),
+        "language": result.extra.get("language", bot.content.language),
     }
     print(json.dumps(summary, ensure_ascii=False) if as_json else f"outcome: {summary}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -58,6 +59,10 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
         'list one or more of "piper", "espeak"',
     ),
     ("tts", "length_scale"): (lambda v: 0.5 <= v <= 2.0, "must be 0.5..2.0"),
+    ("tts", "voices"): (
+        lambda v: all(re.fullmatch(r"[a-z]{2,3}=(piper|espeak):\S+", item) for item in v),
+        'each must read "language=engine:voice", e.g. "en=piper:pypi:joe-us" or "en=espeak:en"',
+    ),
     ("dialogue", "answer_threshold"): (lambda v: 0.0 < v <= 1.0, "must be a score 0..1"),
     ("dialogue", "confirm_threshold"): (lambda v: 0.0 < v <= 1.0, "must be a score 0..1"),
     ("dialogue", "ambiguity_margin"): (lambda v: 0.0 <= v < 0.5, "must be 0..0.5"),

@@ -139,6 +139,18 @@ def describe_next_opening(opening: dt.datetime, now: dt.datetime) -> str:
     return f"{when} um {spoken_time(opening.hour * 60 + opening.minute)}"
 
 
+WEEKDAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def describe_next_opening_en(opening: dt.datetime, now: dt.datetime) -> str:
+    """English phrase for when something opens: ``today at 1:30 pm``, ``tomorrow at 8 am``, ``on Monday at …``."""
+    delta = (opening.date() - now.date()).days
+    when = "today" if delta == 0 else "tomorrow" if delta == 1 else f"on {WEEKDAY_NAMES_EN[opening.weekday()]}"
+    hour, minute = opening.hour, opening.minute
+    clock = f"{(hour - 1) % 12 + 1}" + (f":{minute:02d}" if minute else "")
+    return f"{when} at {clock} {'am' if hour < 12 else 'pm'}"
+
+
 def describe_week(hours: WeeklyHours) -> str:
     """German sentence fragment listing a weekly schedule, grouping equal days: ``Montag bis Freitag von …``."""
     groups: list[tuple[int, int, tuple[Span, ...]]] = []

@@ -33,15 +33,17 @@ SYSTEM_CONFIG = Path("/etc/voicebot/voicebot.toml")
 """Where an installed server keeps its configuration."""
 
 
-def default_config() -> Path:
+def default_config(
+    environ: Mapping[str, str] | None = None, cwd: Path | None = None, system: Path = SYSTEM_CONFIG
+) -> Path:
     """The configuration file used when none is named (see the module docstring for the order)."""
-    named = os.environ.get("VOICEBOT_CONFIG")
+    named = (os.environ if environ is None else environ).get("VOICEBOT_CONFIG")
     if named:
         return Path(named)
-    local = Path.cwd() / "voicebot.toml"
-    if local.is_file() or not SYSTEM_CONFIG.is_file():
+    local = (Path.cwd() if cwd is None else cwd) / "voicebot.toml"
+    if local.is_file() or not system.is_file():
         return local
-    return SYSTEM_CONFIG
+    return system
 
 
 _SECTIONS: dict[str, type] = {

@@ -52,7 +52,8 @@ class SipSettings:
     4 calls (the pjsua2 wheel's limit; the request guard answers the next INVITE 503 + Retry-After): with
     ``overflow = "switchboard"`` at most 3 conversations plus the overflow line, with ``reject`` 4; a larger
     value is lowered (warning).
-    More: several instances behind Kamailio (``voicebot run --workers``)."""
+    More: several instances behind Kamailio (``voicebot run --workers``; ``--workers auto`` forks 2 per CPU core,
+    from the measured cost of vosk with the FAQ grammar: 8 calls per core, ``voicebot.call.workers.CALLS_PER_CORE``)."""
     overflow: str = "switchboard"
     """What happens to calls beyond ``max_calls``: ``switchboard`` (announce and transfer) or ``reject`` (486
     Busy Here). When no line is free at all the bot answers 503 with Retry-After."""
@@ -158,6 +159,9 @@ class TtsSettings:
     """piper speaking pace: above 1 is slower."""
     cache_dir: str = "var/cache/tts"
     """Where pre-rendered prompts and answers are kept (relative to this file)."""
+    voices: tuple[str, ...] = ("en=piper:pypi:joe-us", "en=espeak:en", "tr=espeak:tr")
+    """Voices of the further languages, ``language=engine:voice``, in order of preference per language (the
+    first that loads is used); a language without one is spoken by the voices above."""
 
 
 @dataclass(frozen=True)

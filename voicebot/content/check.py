@@ -71,6 +71,9 @@ REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = {
 
 OPTIONAL_PROMPTS: Mapping[str, frozenset[str]] = {
     "ask_question": frozenset(),
+    "language_switched": frozenset(),
+    "confirm_language": frozenset(),
+    "transfer_untranslated": frozenset({"department"}),
 }
 """Prompt ids the dialogue uses when present (with a standard fallback), with their placeholders."""
 

@@ -52,6 +52,8 @@ class Topic:
     """Line of the entry in its file (for problem reports)."""
     phrasing_lines: tuple[int, ...] = ()
     """Line of each phrasing (same order as ``phrasings``), for problem reports."""
+    untranslated: bool = False
+    """The topic has no answer in this content's language: it is put through (``transfer_untranslated``)."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,13 @@ class Content:
     topics: tuple[Topic, ...]
     departments: tuple[Department, ...]
     prompts: Mapping[str, str]
-    """Prompt id -> German text with ``{placeholders}``."""
+    """Prompt id -> text (in ``language``) with ``{placeholders}``."""
     facts: Mapping[str, str] = field(default_factory=dict)
     """District facts from the configuration, for ``{placeholders}``."""
     prompt_lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each prompt in its file (for problem reports); empty when not loaded from a file."""
+    language: str = "de"
+    """ISO 639-1 code of the language of the texts (``de`` for the files named in ``[content]``)."""
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id (KeyError if unknown)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from voicebot.config.hours import describe_next_opening, is_open, next_opening
+from voicebot.config.hours import describe_next_opening, describe_next_opening_en, is_open, next_opening
 from voicebot.content.model import SWITCHBOARD, Content, render_text
 from voicebot.dialogue.types import (
     Command,
@@ -86,6 +86,8 @@ def next_opening_text(ctx: DialogueContext, department_id: str) -> str:
     """When the department opens next, for the ear ("morgen um 8 Uhr")."""
     schedule = ctx.schedules.get(department_id)
     opening = None if schedule is None else next_opening(schedule.hours, schedule.closed, ctx.now)
+    if ctx.content.language == "en":
+        return "not in the next few days" if opening is None else describe_next_opening_en(opening, ctx.now)
     return "in den nächsten Tagen nicht" if opening is None else describe_next_opening(opening, ctx.now)
 
 
@@ -102,6 +104,8 @@ def transfer_to(
         announce = (
             say(ctx, "transfer_switchboard") if department_id == SWITCHBOARD else say(ctx, "transfer", department=name)
         )
+        if topic_id is not None and _untranslated(ctx.content, topic_id):  # no answer in the caller's language
+            announce = say_first(ctx, ("transfer_untranslated", "transfer"), department=name)
         return speak(
             state, Note("transfer", topic_id, department_id, reason), announce, Transfer(department_id, reason)
         )
@@ -114,6 +118,13 @@ def transfer_to(
     state = replace(state, phase=Phase.CALLBACK_OFFER)
     note = Note("callback", topic_id, department_id, f"{reason}; {name} geschlossen, Rückruf angeboten")
     return speak(state, note, closed, say(ctx, "callback_offer"))
+
+
+def _untranslated(content: Content, topic_id: str) -> bool:
+    try:
+        return content.topic(topic_id).untranslated
+    except KeyError:
+        return False
 
 
 def switchboard(state: DialogueState, ctx: DialogueContext, reason: str) -> Reply:
@@ -201,11 +212,17 @@ _DIGIT_WORDS = {
     "sieben": "7",
     "acht": "8",
     "neun": "9",
+    **{
+        word: str(digit)
+        for digit, word in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+    },
+    "oh": "0",
 }
 
 
 def spoken_digits(text: str) -> str:
-    """The digits in a spoken or typed phone number: "null acht drei 81" -> "08381"."""
+    """The digits in a spoken or typed phone number: "null acht drei 81" -> "08381" (English digit words too:
+    "zero eight three" -> "083")."""
     digits: list[str] = []
     for word in re.findall(r"\d+|[^\W\d]+", text.lower()):
         if word.isdigit():

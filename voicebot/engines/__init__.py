@@ -44,6 +44,9 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
         folder = resolve_whisper_model(
             spec if spec.startswith("pypi:") else str(settings.resolve(spec)), models_dir(settings)
         )
+        from voicebot.content.paths import language_files
+
+        languages = tuple(files.language for files in language_files(settings))
         return WhisperTranscriber(
             folder,
             asr.whisper_compute_type,
@@ -53,6 +56,7 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
             threads=asr.whisper_threads,
             margin_s=asr.whisper_margin_s if asr.whisper_short_window else None,
             min_window_s=asr.whisper_min_window_s,
+            languages=languages,
         )
     raise ModelError(f"unknown ASR engine {engine!r} in [asr] engines; use {' or '.join(ASR_ENGINES)}")
 
@@ -71,6 +75,36 @@ def make_synthesizer(settings: Settings, engine: str) -> Synthesizer:
 
         return EspeakSynthesizer(tts.espeak_voice, tts.espeak_speed)
     raise ModelError(f"unknown TTS engine {engine!r} in [tts] engines; use {' or '.join(TTS_ENGINES)}")
+
+
+def language_synthesizers(settings: Settings) -> dict[str, Synthesizer]:
+    """One synthesiser per language of ``[tts] voices`` (the first of its voices that loads; none: left out)."""
+    wanted: dict[str, list[tuple[str, str]]] = {}
+    for item in settings.tts.voices:
+        language, _, voice = item.partition("=")
+        engine, _, name = voice.partition(":")
+        wanted.setdefault(language, []).append((engine, name))
+    loaded: dict[str, Synthesizer] = {}
+    for language, voices in wanted.items():
+        for engine, name in voices:
+            try:
+                loaded[language] = _voice(settings, engine, name)
+                break
+            except Exception as error:  # a missing voice package: the next one of the language
+                log.warning("TTS voice %s:%s for %s not available: %s", engine, name, language, error)
+    return loaded
+
+
+def _voice(settings: Settings, engine: str, name: str) -> Synthesizer:
+    tts = settings.tts
+    if engine == "piper":
+        from voicebot.engines.piper_tts import PiperSynthesizer, resolve_piper_voice
+
+        onnx = resolve_piper_voice(name) if name.startswith("pypi:") else settings.resolve(name)
+        return PiperSynthesizer(onnx, tts.length_scale)
+    from voicebot.engines.espeak_tts import EspeakSynthesizer
+
+    return EspeakSynthesizer(name, tts.espeak_speed)
 
 
 def _first_that_loads(kind: str, engines: Sequence[str], make: Callable[[str], _T]) -> _T:
@@ -124,6 +158,7 @@ def make_speech_detector(settings: Settings) -> SpeechDetector:
 __all__ = [
     "ASR_ENGINES",
     "TTS_ENGINES",
+    "language_synthesizers",
     "load_engines",
     "load_synthesizer",
     "load_transcriber",

@@ -11,6 +11,7 @@ Nothing here pretends to understand speech; each class does exactly what its doc
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -31,7 +32,11 @@ class FakeSession:
         self._pcm = bytearray()
 
     def accept(self, pcm: bytes) -> str | None:
-        """Collect audio; never has a partial result."""
+        """Collect audio (after the owner's ``gate`` opens, if it has one); never has a partial result."""
+        gate = self._owner.gate
+        if gate is not None:
+            gate.wait()
+        self._owner.accepts += 1
         self._pcm += pcm
         self._owner.fed_bytes += len(pcm)
         return None
@@ -49,7 +54,8 @@ class FakeSession:
         self._owner.heard.append(pcm)
         if self._owner.fail_on is not None and self._index in self._owner.fail_on:
             raise RuntimeError(f"fake recogniser told to fail on utterance {self._index}")
-        return Transcript(text, 1.0, self._owner.name)
+        language, probability = self._owner.identified.get(self._index, ("", 0.0))
+        return Transcript(text, 1.0, self._owner.name, language=language, language_probability=probability)
 
 
 class FakeTranscriber:
@@ -65,8 +71,12 @@ class FakeTranscriber:
         fail_on: Sequence[int] | None = None,
         *,
         streaming: bool = True,
+        identified: Mapping[int, tuple[str, float]] | None = None,
+        gate: threading.Event | None = None,
     ) -> None:
         self.answers = answers
+        self.identified = dict(identified or {})
+        """Utterance index -> (language, probability) the fake "identifies" (like Whisper's language ID)."""
         self.sample_rate = sample_rate
         self.streaming = streaming
         """False: behaves like a recogniser that decodes at ``finish`` (Whisper), e.g. for speculative decoding."""
@@ -76,6 +86,10 @@ class FakeTranscriber:
         """Sessions opened so far."""
         self.fed_bytes = 0
         """PCM bytes accepted over all sessions."""
+        self.accepts = 0
+        """``accept`` calls over all sessions."""
+        self.gate = gate
+        """While this event is clear, ``accept`` waits (a recogniser slower than the line)."""
         self.heard: list[bytes] = []
         """The PCM of every finished utterance, in order."""
 

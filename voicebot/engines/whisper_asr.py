@@ -210,6 +210,7 @@ class WhisperTranscriber:
         threads: int = DEFAULT_THREADS,
         margin_s: float | None = DEFAULT_MARGIN_S,
         min_window_s: float = DEFAULT_MIN_WINDOW_S,
+        languages: Sequence[str] = (),
     ) -> None:
         """Load (or reuse) the model in ``model_dir``.
 
@@ -218,25 +219,21 @@ class WhisperTranscriber:
         the padding after the utterance in its short encoder window (None: always the 30 s window), which
         is at least ``min_window_s`` long.
         """
-        from faster_whisper.tokenizer import Tokenizer
-
         self.model_dir = model_dir.resolve()
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.language = language
+        self.languages = tuple(dict.fromkeys((language, *languages)))
+        """The languages ``for_language(None)`` chooses among (the bot's languages)."""
         self.margin_s = margin_s
         self.min_window_s = min_window_s
         self.concurrency = concurrency
         self.threads = threads
         self._model = _load_model(self.model_dir, compute_type, threads, concurrency)
         self._slots = FifoSlots(max(1, concurrency))
-        try:
-            self._tokenizer = Tokenizer(
-                self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
-            )
-        except ValueError as error:
-            raise ModelError(f"whisper: {error}") from error
-        self._suppress = _suppressed_tokens(self._tokenizer)
+        self._tokenizers: dict[str, Any] = {}
+        self._tokenizer_lock = threading.Lock()
+        self._suppress = _suppressed_tokens(self._tokenizer(language))
 
     def open_session(self, phrases: Sequence[str] | None = None) -> WhisperSession:
         """Start one utterance. ``phrases`` is ignored on purpose: prompting Whisper makes it invent them."""
@@ -248,17 +245,36 @@ class WhisperTranscriber:
             return FULL_WINDOW_FRAMES
         return window_frames(samples, self.sample_rate, self.margin_s, self.min_window_s)
 
-    def decode(self, pcm: bytes) -> Transcript:
-        """Recognise one whole utterance (16-bit mono PCM at 16 kHz)."""
+    def for_language(self, language: str | None) -> WhisperLanguage:
+        """This model recognising ``language``; ``None``: identify it first among ``languages``."""
+        return WhisperLanguage(self, language)
+
+    def identify(self, audio: Any) -> tuple[str, float]:
+        """The most likely of ``languages`` and its probability among them (one more encoder pass)."""
+        _best, _probability, ranked = self._model.detect_language(audio, language_detection_segments=1)
+        among = {code: float(p) for code, p in ranked if code in self.languages}
+        total = sum(among.values())
+        if total <= 0:
+            return self.language, 0.0
+        code = max(among, key=lambda key: among[key])
+        return code, among[code] / total
+
+    def decode(self, pcm: bytes, language: str | None = "") -> Transcript:
+        """Recognise one whole utterance (16-bit mono PCM at 16 kHz) in ``language`` ("": the configured one;
+        ``None``: identified first, see ``identify``)."""
         started = time.perf_counter()
         if len(pcm) < 2 * self.sample_rate // 10:  # under 100 ms: nothing to hear
             return Transcript(text="", confidence=0.0, engine=self.name)
         audio = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
         seconds = len(audio) / self.sample_rate
         short = self.window_frames(len(audio)) < FULL_WINDOW_FRAMES
+        identified, probability = "", 0.0
         with self._slots:
             try:
-                pieces = self._short(audio) if short else self._full(audio, seconds)
+                if language is None and len(self.languages) > 1:
+                    identified, probability = self.identify(audio)
+                spoken_in = identified or language or self.language
+                pieces = self._short(audio, spoken_in) if short else self._full(audio, seconds, spoken_in)
             except Exception as error:
                 raise AsrError(f"whisper: decoding failed: {error}") from error
         spoken: list[tuple[str, float]] = []
@@ -275,13 +291,34 @@ class WhisperTranscriber:
             confidence=confidence,
             engine=self.name,
             decode_ms=(time.perf_counter() - started) * 1000.0,
+            language=spoken_in,
+            language_probability=probability if identified else 1.0,
         )
 
-    def _short(self, audio: np.ndarray) -> list[tuple[str, float, float, float]]:
+    def _tokenizer(self, language: str) -> Any:
+        """faster-whisper's tokenizer for transcribing ``language`` (made once per language)."""
+        from faster_whisper.tokenizer import Tokenizer
+
+        with self._tokenizer_lock:
+            tokenizer = self._tokenizers.get(language)
+            if tokenizer is None:
+                try:
+                    tokenizer = Tokenizer(
+                        self._model.hf_tokenizer,
+                        self._model.model.is_multilingual,
+                        task="transcribe",
+                        language=language,
+                    )
+                except ValueError as error:
+                    raise ModelError(f"whisper: {error}") from error
+                self._tokenizers[language] = tokenizer
+            return tokenizer
+
+    def _short(self, audio: np.ndarray, language: str) -> list[tuple[str, float, float, float]]:
         assert self.margin_s is not None
         decoded = decode_window(
             self._model,
-            self._tokenizer,
+            self._tokenizer(language),
             audio,
             margin_s=self.margin_s,
             min_window_s=self.min_window_s,
@@ -290,11 +327,11 @@ class WhisperTranscriber:
         )
         return [(decoded.text, decoded.avg_logprob, decoded.no_speech_prob, len(audio) / self.sample_rate)]
 
-    def _full(self, audio: np.ndarray, seconds: float) -> list[tuple[str, float, float, float]]:
+    def _full(self, audio: np.ndarray, seconds: float, language: str) -> list[tuple[str, float, float, float]]:
         """faster-whisper's own path: 30 s windows (audio longer than one short window, or ``margin_s=None``)."""
         segments, _info = self._model.transcribe(
             audio,
-            language=self.language,
+            language=language,
             beam_size=self.beam_size,
             temperature=0.0,
             vad_filter=False,
@@ -317,11 +354,28 @@ def _suppressed_tokens(tokenizer: Any) -> tuple[int, ...]:
     return tuple(get_suppressed_tokens(tokenizer, [-1]) or ())
 
 
+class WhisperLanguage:
+    """A view of a ``WhisperTranscriber`` that recognises one language, or identifies it (``None``)."""
+
+    name = "whisper"
+    streaming = False
+    sample_rate = 16000
+
+    def __init__(self, transcriber: WhisperTranscriber, language: str | None) -> None:
+        self._transcriber = transcriber
+        self.language = language
+
+    def open_session(self, phrases: Sequence[str] | None = None) -> WhisperSession:
+        """Start one utterance in this view's language."""
+        return WhisperSession(self._transcriber, self.language)
+
+
 class WhisperSession:
     """One utterance: audio is collected, decoded when the caller's turn ends."""
 
-    def __init__(self, transcriber: WhisperTranscriber) -> None:
+    def __init__(self, transcriber: WhisperTranscriber, language: str | None = "") -> None:
         self._transcriber = transcriber
+        self._language = language
         self._buffer = bytearray()
 
     def accept(self, pcm: bytes) -> str | None:
@@ -331,4 +385,4 @@ class WhisperSession:
 
     def finish(self) -> Transcript:
         """Decode everything collected."""
-        return self._transcriber.decode(bytes(self._buffer))
+        return self._transcriber.decode(bytes(self._buffer), self._language)

@@ -76,6 +76,52 @@ class Utterance:
     """The utterance as the recogniser got it (its rate), only when the listener keeps audio."""
 
 
+class _Feeder:
+    """One streaming session's audio on its way into the recogniser pool: in order, in batches, without
+    holding up the frame path. Awaiting the pool for every 20 ms frame put two thread hand-overs (and, under
+    load, a wait for a pool thread) between each frame's VAD and the next, so a busy machine delayed the
+    end-of-turn timer itself; now the VAD and the timer run at the line's pace and a busy pool only makes
+    the next batch bigger. The end of the turn waits for the last batch (:meth:`drain`)."""
+
+    def __init__(self, session: AsrSession) -> None:
+        self.session = session
+        self.error: BaseException | None = None
+        """The recogniser's failure on a batch (nothing more is fed after it)."""
+        self._pending = bytearray()
+        self._running: asyncio.Future[str | None] | None = None
+
+    def push(self, data: bytes) -> None:
+        """Queue audio at the recogniser's rate; a batch starts at once when none is running."""
+        self._pending += data
+        if self._running is None and self.error is None:
+            self._start()
+
+    def _start(self) -> None:
+        chunk = bytes(self._pending)
+        self._pending.clear()
+        running = asyncio.get_running_loop().run_in_executor(asr_executor(), self.session.accept, chunk)
+        running.add_done_callback(self._done)
+        self._running = running
+
+    def _done(self, future: asyncio.Future[str | None]) -> None:
+        self._running = None
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is not None:
+            self.error = error
+            self._pending.clear()
+        elif self._pending:
+            self._start()
+
+    async def drain(self) -> None:
+        """Wait until everything pushed is in the recogniser; raises the recogniser's error, if any."""
+        while self._running is not None:
+            await asyncio.wait([self._running])
+        if self.error is not None:
+            raise self.error
+
+
 @dataclass
 class _Speculation:
     """A decode of the utterance as it was at a pause."""
@@ -120,12 +166,18 @@ class Listener:
         self._ring: collections.deque[AudioFrame] = collections.deque(maxlen=max(1, keep_ms // 10))
         self._asr: AsrSession | None = None
         self._resampler: StreamResampler | None = None
+        self._feeder: _Feeder | None = None
         self._error = ""
 
     @property
     def in_utterance(self) -> bool:
         """True while the caller is talking (between SpeechStarted and SpeechEnded)."""
         return self._state.in_utterance
+
+    def use(self, transcriber: Transcriber) -> None:
+        """Recognise the next utterances with ``transcriber`` (same engine and rate: the call's language changed
+        or was settled)."""
+        self._transcriber = transcriber
 
     def restart(self, at_ms: int) -> None:
         """Forget any utterance in progress and restart the no-input timer (after DTMF, after a transfer)."""
@@ -199,13 +251,22 @@ class Listener:
             self._heard += data
         try:
             if self._transcriber.streaming:
-                await asyncio.get_running_loop().run_in_executor(asr_executor(), asr.accept, data)
+                feeder = self._feeder
+                if feeder is None or feeder.session is not asr:
+                    feeder = self._feeder = _Feeder(asr)
+                if feeder.error is not None:
+                    raise feeder.error
+                feeder.push(data)
             else:
                 asr.accept(data)  # buffers only; decoding happens at finish
         except Exception as error:
-            _LOGGER.exception("the recogniser failed on audio")
-            self._asr = None
-            self._error = f"{type(error).__name__}: {error}"
+            self._recogniser_failed(error)
+
+    def _recogniser_failed(self, error: BaseException) -> None:
+        _LOGGER.error("the recogniser failed on audio", exc_info=error)
+        self._asr = None
+        self._feeder = None
+        self._error = f"{type(error).__name__}: {error}"
 
     # --- speculative end of turn ---------------------------------------------------------------------
 
@@ -280,6 +341,12 @@ class Listener:
     async def _finish(self, ended: SpeechEnded) -> Utterance:
         detected = time.perf_counter()
         await self._feed(b"", 0, last=True)
+        feeder, self._feeder = self._feeder, None
+        if feeder is not None and feeder.session is self._asr:
+            try:
+                await feeder.drain()
+            except Exception as error:
+                self._recogniser_failed(error)
         asr = self._asr
         self._asr = None
         self._resampler = None

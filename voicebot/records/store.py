@@ -29,6 +29,7 @@ import logging
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
@@ -64,13 +65,28 @@ def connect(
             str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=check_same_thread
         )
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _wal(conn, busy_timeout_ms)
         if str(mode).lower() != "wal":
             _LOGGER.warning("SQLite file %s is not in WAL mode (%s): concurrent writers will wait more", path, mode)
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.Error as error:
         raise RecordsError(f"cannot open the record database {path}: {error}") from error
     return conn
+
+
+def _wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> str:
+    """Switch the file to WAL (persistent in the file) unless it is already; the switch needs the file to
+    itself and SQLite does not wait for that, so processes starting together (forked workers) retry it."""
+    mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while mode.lower() != "wal":
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])  # a file that cannot: its mode
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+    return mode
 
 
 def _never_raises(

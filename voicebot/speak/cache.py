@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -72,8 +72,12 @@ def voice_id(synth: Synthesizer) -> str:
 class SpeechCache:
     """Pre-rendered speech at the line rate, on disk under ``cache_dir``."""
 
-    def __init__(self, synth: Synthesizer, cache_dir: Path, line_rate: int) -> None:
+    def __init__(
+        self, synth: Synthesizer, cache_dir: Path, line_rate: int, spoken: Callable[[str], str] = speakable
+    ) -> None:
+        """``spoken``: the text-for-the-ear rewriting of the voice's language (German ``speakable`` by default)."""
         self.synth = synth
+        self._spoken = spoken
         self.cache_dir = cache_dir
         self.line_rate = line_rate
         self._voice = voice_id(synth)
@@ -86,7 +90,7 @@ class SpeechCache:
 
     def key(self, text: str) -> str:
         """The cache key of a text (hash of engine, voice, line rate and the speakable text)."""
-        material = "\0".join((FORMAT_VERSION, self.synth.name, self._voice, str(self.line_rate), speakable(text)))
+        material = "\0".join((FORMAT_VERSION, self.synth.name, self._voice, str(self.line_rate), self._spoken(text)))
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def path_for(self, text: str) -> Path:
@@ -117,7 +121,7 @@ class SpeechCache:
         cached = self._lookup(text)
         if cached is not None:
             return cached
-        spoken = speakable(text)
+        spoken = self._spoken(text)
         frames = list(self._synthesize(spoken))
         pcm = b"".join(resample(frame.pcm, frame.rate, self.line_rate) for frame in _merge_rates(frames))
         self._store(text, pcm)
@@ -135,7 +139,7 @@ class SpeechCache:
             return
         resampler: StreamResampler | None = None
         parts: list[bytes] = []
-        for frame in self._synthesize(speakable(text)):
+        for frame in self._synthesize(self._spoken(text)):
             if resampler is None or resampler.from_rate != frame.rate:
                 if resampler is not None:
                     tail = resampler.process(b"", last=True)

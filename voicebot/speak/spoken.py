@@ -282,6 +282,11 @@ def _tidy(text: str) -> str:
     return text.strip()
 
 
+def plain_spoken(text: str) -> str:
+    """Text for the ear in a language without rewriting rules here (English): whitespace made single."""
+    return " ".join(text.split())
+
+
 def speakable(text: str) -> str:
     """Rewrite written German for a speech synthesiser (see the module docstring for what changes)."""
     text = _addresses(text)

@@ -15,6 +15,7 @@ from typing import Any, Final, Protocol
 
 import pjsua2 as pj
 
+from voicebot.telephony.framebuf import vector_bytes
 from voicebot.telephony.rtpguard import RtpActivity, restrict_to_peer
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class MediaBridge(pj.AudioMediaPort):  # type: ignore[misc]
     def onFrameReceived(self, frame: Any) -> None:
         sink = getattr(self, "sink", None)
         if sink is not None and frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-            _guarded("onFrameReceived", lambda: sink.post_audio(bytes(frame.buf)))
+            _guarded("onFrameReceived", lambda: sink.post_audio(vector_bytes(frame.buf)))
 
     def onFrameRequested(self, frame: Any) -> None:
         sink = getattr(self, "sink", None)
@@ -112,6 +113,8 @@ class BotCall(pj.Call):  # type: ignore[misc]
         """The endpoint's handle for this call (never reused)."""
         self.sip_call_id = ""
         """The SIP Call-ID (set by the endpoint when the INVITE arrives)."""
+        self.signalling_host = ""
+        """The host the INVITE came from (set by the endpoint); its RTP is accepted besides the SDP's address."""
         self._lease_bridge = lease_bridge
         self.sink: CallSink | None = None
         self.bridge: MediaBridge | None = None
@@ -192,7 +195,7 @@ class BotCall(pj.Call):  # type: ignore[misc]
         self.audio_index = index
         self.peer_sends = bool(direction & pj.PJMEDIA_DIR_DECODING)
         self.rtp = RtpActivity(self.rtp.packets, time.monotonic())
-        filtered = restrict_to_peer(str(transport.localRtpName), remote)
+        filtered = restrict_to_peer(str(transport.localRtpName), remote, self.signalling_host)
         _LOGGER.info(
             "call %s: media active (%s, #%s, m-line %d, RTP %s, accepted only from %s)",
             call_id,
@@ -200,7 +203,9 @@ class BotCall(pj.Call):  # type: ignore[misc]
             self.key,
             index,
             transport.localRtpName,
-            remote.rpartition(":")[0] if filtered else "anyone (filter failed)",
+            " or ".join(dict.fromkeys(h for h in (remote.rpartition(":")[0], self.signalling_host) if h))
+            if filtered
+            else "anyone (filter failed)",
         )
 
     def onStreamDestroyed(self, prm: Any) -> None:

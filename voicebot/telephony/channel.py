@@ -68,6 +68,8 @@ class PjsuaChannel:
         self._hangup_sent = False
         self.dtmf_digits = ""
         """Every digit received so far (for logs and tests)."""
+        self.max_backlog = 0
+        """Most caller frames that waited at once for the session (a listener behind the line; logged at the end)."""
 
     # --- CallChannel (loop thread) -----------------------------------------------------------------
 
@@ -172,6 +174,7 @@ class PjsuaChannel:
             self._urgent.append(event)
         else:
             self._audio.append(event)
+            self.max_backlog = max(self.max_backlog, len(self._audio))
         self._wakeup.set()
 
     def _on_audio(self, pcm: bytes) -> None:

@@ -30,6 +30,7 @@ from voicebot.telephony.call import BotCall, CallSink
 from voicebot.telephony.guard import SipGuard
 from voicebot.telephony.guardpolicy import NOT_ALLOWED
 from voicebot.telephony.livecalls import WATCHDOG_S, LiveCalls
+from voicebot.telephony.pjguard import pjsua_calls
 from voicebot.telephony.sipconfig import PJSUA_MAX_CALLS, account_config, ep_config, line_capacity, set_codecs
 from voicebot.telephony.siptimers import TRANSACTION_TIMEOUT_MS, shorten_transaction_timeout
 
@@ -146,13 +147,15 @@ class SipEndpoint:
             account.setRegistration(False)
 
     def _has_room(self) -> bool:
-        """The guard asks before a new INVITE reaches pjsua: a free call slot, else the guard's 503."""
-        return self._calls.slots.has_room()
+        """The guard asks before a new INVITE reaches pjsua: a free call slot, else the guard's 503. pjsua's own
+        count decides (a call the bot hung up keeps its slot until its BYE transaction is over)."""
+        return self._calls.slots.has_room() and pjsua_calls() < SERVICE_SLOTS
 
     @property
     def live_calls(self) -> int:
-        """pjsua2 calls still referenced (accepted, ringing or being torn down)."""
-        return self._calls.slots.held
+        """Calls the SIP stack holds (accepted, ringing or being torn down): the larger of the bot's count and
+        pjsua's (pjsua keeps a hung-up call's slot until its BYE transaction is over)."""
+        return max(self._calls.slots.held, pjsua_calls())
 
     @property
     def slots(self) -> SlotCount:
@@ -331,6 +334,7 @@ class SipEndpoint:
         host = source.rsplit(":", 1)[0].strip("[]")
         info = call.getInfo()
         call.sip_call_id = str(info.callIdString)
+        call.signalling_host = host
         if host not in self._guard.policy.allowed_hosts:
             caller = caller_for_log(str(info.remoteUri), self._settings.log.full_numbers, _LOGGER)
             _LOGGER.warning("rejected INVITE from %s (%s) past the guard: %s -> 403", source, caller, NOT_ALLOWED)

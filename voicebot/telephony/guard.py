@@ -18,7 +18,8 @@ from collections.abc import Callable
 from typing import Final
 
 from voicebot.config.settings import SipSettings
-from voicebot.telephony.guardpolicy import GuardPolicy, caller_for_log
+from voicebot.privacy import caller_for_log
+from voicebot.telephony.guardpolicy import GuardPolicy
 from voicebot.telephony.pjguard import RequestGuard, Verdict
 from voicebot.telephony.sipmsg import parse_request
 

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from voicebot.privacy import digits_of, mask_number
 from voicebot.telephony.admission import RETRY_AFTER_S as BUSY_RETRY_AFTER_S
 from voicebot.telephony.pjguard import DROP, PASS, Verdict
 from voicebot.telephony.sipmsg import SipRequest
@@ -154,12 +153,3 @@ class GuardPolicy:
 def _phrase(status: int, problem: str) -> str:
     standard = {400: "Bad Request", 416: "Unsupported URI Scheme", 505: "Version Not Supported"}.get(status, "")
     return problem if problem == standard or not standard else f"{standard} - {problem}"
-
-
-def caller_for_log(from_uri: str) -> str:
-    """The caller of a refused request, fit for a log: numbers masked, other user parts shortened."""
-    if len(digits_of(from_uri).lstrip("+")) >= 3:
-        return mask_number(from_uri)
-    user = from_uri.split(":", 1)[-1].split("@", 1)[0].split(";", 1)[0]
-    shown = "".join(char for char in user[:2] if char.isalnum())
-    return f"{shown}***" if user else "anonymous"

@@ -20,6 +20,7 @@ Everything here runs on the thread that polls pjsip (the endpoint thread).
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import os
 import socket
@@ -126,6 +127,14 @@ def _align(offset: int, to: int) -> int:
     return (offset + to - 1) // to * to
 
 
+def pjsua_calls() -> int:
+    """Calls pjsua holds right now (``pjsua_call_get_count``): until an INVITE session is really over, which is
+    later than the DISCONNECTED callback for a call the bot hung up (pjsua reports that one at once and keeps
+    the slot until the BYE transaction ends). Cheap; any thread."""
+    return int(_library().pjsua_call_get_count())
+
+
+@functools.cache
 def _library() -> ctypes.CDLL:
     path = getattr(pj, "_pjsua2", None)
     so = getattr(path, "__file__", "") or os.path.join(os.path.dirname(pj.__file__), "_pjsua2.so")

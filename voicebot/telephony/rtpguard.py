@@ -39,9 +39,18 @@ _JEQ_K: Final = 0x15
 _RET_K: Final = 0x06
 
 
-def source_filter(host: str) -> bytes:
-    """The BPF program (packed ``sock_filter`` array) that accepts only datagrams from ``host``."""
-    address = ipaddress.ip_address(host)
+def source_filter(*hosts: str) -> bytes:
+    """The BPF program (packed ``sock_filter`` array) that accepts only datagrams from one of ``hosts`` (IPv4:
+    any number; IPv6: the first only)."""
+    addresses = list(dict.fromkeys(ipaddress.ip_address(host) for host in hosts))
+    if all(address.version == 4 for address in addresses) and len(addresses) > 1:
+        count = len(addresses)
+        program4: list[tuple[int, int, int, int]] = [(_LD_W_ABS, 0, 0, SKF_NET_OFF + 12)]
+        for index, address in enumerate(addresses):  # a match jumps to "accept" (after the remaining compares)
+            program4.append((_JEQ_K, count - index, 0, int.from_bytes(address.packed, "big")))
+        program4 += [(_RET_K, 0, 0, 0), (_RET_K, 0, 0, 0xFFFFFFFF)]
+        return b"".join(struct.pack("HBBI", *instruction) for instruction in program4)
+    address = addresses[0]
     source_offset = 12 if address.version == 4 else 8  # IPv4 saddr / IPv6 saddr in the IP header
     words = [int.from_bytes(address.packed[i : i + 4], "big") for i in range(0, len(address.packed), 4)]
     program: list[tuple[int, int, int, int]] = []
@@ -92,18 +101,23 @@ def split_host_port(address: str) -> tuple[str, int]:
     return host, int(port) if port.isdigit() else 0
 
 
-def restrict_to_peer(local_rtp: str, remote_rtp: str) -> bool:
+def restrict_to_peer(local_rtp: str, remote_rtp: str, signalling_host: str = "") -> bool:
     """Let the RTP socket on ``local_rtp`` (and its RTCP socket, port + 1) receive only from the host of
-    ``remote_rtp``. False (logged) when the address is unusable or no socket was found."""
+    ``remote_rtp`` (the SDP's media address) or ``signalling_host`` (where the INVITE came from: a peer behind
+    NAT announces one address and sends from the other). False (logged) when the address is unusable or no
+    socket was found."""
     _local_host, local_port = split_host_port(local_rtp)
     peer, _port = split_host_port(remote_rtp)
     if not local_port or not peer:
         _LOGGER.warning("RTP source filter not set: addresses %r / %r not understood", local_rtp, remote_rtp)
         return False
     try:
-        program = source_filter(peer)
+        same_family = (
+            signalling_host and ipaddress.ip_address(signalling_host).version == 4 == ipaddress.ip_address(peer).version
+        )
+        program = source_filter(peer, signalling_host) if same_family else source_filter(peer)
         sockets = _udp_sockets_on({local_port, local_port + 1})
-    except OSError as error:
+    except (OSError, ValueError) as error:
         _LOGGER.warning("RTP source filter not set (port %s): %s", local_port, error)
         return False
     try:

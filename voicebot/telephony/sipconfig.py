@@ -19,10 +19,21 @@ __all__ = ["PJSUA_MAX_CALLS", "account_config", "ep_config", "line_capacity", "r
 
 CODEC_IDS: Final = {"PCMA": "PCMA/8000/1", "PCMU": "PCMU/8000/1", "G722": "G722/16000/1"}
 """Configured codec name -> pjmedia codec id."""
+JITTER_BUFFER_MAX_MS: Final = 200
+"""Most caller audio pjmedia's jitter buffer holds per call (milliseconds; pjmedia's default 500). The bot
+listens, it does not play the caller's audio to anyone: every buffered frame is turn gap, a lost one costs
+the recogniser 20 ms. pjmedia sizes its adaptive target by the burst of packets that arrived between two
+ticks, up to 4/5 of this maximum, and shrinks back only slowly; with 500 ms one stall of the clock thread
+left calls listening ~0.4 s behind for seconds (bench: "jitter buffer delay mean" up to the maximum). 200 ms
+still covers the jitter of a LAN or a PBX trunk many times over."""
+JITTER_BUFFER_PREFETCH_MS: Final = 0
+"""Audio gathered before the first frame is handed on, and again after the buffer ran dry (milliseconds):
+none, the listener wants every frame as soon as it is there (pjmedia's default for streams, made explicit)."""
 
 
 def ep_config(settings: Settings, log_level: int) -> pj.EpConfig:
-    """Endpoint: no worker threads (one polling thread), null sound device clock at the line rate, 20 ms."""
+    """Endpoint: no worker threads (one polling thread), null sound device clock at the line rate, 20 ms; a
+    jitter buffer for a listener (:data:`JITTER_BUFFER_MAX_MS`)."""
     config = pj.EpConfig()
     config.uaConfig.threadCnt = 0
     config.uaConfig.mainThreadOnly = True
@@ -38,6 +49,10 @@ def ep_config(settings: Settings, log_level: int) -> pj.EpConfig:
     config.medConfig.noVad = True
     config.medConfig.ecTailLen = 0
     config.medConfig.threadCnt = 1
+    config.medConfig.jbInit = JITTER_BUFFER_PREFETCH_MS
+    config.medConfig.jbMinPre = JITTER_BUFFER_PREFETCH_MS
+    config.medConfig.jbMax = JITTER_BUFFER_MAX_MS
+    config.medConfig.jbMaxPre = JITTER_BUFFER_MAX_MS * 4 // 5
     return config
 
 

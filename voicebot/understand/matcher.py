@@ -34,22 +34,11 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from voicebot.content.model import SWITCHBOARD, Content
-from voicebot.language.compounds import compound_parts
-from voicebot.language.text import DOMAIN_WORDS, fold, normalize, vocabulary_of
 from voicebot.understand.calibrate import calibrate
 from voicebot.understand.departments import HUMAN_TOPIC, weigh_department, without_human
-from voicebot.understand.signals import asks_to_be_put_through, detect_signals
+from voicebot.understand.lexicon import lexicon_for
 from voicebot.understand.understanding import MAX_CANDIDATES, Candidate, Signal, Understanding
-from voicebot.understand.words import (
-    LIGHT_WEIGHT,
-    LIGHT_WORDS,
-    QUESTION_WORDS,
-    Heard,
-    WordIndex,
-    content_words,
-    foreign_words,
-    loose_name,
-)
+from voicebot.understand.words import LIGHT_WEIGHT, Heard, WordIndex, content_words, foreign_words, loose_name
 
 KEYWORD_UNIQUE = 0.86
 """Score of a topic whose own keyword was heard and no other topic has it."""
@@ -108,12 +97,15 @@ class Matcher:
     """Matches utterances against one loaded ``Content`` (build once, reuse for every call)."""
 
     def __init__(self, content: Content) -> None:
+        self.language = content.language
+        """ISO code of the language this matcher understands (the content's)."""
+        self.lexicon = lex = lexicon_for(content.language)
         texts: list[str] = []
         for topic in content.topics:
             texts += [*topic.phrasings, topic.title, *topic.keywords]
         for department in content.departments:
             texts += [department.name, *department.synonyms]
-        self.vocabulary: frozenset[str] = frozenset(vocabulary_of(texts) | DOMAIN_WORDS)
+        self.vocabulary: frozenset[str] = frozenset({w for t in texts for w in lex.fold(t).split()} | lex.domain_words)
         self._exact: dict[str, str] = {}
         strong: dict[str, bool] = defaultdict(bool)
         """Words in a keyword or title, or in more than one phrasing of a topic."""
@@ -124,7 +116,7 @@ class Matcher:
             for text in (*topic.phrasings, topic.title):
                 norm = self.normalize(text)
                 self._exact.setdefault(norm, topic.id)
-                words = content_words(norm)
+                words = self._content_words(norm)
                 if words:
                     self._phrases.append(_Phrase(topic.id, words, " ".join(words)))
                     for word in words:
@@ -169,7 +161,8 @@ class Matcher:
             word: math.log(1.0 + total / len(ids)) * (1.0 if strong[word] else SPARSE_FACTOR)
             for word, ids in topics_of.items()
         }
-        self._index = WordIndex(set(self._weights) | {w for d in self._departments for w in d.words}, self.vocabulary)
+        known = set(self._weights) | {w for d in self._departments for w in d.words}
+        self._index = WordIndex(known, self.vocabulary, lex.stem, lex.split)
         topic_words = {topic: set(words) for topic, words in self._topic_words.items()}
         for word, parts in self._index.parts.items():
             for owner in topics_of.get(word, ()):
@@ -177,11 +170,14 @@ class Matcher:
         self._topic_words = {topic: frozenset(words) for topic, words in topic_words.items()}
 
     def normalize(self, text: str) -> str:
-        """``voicebot.language.text.normalize`` with this FAQ base's vocabulary."""
-        return normalize(text, self.vocabulary)
+        """``voicebot.language.text.normalize`` (or the content language's) with this FAQ base's vocabulary."""
+        return self.lexicon.normalize(text, self.vocabulary)
+
+    def _content_words(self, norm: str) -> tuple[str, ...]:
+        return content_words(norm, self.lexicon.stopwords)
 
     def _named(self, key: str, text: str) -> _Named:
-        words = content_words(self.normalize(text))
+        words = self._content_words(self.normalize(text))
         return _Named(key, words, "".join(words))
 
     def weight(self, word: str, said: bool = True) -> float:
@@ -191,7 +187,7 @@ class Matcher:
         word the caller may have left out).
         """
         value = self._weights.get(word, UNKNOWN_WEIGHT)
-        light = LIGHT_WORDS if said else QUESTION_WORDS
+        light = self.lexicon.light_words if said else self.lexicon.question_words
         return min(value, LIGHT_WEIGHT) if word in light else value
 
     def similar(self, word: str, fuzzy: bool = True) -> dict[str, float]:
@@ -200,10 +196,11 @@ class Matcher:
 
     def understand(self, text: str) -> Understanding:
         """Candidates, named department and signals for one utterance."""
-        light = fold(text).split()
+        lex = self.lexicon
+        light = lex.fold(text).split()
         norm = self.normalize(text)
-        signals, weak_human = detect_signals(light)
-        words = content_words(norm)
+        signals, weak_human = lex.signals(light)
+        words = self._content_words(norm)
         sims = {word: self.similar(word) for word in words}
         # split words the recogniser broke apart ("fuhrer schein"): a pair may stand for one known word
         pairs: dict[tuple[str, str], dict[str, float]] = {}
@@ -214,7 +211,7 @@ class Matcher:
         modifiers = self._modifiers(light)
         scores, explained = self._topic_scores(norm, words, sims, pairs, modifiers)
         department, dept_words = self._department(words, sims)
-        if department is None and asks_to_be_put_through(light):
+        if department is None and lex.put_through(light):
             # "Verwinden Sie mich mit der Zurasusstelle": a guess, so confirmed (no CONNECT), never transferred
             department = loose_name(words, ((item.key, item.compact) for item in self._departments))
             if department is not None:
@@ -227,14 +224,15 @@ class Matcher:
                 department, dept_words, words, scores, signals, self._topic_department
             )
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:MAX_CANDIDATES]
-        ranked = calibrate(ranked, explained, foreign=bool(foreign_words(light)))
+        foreign = foreign_words(light, lex.foreign_words, lex.foreign_stems)
+        ranked = calibrate(ranked, explained, foreign=bool(foreign))
         candidates = tuple(Candidate(topic, round(score, 4), method) for topic, (score, method) in ranked if score > 0)
         if weak_human and (
             department is not None
             or (candidates and candidates[0].topic != HUMAN_TOPIC and candidates[0].score >= WEAK_HUMAN_TOPIC_SCORE)
         ):
             signals -= {Signal.HUMAN}
-        return Understanding(text, norm, candidates, department, frozenset(signals))
+        return Understanding(text, norm, candidates, department, frozenset(signals), self.language)
 
     def _modifiers(self, folded: list[str]) -> frozenset[str]:
         """Words heard only as the first part of a compound the FAQ base does not know ("klasse" in
@@ -242,7 +240,7 @@ class Matcher:
         first_parts: set[str] = set()
         for word in folded:
             if word not in self.vocabulary:
-                first_parts.update(compound_parts(word, self.vocabulary)[:-1])
+                first_parts.update(self.lexicon.parts(word, self.vocabulary)[:-1])
         return frozenset(first_parts - set(folded))
 
     def _topic_scores(

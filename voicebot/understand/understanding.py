@@ -59,6 +59,8 @@ class Understanding:
     """Department the caller named ("…mit dem Jugendamt"), if any."""
     signals: frozenset[Signal] = field(default_factory=frozenset)
     """Conversational signals found."""
+    language: str = "de"
+    """ISO code of the language the utterance was read in."""
 
     @property
     def best(self) -> Candidate | None:

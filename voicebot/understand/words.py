@@ -9,7 +9,7 @@ one is a part of the other as a compound ("tonne"/"muelltonne": PART_SIM).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -68,12 +68,13 @@ utterance, no topic may be answered or confirmed straight away: negative evidenc
 that share a word with a topic ("Termin beim Hautarzt", "Rentenantrag", "Grundsteuer")."""
 
 
-def foreign_words(folded: Iterable[str]) -> set[str]:
-    """The words of a folded utterance (``voicebot.language.text.fold(...).split()``) that name a foreign matter."""
+def foreign_words(
+    folded: Iterable[str], words: frozenset[str] = FOREIGN_WORDS, stems: frozenset[str] = FOREIGN_STEMS
+) -> set[str]:
+    """The words of a folded utterance (``voicebot.language.text.fold(...).split()``) that name a foreign matter
+    (``words``/``stems``: another language's lists)."""
     return {
-        word
-        for word in folded
-        if word in FOREIGN_WORDS or any(word.startswith(stem) or word.endswith(stem) for stem in FOREIGN_STEMS)
+        word for word in folded if word in words or any(word.startswith(stem) or word.endswith(stem) for stem in stems)
     }
 
 
@@ -122,11 +123,11 @@ def stem(word: str) -> str:
     return word
 
 
-def content_words(normalized: str) -> tuple[str, ...]:
+def content_words(normalized: str, stopwords: frozenset[str] = STOPWORDS) -> tuple[str, ...]:
     """The words of a normalised text that are not stopwords, in order, without repeats."""
     seen: dict[str, None] = {}
     for word in normalized.split():
-        if word not in STOPWORDS:
+        if word not in stopwords:
             seen.setdefault(word, None)
     return tuple(seen)
 
@@ -138,15 +139,23 @@ Heard = dict[str, float]
 class WordIndex:
     """The known words of an FAQ base, indexed by stem, phonetic code and compound parts."""
 
-    def __init__(self, known: Iterable[str], vocabulary: Iterable[str]) -> None:
-        """``known``: words of phrasings, keywords and names; ``vocabulary``: all words compounds may split into."""
+    def __init__(
+        self,
+        known: Iterable[str],
+        vocabulary: Iterable[str],
+        stem_of: Callable[[str], str] | None = None,
+        split: Callable[[str, Collection[str]], list[str]] = split_compound,
+    ) -> None:
+        """``known``: words of phrasings, keywords and names; ``vocabulary``: all words compounds may split into;
+        ``stem_of`` and ``split``: the language's stemmer and compound splitter (German by default)."""
         words = set(known)
         splitting = words | set(vocabulary)
+        self._stem = stem_of or stem
         self.parts: dict[str, tuple[str, ...]] = {}
         """Known compound -> its parts ("kitaplatz" -> ("kita", "platz"))."""
         self._compounds_of: dict[str, list[str]] = defaultdict(list)
         for word in sorted(words):
-            parts = split_compound(word, splitting - {word})
+            parts = split(word, splitting - {word})
             if len(parts) > 1:
                 self.parts[word] = tuple(parts)
                 for part in parts:
@@ -157,7 +166,7 @@ class WordIndex:
         self._stems: dict[str, list[str]] = defaultdict(list)
         self._codes: dict[str, list[str]] = defaultdict(list)
         for word in self._sorted:
-            self._stems[stem(word)].append(word)
+            self._stems[self._stem(word)].append(word)
             code = cologne_phonetic(word)
             if len(code) >= 3:
                 self._codes[code].append(word)
@@ -177,7 +186,7 @@ class WordIndex:
             note(word, 1.0)
         if word.isdigit():
             return found
-        for other in self._stems.get(stem(word), ()):
+        for other in self._stems.get(self._stem(word), ()):
             note(other, 1.0 if other == word else STEM_SIM)
         if fuzzy and len(word) >= 4:
             for other, ratio, _index in process.extract(
