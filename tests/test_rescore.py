@@ -184,7 +184,11 @@ def test_the_rescorer_reads_vosk_alternatives_without_audio(content: Content, ma
 
 async def test_a_call_turn_is_rescored_with_its_audio(settings: Settings, tmp_path: Path) -> None:
     rate = 16000
-    settings = dataclasses.replace(settings, vad=dataclasses.replace(settings.vad, speculate_ms=0))
+    settings = dataclasses.replace(
+        settings,
+        vad=dataclasses.replace(settings.vad, speculate_ms=0),
+        asr=dataclasses.replace(settings.asr, rescore_candidates=24),
+    )
     scorer = FakeAcousticScorer(lambda _pcm: "auto anmelden", rate)
     content = sample_content()
     bot = Bot(

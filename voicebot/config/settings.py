@@ -139,7 +139,7 @@ class AsrSettings:
     whisper_workers: int = 2
     """Whisper decodes that run side by side in one process (CTranslate2 workers, each with
     ``whisper_threads`` threads); further decodes wait for one to finish."""
-    rescore_candidates: int = 24
+    rescore_candidates: int = 0
     """Whisper: FAQ phrasings, repaired transcripts and short answers scored against the audio per turn
     (teacher-forced, about 20 ms each on two cores; 0 = off: the transcript alone is matched). The scores are
     fused with the transcript's reading (``voicebot.understand.fusion``): the role the grammar plays for vosk."""
