@@ -39,7 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="conditions generated at run time, every case in the sweep voices ('none': skip)",
     )
     accuracy.add_argument("--no-rescore", action="store_true", help="skip the acoustic rescoring (Whisper)")
-    accuracy.add_argument("--versions", default="16k,8k", help="fixture versions to transcribe (16k,8k)")
     accuracy.add_argument("--engine", default=None, help="ASR engine (default: the configured preference list)")
     accuracy.add_argument("--eval-dir", type=Path, default=None, help="folder with transcripts.tsv")
     accuracy.add_argument("--limit", type=int, default=None, help="only the first N fixtures/clips")
