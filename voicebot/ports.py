@@ -154,8 +154,9 @@ class Speech(Protocol):
         """True if ``text`` comes out of the cache without synthesis."""
         ...
 
-    def prerender(self, texts: Iterable[str], progress: bool = True) -> object:
-        """Synthesise every text not yet cached (start-up; ``voicebot prerender``); returns the cache's report."""
+    def prerender(self, texts: Iterable[str], progress: bool = True, stop: Callable[[], bool] | None = None) -> object:
+        """Synthesise every text not yet cached (start-up; ``voicebot prerender``), until ``stop()`` says so;
+        returns the cache's report."""
         ...
 
 
