@@ -148,6 +148,8 @@ class EarlyTranscript:
     text: str
     speech_end_ms: int
     """The pause's ``SpeechPaused.speech_end_ms``: the end of the audio the text was decoded from."""
+    audio: bytes = b""
+    """That audio (the recogniser's rate), when the listener keeps audio (for acoustic rescoring ahead)."""
 
 
 ListenEvent = TurnEvent | EarlyTranscript

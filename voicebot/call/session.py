@@ -163,7 +163,8 @@ class CallSession:
             elif isinstance(turn_event, NoInput):
                 await self._dispatch(turn_event, TurnInput(detected_at=time.perf_counter()))
             elif isinstance(turn_event, EarlyTranscript):
-                self.foresight.foresee(turn_event.text)  # the caller may go on: the turn checks the text
+                # the caller may go on: the turn checks the text (and with audio rescoring is done ahead too)
+                self.foresight.foresee(turn_event.text, turn_event.audio)
             elif isinstance(turn_event, SpeechStarted):
                 self.foresight.forget()
         if utterance is not None:
