@@ -7,8 +7,9 @@ spoken fixtures, the way the product decodes them.
 2. Every calibration on a small grid re-fuses those scores (pure, milliseconds) and decides the first turn with
    the shipped dialogue settings.
 3. The fit uses only the cases not tagged ``heldout``: no confident answer (answer or transfer) on out-of-scope,
-   noise or silence is allowed at all; then the fewest wrong confident routes, then the most right routes. The
-   held-out cases are reported beside it, never used for the choice.
+   noise or silence is allowed at all; then the most right routes, where a wrong confident route or a
+   confirmation offered on out-of-scope/noise costs two right ones (``WRONG_COSTS``). The held-out cases are
+   reported beside it, never used for the choice.
 
 The printed constants go into ``Calibration``'s defaults by hand (a reviewed change), not automatically.
 """
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import pickle
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from voicebot.audio import read_wav, resample
@@ -33,6 +36,7 @@ from voicebot.understand.rescore import Rescorer
 from voicebot.understand.understanding import Understanding
 from voicebot_bench.accuracy import transcribe_pcm
 from voicebot_bench.fixtures import Fixture, Manifest
+from voicebot_bench.report import ratio
 from voicebot_bench.rescoring import NEVER_CONFIDENT
 
 CONFIDENT = frozenset({"answer", "transfer"})
@@ -68,6 +72,8 @@ class Tally:
     """Answers or transfers on out-of-scope, noise or silence."""
     wrong_confident: int = 0
     """Answers or transfers to the wrong topic/department on a question."""
+    false_confirm: int = 0
+    """Confirmations or choices offered on out-of-scope, noise or silence (a wrong question back to the caller)."""
 
     def add(self, other: Tally) -> Tally:
         return Tally(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)))
@@ -117,6 +123,7 @@ def tally(evidence: Iterable[CaseEvidence], calibration: Calibration, content: C
                 right=int(got == expected),
                 false_confident=int(never and decision.action in CONFIDENT),
                 wrong_confident=int(not never and decision.action in CONFIDENT and got != expected),
+                false_confirm=int(never and decision.action in ("confirm", "choose")),
             )
         )
     return total
@@ -128,9 +135,14 @@ def candidates(grid: dict[str, tuple[Any, ...]] = GRID) -> list[Calibration]:
     return [Calibration(**dict(zip(names, values, strict=True))) for values in itertools.product(*grid.values())]
 
 
-def rank_key(tuned: Tally) -> tuple[int, int, int]:
-    """Order of preference: no false confident answer, fewest wrong confident routes, most right routes."""
-    return (tuned.false_confident, tuned.wrong_confident, -tuned.right)
+WRONG_COSTS = 2
+"""A wrong confident route, or a confirmation offered on out-of-scope/noise, costs this many right routes."""
+
+
+def rank_key(tuned: Tally) -> tuple[int, int]:
+    """Order of preference: no false confident answer at all; then the most right routes less ``WRONG_COSTS``
+    per wrong confident route or false confirmation (ties: the order tried, the current defaults first)."""
+    return (tuned.false_confident, -(tuned.right - WRONG_COSTS * (tuned.wrong_confident + tuned.false_confirm)))
 
 
 @dataclass(frozen=True)
@@ -155,14 +167,19 @@ def describe(item: Fitted) -> str:
     return (
         f"T={c.temperature} none={c.none_offset} repair_bias={c.repair_bias} adopt={c.adopt} "
         f"spread={c.repair_spread}: tuned {item.tuned.right}/{item.tuned.cases} right, "
-        f"{item.tuned.wrong_confident} wrong confident, {item.tuned.false_confident} false confident | held-out "
-        f"{item.heldout.right}/{item.heldout.cases} right, {item.heldout.wrong_confident} wrong confident, "
-        f"{item.heldout.false_confident} false confident"
+        f"{item.tuned.wrong_confident} wrong confident, {item.tuned.false_confident} false confident, "
+        f"{item.tuned.false_confirm} false confirm | held-out {item.heldout.right}/{item.heldout.cases} right, "
+        f"{item.heldout.wrong_confident} wrong confident, {item.heldout.false_confident} false confident, "
+        f"{item.heldout.false_confirm} false confirm"
     )
 
 
 def run_calibrate(
-    settings: Settings, versions: Sequence[str], say: Callable[[str], None] = print, quick: bool = False
+    settings: Settings,
+    versions: Sequence[str],
+    say: Callable[[str], None] = print,
+    quick: bool = False,
+    evidence_file: Path | None = None,
 ) -> dict[str, Any]:
     """The whole benchmark; the JSON document."""
     from voicebot.content.load import load_content
@@ -179,8 +196,15 @@ def run_calibrate(
         raise RuntimeError("the Whisper scorer did not load: calibration needs it")
     content = load_content(settings)
     started = time.perf_counter()
-    evidence = collect(manifest, transcriber, scorer, content, on.asr.rescore_candidates, versions)
-    say(f"{len(evidence)} fixture versions decoded and scored in {time.perf_counter() - started:.0f} s")
+    if evidence_file is not None and evidence_file.is_file():
+        evidence = pickle.loads(evidence_file.read_bytes())  # noqa: S301 - this bench's own file, never input
+        say(f"{len(evidence)} fixture versions read from {evidence_file} (delete it to decode again)")
+    else:
+        evidence = collect(manifest, transcriber, scorer, content, on.asr.rescore_candidates, versions)
+        say(f"{len(evidence)} fixture versions decoded and scored in {time.perf_counter() - started:.0f} s")
+        if evidence_file is not None:
+            evidence_file.parent.mkdir(parents=True, exist_ok=True)
+            evidence_file.write_bytes(pickle.dumps(evidence))
     fitted = fit(evidence, content, settings, [Calibration(), *candidates()])
     current = next(item for item in fitted if item.calibration == Calibration())
     alone = [dataclasses.replace(item, scored=()) for item in evidence]
@@ -199,9 +223,13 @@ def run_calibrate(
         | {"tuned": vars(current.tuned), "heldout": vars(current.heldout)},
         "best": dataclasses.asdict(best.calibration) | {"tuned": vars(best.tuned), "heldout": vars(best.heldout)},
         "ratios": {
-            "calibrate.best.tuned_right": best.tuned.accuracy,
-            "calibrate.best.heldout_right": best.heldout.accuracy,
-            "calibrate.current.heldout_right": current.heldout.accuracy,
+            "calibrate.best.tuned_right": ratio(best.tuned.accuracy, "higher"),
+            "calibrate.best.heldout_right": ratio(best.heldout.accuracy, "higher"),
+            "calibrate.current.tuned_right": ratio(current.tuned.accuracy, "higher"),
+            "calibrate.current.heldout_right": ratio(current.heldout.accuracy, "higher"),
+            "calibrate.transcript_alone.right": ratio(
+                (plain.tuned.right + plain.heldout.right) / len(evidence), "higher"
+            ),
         },
     }
 

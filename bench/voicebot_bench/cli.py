@@ -82,6 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     calibrate.add_argument("--versions", default="8k", help="fixture versions to decode (8k, 16k)")
     calibrate.add_argument("--quick", action="store_true", help="every sixth fixture only (a smoke run)")
+    calibrate.add_argument(
+        "--evidence", type=Path, default=None, help="keep the decoded, scored fixtures here and reuse them next time"
+    )
     all_ = sub.add_parser("all", parents=[common], help="every benchmark, one after the other")
     all_.add_argument("--quick", action="store_true", help="smoke-run sizes")
 
@@ -187,7 +190,7 @@ def _calibrate(settings: Settings, args: argparse.Namespace, _out_dir: Path) -> 
     from voicebot_bench.calibrate import run_calibrate
 
     versions = tuple(v.strip() for v in args.versions.split(",") if v.strip())
-    return run_calibrate(settings, versions, quick=args.quick)
+    return run_calibrate(settings, versions, quick=args.quick, evidence_file=args.evidence)
 
 
 _RUNNERS: dict[str, Callable[[Settings, argparse.Namespace, Path], dict[str, Any]]] = {
