@@ -89,6 +89,35 @@ def test_rfc4475_invalid_messages_are_refused_never_acted_on(bot: BotProcess) ->
     assert_normal_call(bot)
 
 
+@pytest.mark.sip
+def test_answers_to_unparsable_requests_keep_the_strangers_rate_and_need_the_datagram_start(bot: BotProcess) -> None:
+    """pjsip's drop callback answers within the guard's token buckets (a stranger: burst 10, then 2/s), and
+    only when the dropped data is the datagram's start (after skipped CR/LF the rx_data cannot be confirmed:
+    no answer rather than a guess)."""
+    with RawPeer("127.0.0.42", bot.sip_port) as stranger:
+        for index in range(14):
+            nonce = f"rate{index}{secrets.token_hex(2)}"
+            stranger.send(
+                render(
+                    INVALID["quotbal"],
+                    "quotbal",
+                    f"{stranger.host}:{stranger.port}",
+                    f"127.0.0.1:{bot.sip_port}",
+                    nonce,
+                )
+            )
+        answers = []
+        while (reply := stranger.wait(lambda m: m.is_response, timeout=1.0)) is not None:
+            answers.append(reply.status)
+    assert answers and set(answers) == {400} and 10 <= len(answers) <= 11, answers
+    with RawPeer("127.0.0.1", bot.sip_port) as pbx:
+        packet = render(INVALID["quotbal"], "quotbal", f"{pbx.host}:{pbx.port}", f"127.0.0.1:{bot.sip_port}", "crlf")
+        pbx.send(b"\r\n\r\n" + packet)
+        assert pbx.wait(lambda m: m.is_response, timeout=1.5) is None
+        assert _send(pbx, "quotbal", INVALID["quotbal"]) == 400  # the same without the CR/LF is answered
+    assert bot.alive() and "failed on a dropped message" not in bot.log
+
+
 def _mutate(data: bytes, rng: random.Random) -> bytes:
     """One to four random edits: flip, delete, insert a SIP-meaningful octet, duplicate or cut a line."""
     out = bytearray(data)
