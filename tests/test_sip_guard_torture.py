@@ -53,6 +53,19 @@ def _long_call_from_the_pbx(pbx: RawPeer, bot: BotProcess) -> None:
     assert "call longreq." not in bot.log  # no call slot, no media, no record
 
 
+def _call_from_the_pbx(pbx: RawPeer, bot: BotProcess, name: str) -> None:
+    """A valid RFC 4475 INVITE from the PBX is a real call: 200 with SDP, ACK, BYE answered 200."""
+    reply = _exchange(pbx, name, VALID[name], 8.0, secrets.token_hex(4))
+    assert reply is not None and reply.status == 200 and b"m=audio" in reply.body, (name, reply, bot.log[-3000:])
+    call_id, from_tag, to_tag = reply.get("call-id"), sipwire.tag_of(reply.get("from")), sipwire.tag_of(reply.get("to"))
+    cseq = int(reply.get("cseq").split()[0])
+    pbx.send(pbx.request("ACK", call_id, from_tag=from_tag, to_tag=to_tag, cseq=cseq))
+    time.sleep(0.3)
+    pbx.send(pbx.request("BYE", call_id, from_tag=from_tag, to_tag=to_tag, cseq=cseq + 1))
+    bye = pbx.final(call_id, "BYE")
+    assert bye is not None and bye.status == 200, (name, bye, bot.log[-3000:])
+
+
 @pytest.mark.sip
 def test_rfc4475_valid_messages_are_parsed_and_refused_only_for_policy(bot: BotProcess) -> None:
     statuses = {}
@@ -68,6 +81,8 @@ def test_rfc4475_valid_messages_are_parsed_and_refused_only_for_policy(bot: BotP
             assert _send(pbx, name, VALID[name]) == 200, name
         for name in ("intmeth", "esc02", "escnull", "dblreq", "mpart01"):
             assert _send(pbx, name, VALID[name]) == expected[name], name
+        assert _send(pbx, "wsinv", VALID["wsinv"]) == 481  # its To has a tag: a dialog the bot does not know
+        _call_from_the_pbx(pbx, bot, "esc01")
         _long_call_from_the_pbx(pbx, bot)
     assert_normal_call(bot)
 
