@@ -130,6 +130,11 @@ def test_answers_to_unparsable_requests_keep_the_strangers_rate_and_need_the_dat
         pbx.send(b"\r\n\r\n" + packet)
         assert pbx.wait(lambda m: m.is_response, timeout=1.5) is None
         assert _send(pbx, "quotbal", INVALID["quotbal"]) == 400  # the same without the CR/LF is answered
+        # pjsip drops a request without Call-ID (PJSIP_EMISSINGHDR) through the same callback: 400 by the branch
+        no_call_id = pbx.request("OPTIONS", "x", branch="z9hG4bKnocallid").replace(b"Call-ID: x\r\n", b"")
+        pbx.send(no_call_id)
+        reply = pbx.wait(lambda m: m.is_response and "z9hG4bKnocallid" in m.get("via"), timeout=1.5)
+        assert reply is not None and reply.status == 400 and not reply.get("call-id"), reply
     assert bot.alive() and "failed on a dropped message" not in bot.log
 
 
