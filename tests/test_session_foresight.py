@@ -13,7 +13,7 @@ import dataclasses
 import threading
 from pathlib import Path
 
-from tests.sample_content import OPEN_NOW, sample_content
+from tests.sample_content import OPEN_NOW
 from tests.test_session_speculate import RATE, CountingMatcher, by_length, frames, make_bot, one_phrase
 from voicebot.audio import silence
 from voicebot.call.bot import Bot
@@ -25,14 +25,12 @@ from voicebot.dialogue.types import DialogueState
 from voicebot.engines.fakes import (
     EnergySpeechDetector,
     FakeAcousticScorer,
-    FakeSynthesizer,
     FakeTranscriber,
     noise_burst,
 )
 from voicebot.events import AudioReceived, EarlyTranscript, LineEvent, ListenEvent, SpeechEnded, SpeechPaused
 from voicebot.listen.listener import Listener, Utterance
 from voicebot.records.calls import MemoryRecorder
-from voicebot.speak.cache import SpeechCache
 from voicebot.understand.understanding import Understanding
 
 PACE_S = 0.003
@@ -161,23 +159,8 @@ async def test_foresight_matches_another_text_anew_and_forgets_on_request(settin
 async def test_with_a_scorer_the_pause_audio_is_rescored_ahead_and_the_turn_takes_it(
     settings: Settings, tmp_path: Path
 ) -> None:
-    settings = dataclasses.replace(
-        settings,
-        vad=dataclasses.replace(settings.vad, speculate_ms=300),
-        asr=dataclasses.replace(settings.asr, rescore_candidates=24),
-    )
-    content = sample_content()
     scorer = FakeAcousticScorer(lambda _pcm: "auto anmelden", RATE)
-    bot = Bot(
-        settings,
-        content,
-        FakeTranscriber(by_length, RATE, streaming=False),
-        SpeechCache(FakeSynthesizer(RATE), tmp_path / "tts", RATE),
-        EnergySpeechDetector,
-        content_loader=lambda _settings: content,
-        scorer=scorer,
-    )
-    session = await paced_call(bot, one_phrase())
+    session = await paced_call(make_bot(settings, tmp_path, scorer=scorer), one_phrase())
     turn = session.turns[1]
     assert (turn.transcript, turn.topic) == ("auto anmelden", "kfz-anmeldung")
     # read with its audio at the pause (rescored once, in the end-of-turn silence) and taken by the turn
