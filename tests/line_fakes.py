@@ -8,12 +8,14 @@ the way pjsua2 does: a hang-up or a finished transfer comes back as the call's d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from voicebot.config.settings import Settings
+from voicebot.errors import TelephonyError
 from voicebot.telephony.call import CallSink
 from voicebot.telephony.endpoint import IncomingCall
+from voicebot.telephony.legs import LegWatch
 
 
 @dataclass
@@ -106,6 +108,9 @@ class FakeLine:
         self.live.discard(key)
         if key in self.sinks:
             self.sinks[key].post_disconnected(200, "bot hung up")
+
+    async def bridge(self, key: int, target: str, headers: Mapping[str, str], watch: LegWatch) -> None:
+        raise TelephonyError("this fake line places no calls of its own")
 
     async def transfer(self, key: int, target: str) -> None:
         self.transfers.append((key, target))

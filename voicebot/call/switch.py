@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Final, Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from voicebot.telephony.admission import decide
 from voicebot.telephony.call import CallSink
 from voicebot.telephony.channel import PjsuaChannel
 from voicebot.telephony.endpoint import PJSUA_MAX_CALLS, IncomingCall, SipEndpoint, line_capacity
+from voicebot.telephony.legs import LegWatch
 
 if TYPE_CHECKING:
     from voicebot.call.bot import Bot
@@ -78,6 +79,10 @@ class LineEndpoint(Protocol):
 
     async def transfer(self, key: int, target: str) -> None:
         """Send a REFER (raises TelephonyError when it cannot be sent)."""
+        ...
+
+    async def bridge(self, key: int, target: str, headers: Mapping[str, str], watch: LegWatch) -> None:
+        """Call ``target`` as the bridge leg of call ``key`` (raises TelephonyError when it cannot be sent)."""
         ...
 
 

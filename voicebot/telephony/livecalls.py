@@ -150,6 +150,10 @@ class LiveCalls:
             bridge.sink = None
             self._free_bridges.append(bridge)
 
+    def drop(self, call: BotCall) -> None:
+        """Forget a call that never got going (a bridge leg whose INVITE could not be sent)."""
+        self._forget(call)
+
     def _forget(self, call: BotCall) -> None:
         """The call is disconnected: drop every reference now, inside its DISCONNECTED callback.
 
