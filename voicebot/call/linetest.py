@@ -181,7 +181,9 @@ def line_test_runner(
             outcome = await session.run()
             return outcome
         finally:
-            kind = {"transferred": "transferred", "bridged": "transferred", "hung_up": "hung_up"}.get(outcome, "answered")
+            kind = {"transferred": "transferred", "bridged": "transferred", "hung_up": "hung_up"}.get(
+                outcome, "answered"
+            )
             result = CallOutcome(kind, None, None, f"Leitungstest: {outcome}", dt.datetime.now(zone))
             recorder.call_ended(channel.call_id, result)
 

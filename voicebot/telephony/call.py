@@ -241,7 +241,8 @@ class BotCall(pj.Call):  # type: ignore[misc]
 
 def active_audio(call: BotCall) -> Any:
     """The call's active audio media (None when there is none yet)."""
-    for position, media in enumerate(call.getInfo().media):
+    info = call.getInfo()  # kept: its media vector dies with it
+    for position, media in enumerate(info.media):
         if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
             return call.getAudioMedia(position)
     return None

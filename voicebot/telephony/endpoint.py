@@ -240,8 +240,13 @@ class SipEndpoint:
             call = self._calls.get(key)
             if call is None or call.disconnected or self._account is None:
                 raise TelephonyError("the call is already over")
-            if call.partner is not None:
+            old = call.partner
+            if old is not None and old.joined:
                 raise TelephonyError("a bridge is already running")
+            if old is not None:  # a leg given up on (no answer in time) whose CANCEL is still under way
+                old.partner = call.partner = None
+                if not old.disconnected:
+                    old.hangup(pj.CallOpParam(True))
             place_leg(self._calls, self._account, call, target, headers, watch)
 
         await self.execute(run)
