@@ -67,7 +67,11 @@ def _phone(folder: Path, scenario: str) -> tuple[int, subprocess.Popen[str]]:
 @pytest.fixture(scope="module")
 def phones(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phones]:
     root = tmp_path_factory.mktemp("bridge")
-    scenarios = {"jugendamt": "dept_answers_tone.xml", "sozialamt": "dept_busy.xml", "zentrale": "dept_answers_tone.xml"}
+    scenarios = {
+        "jugendamt": "dept_answers_tone.xml",
+        "sozialamt": "dept_busy.xml",
+        "zentrale": "dept_answers_tone.xml",
+    }
     started = {name: _phone(root / name, scenario) for name, scenario in scenarios.items()}
     try:
         config = write_config(
@@ -191,7 +195,9 @@ def test_refused_refer_is_bridged_and_the_caller_hears_the_department(
     assert "X-Voicebot-Reason: Leitungstest: Taste 4" in department[0], department[0]
     assert "0838155501" not in department[0], "no caller number in the context"
     tone_s = seconds_of_tone(heard, DEPARTMENT_HZ)
-    assert tone_s >= 5.0, f"the caller heard the department's tone for only {tone_s:.1f} s of {len(heard) / 16000:.1f} s"
+    assert tone_s >= 5.0, (
+        f"the caller heard the department's tone for only {tone_s:.1f} s of {len(heard) / 16000:.1f} s"
+    )
     assert phones.bot.wait_log("joined to the bridged call"), phones.bot.log[-3000:]
     assert _outcome(phones.bot, messages) == ("transferred", "Leitungstest: bridged")
 

@@ -56,7 +56,7 @@ def ascii_text(text: str, limit: int) -> str:
     """``text`` as one line of printable ASCII: umlauts transliterated, accents stripped, control characters and
     anything else dropped, whitespace collapsed, cut to ``limit`` characters (ending in "...")."""
     flat = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATION))
-    kept = "".join(ch for ch in flat if " " <= ch <= "~")
+    kept = "".join(ch if " " <= ch <= "~" else " " if ch.isspace() else "" for ch in flat)
     line = " ".join(kept.split())
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
