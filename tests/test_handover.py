@@ -248,7 +248,7 @@ def test_a_failed_bridge_falls_back_to_the_switchboard_then_gives_up(settings: S
     line = ScriptedLine({"jugendamt": 501}, {"jugendamt": 486, "zentrale": 200})
     result, _ = _hand_over(line, _settings(settings))
     assert result.ok and result.to == "zentrale" and line.attempts[1:] == ["bridge jugendamt", "bridge zentrale"]
-    assert "Bruecke zu jugendamt gescheitert (486" in line.headers[1]["X-Voicebot-Reason"]
+    assert line.headers[1]["X-Voicebot-Reason"] == "Anrufer verlangte Jugendamt; jugendamt nicht erreicht (486)"
     line = ScriptedLine({"jugendamt": 501}, {"jugendamt": 408, "zentrale": 486})
     result, _ = _hand_over(line, _settings(settings))
     assert not result.ok and result.exhausted and result.to == "zentrale"

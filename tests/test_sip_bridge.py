@@ -4,7 +4,8 @@ The caller (SIPp) presses a department's key; the bot sends a REFER whose Refer-
 A caller that refuses the REFER (501 Not Implemented, 405 Method Not Allowed) is bridged: the bot calls the
 department (a SIPp phone that answers and plays a 1400 Hz tone), joins both calls, and the caller hears the
 tone (the bot's RTP towards the caller, captured on loopback and measured by a Goertzel filter). The department
-hangs up after 8 s; the bot then hangs up the caller. A busy department (486) is replaced by the switchboard.
+hangs up after 8 s; the bot then hangs up the caller. A busy department (486) or one that never answers (CANCEL after
+``[sip] bridge_answer_seconds``) is replaced by the switchboard.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def _phone(folder: Path, scenario: str) -> tuple[int, subprocess.Popen[str]]:
 def phones(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phones]:
     root = tmp_path_factory.mktemp("bridge")
     scenarios = {
+        "auslaenderamt": "dept_never_answers.xml",
         "jugendamt": "dept_answers_tone.xml",
         "sozialamt": "dept_busy.xml",
         "zentrale": "dept_answers_tone.xml",
@@ -209,7 +211,22 @@ def test_busy_department_ends_at_the_switchboard(phones: Phones, tmp_path: Path)
     assert len(invites(phones.folders["sozialamt"])) == busy_before + 1
     switchboard = invites(phones.folders["zentrale"])[before:]
     assert len(switchboard) == 1, phones.bot.log[-3000:]
-    assert "X-Voicebot-Reason: Leitungstest: Taste 5; Bruecke zu sozialamt gescheitert (486" in switchboard[0]
+    assert "X-Voicebot-Reason: Leitungstest: Taste 5; sozialamt nicht erreicht (486)\n" in switchboard[0]
+    assert seconds_of_tone(heard, DEPARTMENT_HZ) >= 5.0
+
+
+def test_department_that_never_answers_is_given_up_and_the_switchboard_takes_the_call(
+    phones: Phones, tmp_path: Path
+) -> None:
+    before = len(invites(phones.folders["zentrale"]))
+    _messages, heard = _refusing_caller(phones.bot, tmp_path, "3", "405", "Method Not Allowed")
+    assert "CANCEL sip:" in sipp_messages(phones.folders["auslaenderamt"]), "the ringing leg was not cancelled"
+    switchboard = invites(phones.folders["zentrale"])[before:]
+    assert len(switchboard) == 1, phones.bot.log[-3000:]
+    assert "X-Voicebot-Reason: Leitungstest: Taste 3; auslaenderamt nicht erreicht (408)\n" in switchboard[0], (
+        switchboard[0]
+    )
+    assert seconds_of_tone(heard, 425.0) >= 1.5, "the caller heard no ringback while the department rang"
     assert seconds_of_tone(heard, DEPARTMENT_HZ) >= 5.0
 
 

@@ -96,7 +96,9 @@ async def hand_over(
     if department_id == SWITCHBOARD or switchboard is None or not switchboard.target:
         return replace(result, exhausted=True, reason=failed)
     _LOGGER.info("call %s: %s: bridging to the switchboard", channel.call_id, failed)
-    fallback = replace(context, reason=f"{context.reason}; {failed}".strip("; "))
+    fallback = replace(
+        context, reason=f"{context.reason}; {department_id} nicht erreicht ({result.status})".strip("; ")
+    )
     channel.play(ringback(channel.rate, timeout + 2))
     second = await channel.bridge(switchboard.target, context_headers(fallback), timeout)
     reason = second.reason if second.ok else f"{failed}; Zentrale: {second.status} {second.reason}"
