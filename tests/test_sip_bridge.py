@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -181,6 +182,28 @@ def test_refer_carries_the_context_in_the_refer_to_uri(phones: Phones, tmp_path:
     assert "?Subject=Leitungstest:%20Taste%204" in refer_to, refer_to
     assert "&X-Voicebot-Reason=Leitungstest:%20Taste%204>" in refer_to, refer_to
     assert "0838155501" not in refer_to, "the caller's number must not be in the context"
+
+
+def test_a_phone_that_follows_the_refer_brings_the_context_to_the_department(phones: Phones) -> None:
+    """The caller's phone is pjsua (tests/pjsua_transferee.py): it takes the REFER and calls the department
+    itself; pjsip copies the Refer-To URI's headers into that INVITE, so the department sees the context."""
+    before = len(invites(phones.folders["jugendamt"]))
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("pjsua_transferee.py")), phones.bot.uri, "4", "12"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "REFER <sip:jugendamt@" in result.stdout, result.stdout + phones.bot.log[-3000:]
+    department = invites(phones.folders["jugendamt"])[before:]
+    assert len(department) == 1, result.stdout + phones.bot.log[-3000:]
+    invite = department[0]
+    assert "0838155509@127.0.0.1" in invite.split("\nFrom:", 1)[1].split("\n", 1)[0], "the caller's phone calls"
+    assert "\nSubject: Leitungstest: Taste 4" in invite, invite
+    assert "\nX-Voicebot-Reason: Leitungstest: Taste 4" in invite, invite
+    assert "?Subject" not in invite.split("\n", 1)[0], "the headers are not left in the request URI"
 
 
 @pytest.mark.parametrize(("status", "reason"), [("501", "Not Implemented"), ("405", "Method Not Allowed")])
