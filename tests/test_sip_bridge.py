@@ -224,6 +224,10 @@ def test_refused_refer_is_bridged_and_the_caller_hears_the_department(
         f"the caller heard the department's tone for only {tone_s:.1f} s of {len(heard) / 16000:.1f} s"
     )
     assert phones.bot.wait_log("joined to the bridged call"), phones.bot.log[-3000:]
+    log = phones.bot.log
+    joined = log.rindex("joined to the bridged call")
+    key = log[log.rindex("call #", 0, joined) + 6 : joined].split(":")[0]
+    assert f"call {key}: audio stalled" not in log[joined:], "the watchdog must leave a joined call's audio alone"
     assert _outcome(phones.bot, messages) == ("transferred", "Leitungstest: bridged")
 
 

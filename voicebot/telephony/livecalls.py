@@ -78,8 +78,8 @@ class LiveCalls:
                 self._check_rtp(call, now)
         for call in list(self._calls.values()):
             bridge = call.bridge
-            if call.disconnected or bridge is None or now - bridge.pulled_at < WATCHDOG_S:
-                continue
+            if call.disconnected or call.joined or bridge is None or now - bridge.pulled_at < WATCHDOG_S:
+                continue  # a joined call's audio goes to its bridge partner: pjmedia no longer asks the bot's port
             try:
                 active = call.connect_media() if call.isActive() else False
             except pj.Error:
