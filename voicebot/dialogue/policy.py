@@ -161,13 +161,14 @@ def _silence(state: DialogueState, ctx: DialogueContext) -> Reply:
 def _transfer_done(state: DialogueState, event: TransferDone, ctx: DialogueContext) -> Reply:
     """A transfer ended: done when it worked; else say so and offer switchboard, another try or a callback."""
     result = event.result
-    department = result.to or state.pending_department or SWITCHBOARD
-    if result.ok:
-        name = department_name(ctx.content, department)
+    department = state.pending_department or SWITCHBOARD
+    if result.ok:  # perhaps the switchboard instead (a bridge that fell back); a failure stays the department's
+        reached = result.to or department
+        name = department_name(ctx.content, reached)
         reason = f"über den Bot verbunden mit {name}" if result.bridged else f"weitervermittelt an {name}"
-        state = replace(state, phase=Phase.ENDED, transferred_to=department, ended_reason=reason)
+        state = replace(state, phase=Phase.ENDED, transferred_to=reached, ended_reason=reason)
         action = "bridged" if result.bridged else "transferred"
-        return state, [Note(action, state.pending_topic, department, reason), HangUp(reason)]
+        return state, [Note(action, state.pending_topic, reached, reason), HangUp(reason)]
     reason = f"Weiterleitung gescheitert ({result.status} {result.reason})".strip()
     failures = state.failures + 1
     name = department_name(ctx.content, department)
