@@ -8,6 +8,7 @@ the way pjsua2 does: a hang-up or a finished transfer comes back as the call's d
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ class FakeLine:
     rejected: dict[int, int] = field(default_factory=dict)
     hung_up: list[int] = field(default_factory=list)
     transfers: list[tuple[int, str]] = field(default_factory=list)
+    transfer_headers: list[dict[str, str]] = field(default_factory=list)
+    """The context headers of each transfer, decoded from the Refer-To URI."""
     sinks: dict[int, CallSink] = field(default_factory=dict)
     played: dict[int, int] = field(default_factory=dict)
     """Bytes of bot audio (not silence) the line took from each answered call."""
@@ -113,7 +116,9 @@ class FakeLine:
         raise TelephonyError("this fake line places no calls of its own")
 
     async def transfer(self, key: int, target: str) -> None:
-        self.transfers.append((key, target))
+        uri, _mark, query = target.strip("<>").partition("?")
+        self.transfers.append((key, uri))
+        self.transfer_headers.append(dict(urllib.parse.parse_qsl(query)))
         sink = self.sinks[key]
         sink.post_transfer(self.transfer_status, "OK" if self.transfer_status < 300 else "failed", True)
         if self.transfer_status < 300:
