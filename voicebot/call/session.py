@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from voicebot.call.bot import Bot
+from voicebot.call.handover import hand_over, transfer_context
 from voicebot.call.language import CallLanguage
 from voicebot.call.speculate import Foresight
 from voicebot.call.turns import TurnInput, call_outcome, turn_record
@@ -299,17 +300,21 @@ class CallSession:
         await self._drain(f"the transfer to {command.department}")
         if self._caller_hung_up:
             return TransferResult(False, 0, "der Anrufer hat aufgelegt")
-        department = self.bot.settings.departments.get(command.department)
-        if department is None or not department.target:
-            _LOGGER.error("call %s: no SIP target for department %s", self.channel.call_id, command.department)
-            return TransferResult(False, 404, f"kein SIP-Ziel für {command.department} konfiguriert")
+        topic = self.state.pending_topic
+        context = transfer_context(self.bot.content, command.department, topic, self.heard, command.reason)
         try:
-            result = await self.channel.transfer(department.target)
+            result = await hand_over(self.channel, self.bot.settings, command.department, context, self._bridge_note)
         except Exception as error:
-            _LOGGER.exception("call %s: transfer to %s failed", self.channel.call_id, department.target)
+            _LOGGER.exception("call %s: transfer to %s failed", self.channel.call_id, command.department)
             result = TransferResult(False, 0, f"{type(error).__name__}: {error}")
         self._listen_again()
         return result
+
+    async def _bridge_note(self) -> None:
+        """Before the bot bridges the call itself: "Einen Moment, ich verbinde Sie" (when the prompt exists)."""
+        text = self._prompt("transfer_bridge")
+        if text and await self._say(text, TurnInput()):
+            await self._drain("the bridge")
 
     async def _drain(self, before: str) -> None:
         """Wait until queued speech has been played before ``before`` (a transfer, hanging up), still noticing
