@@ -223,6 +223,14 @@ def test_an_accepted_refer_needs_no_bridge(settings: Settings) -> None:
     assert line.attempts[0].startswith("REFER <sip:jugendamt@127.0.0.1:5090?Subject=Jugendamt:%20%22hallo%22")
 
 
+def test_without_refer_headers_the_refer_target_is_the_bare_department(settings: Settings) -> None:
+    plain = _settings(settings)
+    plain = dataclasses.replace(plain, sip=dataclasses.replace(plain.sip, refer_headers=False))
+    line = ScriptedLine({"jugendamt": 200}, {})
+    result, _announced = _hand_over(line, plain)
+    assert result.ok and line.attempts == ["REFER sip:jugendamt@127.0.0.1:5090"]
+
+
 @pytest.mark.parametrize("status", [501, 405, 403, 486])
 def test_a_refused_refer_is_bridged_after_one_moment_and_a_ringback(settings: Settings, status: int) -> None:
     line = ScriptedLine({"jugendamt": status}, {"jugendamt": 200})

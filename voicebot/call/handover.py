@@ -78,7 +78,7 @@ async def hand_over(
     headers = context_headers(context)
     can_bridge = isinstance(channel, BridgingChannel)
     if mode != "bridge" or not can_bridge:
-        result = await channel.transfer(refer_target(department.target, headers))
+        result = await channel.transfer(refer_target(department.target, headers if settings.sip.refer_headers else {}))
         if result.ok or mode == "refer" or not isinstance(channel, BridgingChannel) or channel.ended:
             return result
         _LOGGER.info("call %s: REFER failed (%s %s): bridging", channel.call_id, result.status, result.reason)

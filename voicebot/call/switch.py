@@ -256,7 +256,7 @@ class Switch:
         try:
             channel.answer()
             await self._say(channel, "overflow")
-            target = refer_target(self.switchboard_target, context_headers(TransferContext(reason=reason)))
+            target = self._refer_to(TransferContext(reason=reason))
             result = await channel.transfer(target) if not channel.ended else None
             if result is not None and not result.ok:
                 reason += f"; Weiterleitung gescheitert ({result.status} {result.reason})"
@@ -274,8 +274,13 @@ class Switch:
         if not channel.ended:
             why = "Dienst wird beendet" if prompt == "shutdown" else "Hoechstdauer des Gespraechs erreicht"
             context = TransferContext(reason=f"Uebergabe an die Zentrale: {why}")
-            await channel.transfer(refer_target(self.switchboard_target, context_headers(context)))
+            await channel.transfer(self._refer_to(context))
         await channel.hangup()
+
+    def _refer_to(self, context: TransferContext) -> str:
+        """The switchboard as a REFER target, with the context headers unless ``[sip] refer_headers`` is off."""
+        headers = context_headers(context) if self._settings.sip.refer_headers else {}
+        return refer_target(self.switchboard_target, headers)
 
     async def _say(self, channel: PjsuaChannel, prompt_id: str) -> None:
         """Play a fixed prompt and wait (bounded) until it has gone out."""

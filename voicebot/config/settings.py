@@ -69,6 +69,10 @@ class SipSettings:
     switchboard, then to a callback offer."""
     bridge_answer_seconds: int = 20
     """How long a bridged call may ring at the department before the bot gives up on it (seconds)."""
+    refer_headers: bool = True
+    """A REFER's target carries the transfer context as URI headers (``Subject``, ``Call-Info``, ...; RFC 3261
+    §19.1.1), which the transferee copies into its INVITE. ``false`` for transferees that put them into the
+    request line instead (measured: baresip 1.0 then sends no INVITE the department can parse)."""
 
 
 @dataclass(frozen=True)
