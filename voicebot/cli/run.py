@@ -25,6 +25,7 @@ import socket
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, NoReturn
+from zoneinfo import ZoneInfo
 
 from voicebot.config.load import load_settings
 from voicebot.config.settings import Settings
@@ -264,7 +265,12 @@ def start_purging(
     if web or not isinstance(recorder, RecordStore):
         return None
     days = settings.records.retention_days
-    purging = keep_purging(recorder, days, stop) if clock is None else keep_purging(recorder, days, stop, clock=clock)
+    tz = ZoneInfo(settings.timezone)
+    purging = (
+        keep_purging(recorder, days, stop, tz=tz)
+        if clock is None
+        else keep_purging(recorder, days, stop, clock=clock, tz=tz)
+    )
     _LOGGER.info("records older than %d days are deleted at start and every few hours", days)
     return asyncio.get_running_loop().create_task(purging, name="purge")
 

@@ -29,6 +29,7 @@ import datetime as dt
 import importlib
 import logging
 from typing import TYPE_CHECKING, Final
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -135,7 +136,7 @@ async def serve(
     records = store or RecordStore(settings.resolve(settings.records.database))
     runner = web.AppRunner(make_app(settings, records, bot), access_log=None)
     done = asyncio.Event()  # not ``stop``: a failing web app must not stop the bot it runs beside
-    purging = asyncio.create_task(keep_purging(records, settings.records.retention_days, done), name="purge")
+    purging = asyncio.create_task(keep_purging(records, settings.records.retention_days, done, tz=ZoneInfo(settings.timezone)), name="purge")
     try:
         await runner.setup()
         site = web.TCPSite(runner, settings.web.host, settings.web.port if port is None else port)
