@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 from zoneinfo import ZoneInfo
 
 from voicebot.call.metrics import MetricsRecorder
+from voicebot.cli.logs import formatter
 from voicebot.config.load import load_settings
 from voicebot.config.settings import Settings
 from voicebot.records.calls import CallRecorder
@@ -156,7 +157,7 @@ def _worker(settings: Settings, args: argparse.Namespace, spec: WorkerSpec, shar
         reset_signals_in_worker()  # default actions until the worker's loop installs its own
         label = f"worker-{spec.index + 1}"
         for handler in logging.getLogger().handlers:
-            handler.setFormatter(logging.Formatter(f"%(asctime)s {label} %(levelname)s %(name)s: %(message)s"))
+            handler.setFormatter(formatter(label))
         sip = dataclasses.replace(settings.sip, port=spec.port, rtp_port=spec.rtp_port)
         worker_args = argparse.Namespace(
             **{**vars(args), "instance": spec.instance, "web": args.web and spec.index == 0, "worker": spec.index + 1}
