@@ -201,13 +201,14 @@ async def _main(
         loop.add_signal_handler(signum, _on_signal, stop, signum)
     instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
     recorder = open_recorder(settings)
+    counted = MetricsRecorder(recorder)  # calls, turns, turn gap, callbacks and overflow for /metrics
     bot: Bot | None = None
     run_session = None
     prompt_audio = None
     if args.line_test:
         from voicebot.call.linetest import line_test_prompt, line_test_runner
 
-        run_session = line_test_runner(settings, recorder, instance)
+        run_session = line_test_runner(settings, counted, instance)
         rate = settings.audio.line_rate
         prompt_audio = lambda _prompt_id: line_test_prompt(rate)  # noqa: E731
         _LOGGER.info("line test mode: tones and echo instead of speech")
@@ -234,7 +235,7 @@ async def _main(
         await serve(
             settings,
             bot,
-            MetricsRecorder(recorder),
+            counted,
             stop,
             run_session=run_session,
             prompt_audio=prompt_audio,
