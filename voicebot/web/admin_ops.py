@@ -8,7 +8,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import logging
+import sqlite3
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -33,7 +37,7 @@ async def locks_page(request: web.Request) -> web.StreamResponse:
     accounts = {user.name.lower() for user in await request.app[STORE].run(list_users)}
     rows = [
         {
-            "key": entry.key,
+            "token": lift_token(entry.key),
             "kind": "Adresse" if entry.kind == "addr" else "Benutzername",
             # a name that is no account may be a password typed into the wrong field: shown masked only
             "value": entry.value
@@ -48,17 +52,29 @@ async def locks_page(request: web.Request) -> web.StreamResponse:
     return render(request, "admin_locks.html", {"rows": rows, "lifted": request.query.get("aufgehoben") == "1"})
 
 
+def lift_token(key: str) -> str:
+    """What the page's lift button sends for an entry (not the name itself: it may be a mistyped password)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def _lift(conn: sqlite3.Connection, token: str, at: dt.datetime) -> str | None:
+    for entry in throttle.blocked(conn, at):
+        if hmac.compare_digest(lift_token(entry.key), token):
+            throttle.lift(conn, entry.key)
+            return entry.key
+    return None
+
+
 @admin_only
 async def lift_submit(request: web.Request) -> web.StreamResponse:
-    """POST /admin/locks/lift (form field ``key``)."""
+    """POST /admin/locks/lift (form field ``token``: ``lift_token`` of the entry)."""
     form = await request.post()
-    key = str(form.get("key", ""))
-    if not key.startswith(("addr:", "name:")):
-        raise web.HTTPBadRequest(text="Unbekannte Sperre.")
-    lifted = await request.app[STORE].run(throttle.lift, key)
+    key = await request.app[STORE].run(_lift, str(form.get("token", "")), now(request))
+    if key is None:
+        raise web.HTTPNotFound(text="Diese Sperre gibt es nicht (mehr).")
     kind, value = key.split(":", 1)
     shown = value if kind == "addr" else throttle.masked_name(value)
-    _LOGGER.warning("login lock of %s %s lifted by %s (%s)", kind, shown, session_of(request).user.name, lifted)
+    _LOGGER.warning("login lock of %s %s lifted by %s", kind, shown, session_of(request).user.name)
     raise web.HTTPSeeOther("/admin/locks?aufgehoben=1")
 
 
@@ -81,4 +97,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/admin/export/stats.csv", stats_csv)
 
 
-__all__ = ["setup"]
+__all__ = ["lift_token", "setup"]
