@@ -9,6 +9,7 @@ import io
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -35,7 +36,7 @@ def store(tmp_path: Path) -> Iterator[RecordStore]:
     records.close()
 
 
-def with_web(settings: Settings, **changes: object) -> Settings:
+def with_web(settings: Settings, **changes: Any) -> Settings:
     return dataclasses.replace(settings, web=dataclasses.replace(settings.web, **changes))
 
 
@@ -56,7 +57,7 @@ def line(worker: int, *, age: float = 0.0, listening: bool = True, asr: str = "v
     return LineStatus(worker, 4242, 5070 + worker, listening, None, 0, asr, "vosk", "espeak", "espeak", now() - age)
 
 
-async def health_of(settings: Settings, store: RecordStore, board: StatusBoard | None) -> tuple[int, dict[str, object]]:
+async def health_of(settings: Settings, store: RecordStore, board: StatusBoard | None) -> tuple[int, dict[str, Any]]:
     test_client = await client_of(make_app(settings, store, board=board))
     try:
         response = await test_client.get("/health")
@@ -80,7 +81,7 @@ async def test_health_is_200_when_every_line_listens_and_the_store_writes(
     board.write(line(2, asr="whisper"))  # vosk did not load: Whisper runs instead
     status, body = await health_of(settings, store, board)
     assert status == 200 and body["status"] == "degraded"
-    assert [entry["asr_fallback"] for entry in body["lines"]] == [False, True]  # type: ignore[index,union-attr]
+    assert [entry["asr_fallback"] for entry in body["lines"]] == [False, True]
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ async def test_health_is_503_when_a_line_is_missing_stale_or_deaf(
         board.write(status_line)
     status, body = await health_of(settings, store, board)
     assert status == 503 and body["status"] == "fail"
-    assert any(text.startswith(problem) for text in body["problems"]), body  # type: ignore[attr-defined]
+    assert any(text.startswith(problem) for text in body["problems"]), body
 
 
 async def test_health_is_503_when_the_store_takes_no_writes(settings: Settings, tmp_path: Path) -> None:

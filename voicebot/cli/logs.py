@@ -20,7 +20,7 @@ PRIORITIES: Final = {
     logging.INFO: 6,
     logging.DEBUG: 7,
 }
-"""Python level -> syslog priority (levels in between take the next more severe one)."""
+"""Python level -> syslog priority (a level in between takes the one of the level below it)."""
 
 
 def priority(level: int) -> int:
