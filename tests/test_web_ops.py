@@ -7,7 +7,7 @@ import csv
 import dataclasses
 import io
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,16 +87,16 @@ async def test_health_is_200_when_every_line_listens_and_the_store_writes(
 @pytest.mark.parametrize(
     ("lines", "problem"),
     [
-        ([line(1)], "1 von 2 Leitungen laufen"),
-        ([line(1), line(2, age=3600)], "Leitung 2 meldet sich seit 36"),
-        ([line(1), line(2, listening=False)], "Leitung 2: SIP hört nicht zu"),
+        (lambda: [line(1)], "1 von 2 Leitungen laufen"),
+        (lambda: [line(1), line(2, age=3600)], "Leitung 2 meldet sich seit 36"),
+        (lambda: [line(1), line(2, listening=False)], "Leitung 2: SIP hört nicht zu"),
     ],
 )
 async def test_health_is_503_when_a_line_is_missing_stale_or_deaf(
-    settings: Settings, store: RecordStore, tmp_path: Path, lines: list[LineStatus], problem: str
+    settings: Settings, store: RecordStore, tmp_path: Path, lines: Callable[[], list[LineStatus]], problem: str
 ) -> None:
     board = StatusBoard(tmp_path / "status", expected=2)
-    for status_line in lines:
+    for status_line in lines():  # stamped now, not when the tests were collected
         board.write(status_line)
     status, body = await health_of(settings, store, board)
     assert status == 503 and body["status"] == "fail"

@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -129,7 +130,11 @@ def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
             mark_dead(pids[spec.index])
         close_calls_of_dead_worker(database, spec.instance, dt.datetime.now(dt.UTC), status)
 
-    return supervise(specs, fork, on_death=on_death)
+    try:
+        return supervise(specs, fork, on_death=on_death)
+    finally:
+        if not os.environ.get("RUNTIME_DIRECTORY"):  # systemd removes its own; a temporary one is ours
+            shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def prepare_run_dir() -> Path:
