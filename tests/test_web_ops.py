@@ -20,7 +20,7 @@ from voicebot.call.status import LineStatus, StatusBoard, now
 from voicebot.config.settings import Settings
 from voicebot.records import throttle
 from voicebot.records.store import RecordStore
-from voicebot.web.proxy import HSTS, networks, real_client
+from voicebot.web.proxy import HSTS, bare_address, networks, real_client
 from voicebot.web.server import make_app
 
 Client = TestClient[web.Request, web.Application]
@@ -139,6 +139,12 @@ def test_the_client_is_the_right_most_address_that_is_not_a_trusted_proxy() -> N
     assert real_client("127.0.0.1", ["203.0.113.7"], trusted) == "203.0.113.7"
     assert real_client("127.0.0.1", ["6.6.6.6", "203.0.113.7", "10.0.0.5"], trusted) == "203.0.113.7"
     assert real_client("192.0.2.1", ["203.0.113.7"], trusted) == "192.0.2.1", "an untrusted peer is the client"
+    assert [bare_address(text) for text in ('"[2001:db8::1]:443"', "198.51.100.1:5678", "2001:db8::2", "unknown")] == [
+        "2001:db8::1",
+        "198.51.100.1",
+        "2001:db8::2",
+        "unknown",
+    ]
 
 
 async def login_response(client: Client, headers: dict[str, str], password: str = PASSWORD) -> tuple[int, str, str]:
@@ -185,8 +191,8 @@ async def test_a_trusted_proxy_gives_the_real_client_https_secure_cookies_and_hs
         status, cookie, hsts = await login_response(proxied, HTTPS_FROM)
         assert status == 303 and "voicebot_session=" in cookie and "Secure" in cookie
         assert hsts == HSTS
-        forwarded = {"Forwarded": 'for="198.51.100.1";proto=https'}
-        for _ in range(throttle.FREE_ADDRESS):
+        for port in range(throttle.FREE_ADDRESS):  # a new source port each time: still the same client
+            forwarded = {"Forwarded": f'for="198.51.100.1:{4711 + port}";proto=https'}
             assert (await login_response(proxied, forwarded, "falsch"))[0] == 401
         assert (await login_response(proxied, forwarded))[0] == 429, "the guessing client waits"
         assert (await login_response(proxied, HTTPS_FROM))[0] == 303, "another client behind the proxy does not"

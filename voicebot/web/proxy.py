@@ -43,13 +43,24 @@ def is_in(address: str | None, nets: Sequence[Network]) -> bool:
     return any(ip.version == net.version and ip in net for net in nets)
 
 
+def bare_address(text: str) -> str:
+    """An address from a forwarded header without quotes, brackets or port (``"[2001:db8::1]:443"``,
+    ``1.2.3.4:5678``); anything else (``unknown``, an obfuscated name) is returned as it is."""
+    text = text.strip().strip('"')
+    if text.startswith("["):
+        return text[1:].split("]", 1)[0]
+    if text.count(":") == 1:
+        return text.split(":", 1)[0]
+    return text
+
+
 def _forwarded_chain(request: web.Request) -> tuple[list[str], str | None]:
     """(addresses, left to right; the last scheme given) from Forwarded, else X-Forwarded-For/-Proto."""
     if request.forwarded:
-        chain = [str(item.get("for", "")).strip('"[]') for item in request.forwarded if item.get("for")]
+        chain = [bare_address(str(item["for"])) for item in request.forwarded if item.get("for")]
         proto = next((str(item["proto"]) for item in reversed(request.forwarded) if item.get("proto")), None)
         return chain, proto
-    chain = [part.strip().strip("[]") for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    chain = [bare_address(part) for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
     proto_header = request.headers.get("X-Forwarded-Proto", "")
     proto = proto_header.split(",")[-1].strip().lower() or None
     return chain, proto
@@ -98,4 +109,4 @@ def setup(app: web.Application) -> None:
     app.middlewares.insert(0, proxy_middleware)
 
 
-__all__ = ["HSTS", "is_in", "networks", "proxy_middleware", "real_client", "setup"]
+__all__ = ["HSTS", "bare_address", "is_in", "networks", "proxy_middleware", "real_client", "setup"]
