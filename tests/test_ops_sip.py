@@ -18,11 +18,14 @@ from pathlib import Path
 
 import pytest
 from voicebot_bench.netports import free_tcp_port, free_udp_port
+from voicebot_bench.sipcaller import CallPlan, Step, place_call
 
 from tests.sip_helpers import SIPP, BotProcess, free_rtp_base, run_sipp, write_config
+from voicebot.audio import read_wav, resample
 from voicebot.call.status import STALE_AFTER_S
 from voicebot.call.workers import RTP_PORTS_PER_WORKER
 
+ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.sip, pytest.mark.skipif(SIPP is None, reason="SIPp (sip-tester) is not installed")]
 
 
@@ -95,3 +98,51 @@ def test_metrics_count_real_calls_of_both_workers_and_health_sees_a_stalled_work
             os.kill(pids[2], signal.SIGCONT)
         assert wait_until(lambda: get(f"{base}/health")[0] == 200, 10)
         assert "+49" not in get(f"{base}/health")[1]
+
+
+@pytest.mark.model
+@pytest.mark.slow
+async def test_a_spoken_turn_shows_in_the_metrics_and_a_fallback_engine_in_the_health(tmp_path: Path) -> None:
+    """The real bot with vosk's and piper's model files missing: Whisper and espeak-ng run instead (fallbacks);
+    a caller asks a question over SIP; the turn, its gap and the fallbacks show in /metrics and /health."""
+    port, web_port = free_udp_port(), free_tcp_port()
+    config = write_config(
+        tmp_path,
+        sip={"port": port, "rtp_port": free_rtp_base(count=RTP_PORTS_PER_WORKER)},
+        asr={"vosk_model": str(tmp_path / "no-vosk-model")},
+        tts={"piper_voice": str(tmp_path / "no-voice.onnx")},
+    )
+    base = f"http://127.0.0.1:{web_port}"
+    pcm, rate = read_wav(ROOT / "audio_fixtures" / "16k" / "q-anfahrt-1.wav")
+    # the first run in a checkout fills the espeak speech cache (var/cache/tts): minutes on a shared machine
+    with BotProcess(config, "--web", "--web-port", str(web_port), "--grace", "1", ready_timeout_s=400) as bot:
+        assert wait_until(lambda: get(f"{base}/health")[0] == 200, 30), get(f"{base}/health")
+        health = json.loads(get(f"{base}/health")[1])
+        [line] = health["lines"]
+        assert health["status"] == "degraded", health
+        assert (line["asr"], line["asr_fallback"], line["tts"], line["tts_fallback"]) == (
+            "whisper", True, "espeak", True
+        )  # fmt: skip
+        plan = CallPlan(
+            bot.uri,
+            steps=(Step("question", pcm8k=resample(pcm, rate, 8000)),),
+            quiet_ms=2500,
+            reply_timeout_s=60,
+            leave_on_reply=True,
+        )
+        report = await place_call(plan)
+        assert report.answered, report
+        assert wait_until(lambda: sample(get(f"{base}/metrics")[1], "voicebot_turns_total") >= 1, 30), bot.log_tail()
+        text = get(f"{base}/metrics")[1]
+        assert sample(text, "voicebot_turn_gap_seconds_count") >= 1, text
+        assert 0 < sample(text, "voicebot_turn_gap_seconds_sum") < 30
+        assert sample(text, "voicebot_engine", 'engine="whisper",kind="asr"') == 1.0
+        assert sample(text, "voicebot_engine_fallback", 'kind="asr"') == 1.0
+        assert wait_until(lambda: sample(get(f"{base}/metrics")[1], "voicebot_live_calls") == 0.0, 30)
+        assert (
+            sum(
+                sample(get(f"{base}/metrics")[1], "voicebot_calls_total", f'outcome="{outcome}"')
+                for outcome in ("answered", "hung_up", "transferred")
+            )
+            == 1
+        )
