@@ -77,6 +77,7 @@ async def test_the_statistics_page_counts_the_purged_days(settings: Settings, tm
             await login(client, "admin")
             page = await (await client.get("/admin/stats?from=2025-03-01&to=2025-03-31")).text()
             assert "März 2025" in page
+            assert "/admin/export/stats.csv?period=month&amp;from=2025-03-01&amp;to=2025-03-31" in page
             response = await client.get("/admin/export/stats.csv?period=month&from=2025-01-01&to=2025-12-31")
             [month] = list(csv.DictReader(io.StringIO((await response.text())[1:]), delimiter=";"))
     assert (month["zeitraum"], month["anrufe"], month["answered"], month["overflow"]) == ("2025-03", "2", "1", "1")

@@ -211,6 +211,8 @@ def rows_of(text: str) -> list[dict[str, str]]:
 
 async def test_staff_download_the_calls_masked_and_admins_the_statistics(client: Client) -> None:
     await login(client, "sabine")
+    page = await (await client.get("/calls?von=2026-11-23&bis=2026-11-23")).text()
+    assert 'href="/export/calls.csv?from=2026-11-23&amp;to=2026-11-23"' in page
     response = await client.get("/export/calls.csv?from=2026-11-23&to=2026-11-23")
     assert response.status == 200 and response.content_type == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
