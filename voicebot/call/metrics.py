@@ -93,16 +93,18 @@ def engines_running(asr: str, asr_preferred: str, tts: str, tts_preferred: str) 
             metrics.fallback.labels(kind).set(1 if name != preferred else 0)
 
 
-def asr_error() -> None:
-    """A recognition failed."""
+def asr_error() -> int:
+    """A recognition failed; returns 1 (the session adds it to its own error count in the same line)."""
     if (metrics := get()) is not None:
         metrics.asr_errors.inc()
+    return 1
 
 
-def tts_error() -> None:
-    """A synthesis failed."""
+def tts_error() -> int:
+    """A synthesis failed; returns 1 (the session adds it to its own error count in the same line)."""
     if (metrics := get()) is not None:
         metrics.tts_errors.inc()
+    return 1
 
 
 def transfer(ok: bool) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Final, Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,8 @@ from voicebot.telephony.admission import decide
 from voicebot.telephony.call import CallSink
 from voicebot.telephony.channel import PjsuaChannel
 from voicebot.telephony.endpoint import PJSUA_MAX_CALLS, IncomingCall, SipEndpoint, line_capacity
+from voicebot.telephony.legs import LegWatch
+from voicebot.telephony.sipcontext import TransferContext, context_headers, refer_target
 
 if TYPE_CHECKING:
     from voicebot.call.bot import Bot
@@ -78,6 +80,10 @@ class LineEndpoint(Protocol):
 
     async def transfer(self, key: int, target: str) -> None:
         """Send a REFER (raises TelephonyError when it cannot be sent)."""
+        ...
+
+    async def bridge(self, key: int, target: str, headers: Mapping[str, str], watch: LegWatch) -> None:
+        """Call ``target`` as the bridge leg of call ``key`` (raises TelephonyError when it cannot be sent)."""
         ...
 
 
@@ -261,7 +267,8 @@ class Switch:
         try:
             channel.answer()
             await self._say(channel, "overflow")
-            result = await channel.transfer(self.switchboard_target) if not channel.ended else None
+            target = refer_target(self.switchboard_target, context_headers(TransferContext(reason=reason)))
+            result = await channel.transfer(target) if not channel.ended else None
             if result is not None and not result.ok:
                 reason += f"; Weiterleitung gescheitert ({result.status} {result.reason})"
         finally:
@@ -276,7 +283,9 @@ class Switch:
         channel.stop_playback()
         await self._say(channel, "transfer_switchboard" if prompt == "shutdown" else prompt)
         if not channel.ended:
-            await channel.transfer(self.switchboard_target)
+            why = "Dienst wird beendet" if prompt == "shutdown" else "Hoechstdauer des Gespraechs erreicht"
+            context = TransferContext(reason=f"Uebergabe an die Zentrale: {why}")
+            await channel.transfer(refer_target(self.switchboard_target, context_headers(context)))
         await channel.hangup()
 
     async def _say(self, channel: PjsuaChannel, prompt_id: str) -> None:

@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
     """Load the shareable recogniser, fork the workers and supervise them (see :mod:`voicebot.call.workers`)."""
-    from voicebot.call.workers import Shared, die_with_parent, load_shared, supervise, worker_specs
+    from voicebot.call.workers import Shared, die_with_parent, fill_speech_cache, load_shared, supervise, worker_specs
 
     run_dir = prepare_run_dir()  # before anything imports prometheus_client (multiprocess mode)
     args.run_dir = str(run_dir / "status")
@@ -107,6 +107,8 @@ def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
     instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
     specs = worker_specs(settings, args.workers, instance)
     shared = Shared() if args.line_test else load_shared(settings)
+    if not args.line_test and shared.bot is None:
+        fill_speech_cache(settings)  # once, not in every worker at the same time
 
     def fork(spec: WorkerSpec) -> int:
         sys.stdout.flush()
@@ -226,7 +228,7 @@ async def _main(
             transcriber = shared.transcriber if shared is not None else None
             bot = await asyncio.to_thread(Bot.from_settings, settings, transcriber=transcriber)
             # side by side: reading the speech cache is Python, the warm-up runs inside the engine
-            await asyncio.gather(asyncio.to_thread(prerender, bot), asyncio.to_thread(bot.warm_up))
+            await asyncio.gather(asyncio.to_thread(prerender, bot, stop.is_set), asyncio.to_thread(bot.warm_up))
     board, on_switch, report = line_report(settings, args, bot, stop)
     web_task: asyncio.Task[None] | None = None
     if args.web:
@@ -344,9 +346,10 @@ def start_purging(
     return asyncio.get_running_loop().create_task(purging, name="purge")
 
 
-def prerender(bot: Bot) -> None:
-    """Render every fixed prompt and answer into the speech cache (a failure is logged, the line still starts)."""
+def prerender(bot: Bot, stop: Callable[[], bool] | None = None) -> None:
+    """Render every fixed prompt and answer into the speech cache until ``stop()`` (a failure is logged, the line
+    still starts)."""
     try:
-        bot.prerender()
+        bot.prerender(stop=stop)
     except Exception as error:  # a broken text must not stop the line; it is logged
         _LOGGER.warning("the speech cache could not be filled completely: %s", error)

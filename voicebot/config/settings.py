@@ -62,6 +62,13 @@ class SipSettings:
     rtp_timeout_seconds: int = 30
     """A caller from whom no RTP packet arrives this long is treated as gone: the bot hangs up (seconds;
     0 = never). A call on hold (the caller sends no audio by agreement) is exempt."""
+    transfer: str = "refer"
+    """How callers are put through, for departments without their own ``transfer``: ``refer`` (SIP REFER, the
+    caller's phone calls the department), ``bridge`` (the bot calls the department and joins both calls) or
+    ``refer-then-bridge`` (REFER; when it is refused or fails, bridge). A failed bridge falls back to the
+    switchboard, then to a callback offer."""
+    bridge_answer_seconds: int = 20
+    """How long a bridged call may ring at the department before the bot gives up on it (seconds)."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +248,8 @@ class DepartmentSettings:
     """When the department takes calls (weekly schedule)."""
     closed: tuple[str, ...] = ()
     """Extra closed days, ISO dates (``2026-12-24``), on top of the district's ``closed``."""
+    transfer: str = ""
+    """``refer``, ``bridge`` or ``refer-then-bridge`` for this department; empty = ``[sip] transfer``."""
 
 
 @dataclass(frozen=True)
