@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from typing import Final
 
+from voicebot.call import metrics
 from voicebot.call.bot import Bot
 from voicebot.call.handover import hand_over, transfer_context
 from voicebot.call.language import CallLanguage
@@ -192,7 +193,7 @@ class CallSession:
             turn.timings["speculation_saved_ms"] = round(utterance.saved_ms, 1)
             turn.timings["speculations_dropped"] = float(utterance.dropped)
         if utterance.error:
-            self._errors += 1
+            self._errors += metrics.asr_error()
             _LOGGER.warning("call %s: recognition failed (%s)", self.channel.call_id, utterance.error)
             await self._apology(turn, f"Spracherkennung fehlgeschlagen: {utterance.error}")
             return
@@ -278,7 +279,7 @@ class CallSession:
                 played = True
                 pcm = await loop.run_in_executor(None, next, chunks, None)
         except Exception:
-            self._errors += 1
+            self._errors += metrics.tts_error()
             _LOGGER.exception("call %s: speech synthesis failed for %r", self.channel.call_id, text[:60])
         finally:
             close = getattr(chunks, "close", None)
@@ -307,6 +308,7 @@ class CallSession:
         except Exception as error:
             _LOGGER.exception("call %s: transfer to %s failed", self.channel.call_id, command.department)
             result = TransferResult(False, 0, f"{type(error).__name__}: {error}")
+        metrics.transfer(result.ok)
         self._listen_again()
         return result
 

@@ -111,6 +111,7 @@ class Switch:
         self._sessions: dict[asyncio.Task[None], PjsuaChannel] = {}
         self._overflow: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._listening = False
         switchboard = settings.departments.get(SWITCHBOARD)
         self.switchboard_target = switchboard.target if switchboard is not None else ""
         self.max_sessions, self.max_overflow = line_capacity(settings.sip.max_calls, settings.sip.overflow)
@@ -130,12 +131,21 @@ class Switch:
         """Calls in progress (sessions plus overflow hand-overs)."""
         return len(self._sessions) + len(self._overflow)
 
+    def line_state(self) -> tuple[bool, bool | None]:
+        """(listening: the SIP endpoint runs and takes calls, registered: None in direct mode) for health checks."""
+        endpoint = self._endpoint
+        listening = endpoint is not None and self._listening and not self._stopping
+        if self._settings.sip.mode != "register":
+            return listening, None
+        return listening, bool(getattr(endpoint, "registered", False)) and listening
+
     async def serve(self, stop: asyncio.Event, grace_seconds: float, pj_log_level: int = 1) -> None:
         """Run until ``stop`` is set, then stop gracefully."""
         loop = asyncio.get_running_loop()
         endpoint = self._endpoint_factory(self._settings, loop, self._incoming, pj_log_level)
         self._endpoint = endpoint
         await asyncio.to_thread(endpoint.start)
+        self._listening = True
         sip = self._settings.sip
         host = sip.public_host or sip.bind_host
         where = f"registered as {sip.user} at {sip.registrar}" if sip.mode == "register" else "direct mode"
@@ -144,6 +154,7 @@ class Switch:
             await stop.wait()
             await self._drain(grace_seconds)
         finally:
+            self._listening = False
             await asyncio.to_thread(endpoint.stop)
             self._endpoint = None
 
@@ -313,13 +324,15 @@ async def serve(
     pj_log_level: int = 1,
     instance: str = "",
     endpoint_factory: EndpointFactory = SipEndpoint,
+    on_switch: Callable[[Switch], None] | None = None,
 ) -> None:
     """Answer calls until ``stop`` is set; each call runs ``CallSession(bot, channel, recorder, clock)``.
 
     ``run_session`` and ``prompt_audio`` replace the bot's session and prompts (tests drive the line
     with a scripted session this way); ``grace_seconds`` is how long running calls may continue after
     ``stop`` before they are handed to the switchboard; ``instance`` names this bot instance in the
-    call records (several instances behind a dispatcher share one database).
+    call records (several instances behind a dispatcher share one database); ``on_switch`` is handed the
+    line before it starts (the health report reads its state).
     """
     if instance:
         recorder = InstanceRecorder(recorder, instance)
@@ -343,6 +356,8 @@ async def serve(
             raise ValueError("serve: a bot is needed unless run_session and prompt_audio are given")
         prompt_audio = bot_prompts(bot)
     switch = Switch(settings, recorder, run_session, prompt_audio, endpoint_factory)
+    if on_switch is not None:
+        on_switch(switch)
     await switch.serve(stop, grace_seconds, pj_log_level)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 import typing
 from collections.abc import Callable, Mapping
@@ -25,6 +26,17 @@ _TOP_LEVEL = {"district", "closed", "departments", "timezone"}
 
 TRANSFER_MODES = ("refer", "bridge", "refer-then-bridge")
 """How a department is reached (``[sip] transfer``, ``[departments.<id>] transfer``)."""
+
+
+def _networks_ok(values: tuple[str, ...]) -> bool:
+    """Every item an IP address or network (``10.0.0.5``, ``10.0.0.0/24``, ``::1``)."""
+    try:
+        for value in values:
+            ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
+
 
 # (section, field) -> (check, message); the check gets the coerced value.
 _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
@@ -77,6 +89,14 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("dialogue", "max_failures"): (lambda v: v >= 1, "must be at least 1"),
     ("records", "retention_days"): (lambda v: v >= 1, "must be at least 1 day"),
     ("web", "port"): (lambda v: 1 <= v <= 65535, "must be a TCP port 1..65535"),
+    ("web", "trusted_proxies"): (
+        _networks_ok,
+        'each must be an IP address or network, e.g. "10.0.0.5" or "10.0.0.0/24"',
+    ),
+    ("web", "metrics_allow"): (
+        _networks_ok,
+        'each must be an IP address or network, e.g. "127.0.0.1" or "10.0.0.0/24"',
+    ),
 }
 
 

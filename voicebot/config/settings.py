@@ -234,6 +234,12 @@ class WebSettings:
     """A login expires after this long without use (minutes)."""
     handling_minutes: float = 3.0
     """Average time staff spend on a call the bot answers instead (minutes), for "time saved"."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Reverse proxies (addresses or networks, ``10.0.0.5``, ``10.0.0.0/24``) whose X-Forwarded-For/-Proto or
+    Forwarded headers are believed: the client address and https come from them (cookies ``Secure``, HSTS,
+    login throttling per real client). Empty: the headers are ignored."""
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    """Client addresses or networks that may read ``/metrics`` (Prometheus); everyone else gets 403."""
 
 
 @dataclass(frozen=True)
