@@ -68,7 +68,7 @@ class CallLanguage:
         if choice.action == "confirm":
             self._pending = (choice.language, text)
             return Step("", self._say(choice, "confirm_language", choice.language))
-        self._switch(choice.language)
+        self._switch(choice.language, choice.reason)
         if not self._bot.understands(choice.language):
             return self._unmatched(text)
         if choice.action == "asked":
@@ -86,9 +86,9 @@ class CallLanguage:
             return Step(waiting)  # stays in its language; the first question is read in it
         return self.before_match(text)
 
-    def _switch(self, language: str) -> None:
+    def _switch(self, language: str, reason: str = "") -> None:
         if language != self.current:
-            _LOGGER.info("call language: %s -> %s", self.current, language)
+            _LOGGER.info("call language: %s -> %s%s", self.current, language, f" ({reason})" if reason else "")
             self.switches += 1
         self.current = language
         self.settled = True
