@@ -74,7 +74,11 @@ def test_transfers_name_the_department_and_timings_have_units() -> None:
     assert action_label("transferred", "Jugendamt") == "Weiterverbunden an Jugendamt"
     assert action_label("greeting") == "Begrüßung"
     rows = timing_rows({"tts_ms": 12.4, "speculative": 1.0, "speculations_dropped": 2.0})
-    assert rows == [("Sprachausgabe vorbereitet", "12 ms"), ("Vorab erkannt", "ja"), ("Verworfene Vorab-Erkennungen", "2")]
+    assert rows == [
+        ("Sprachausgabe vorbereitet", "12 ms"),
+        ("Vorab erkannt", "ja"),
+        ("Verworfene Vorab-Erkennungen", "2"),
+    ]
 
 
 def test_a_department_request_is_based_on_the_department_not_the_faq() -> None:

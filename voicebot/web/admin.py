@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
 from voicebot.config.hours import WEEKDAY_NAMES_DE, WEEKDAYS
-from voicebot.content.edit import ContentEditor, EditResult, TopicForm
+from voicebot.content.edit import ContentEditor, EditResult, FieldProblem, TopicForm
 from voicebot.content.model import EXTERN
 from voicebot.web import admin_learn, admin_queries, admin_stats, admin_try
 from voicebot.web.admin_common import EDITOR, StoreHistory, apply, editor
@@ -57,6 +57,26 @@ def _form_values(topic: Mapping[str, Any]) -> dict[str, str]:
         "phrasings": "\n".join(topic.get("phrasings") or ()),
         "answer": str(topic.get("answer") or ""),
     }
+
+
+MAX_ECHO: Final = 5000
+"""A refused field longer than this (characters) is not sent back to the browser: its stored value is shown."""
+
+
+def _not_echoed(values: dict[str, str], stored: Mapping[str, str], result: EditResult) -> EditResult:
+    """Replace over-long refused values by the stored ones and say so next to the field."""
+    extra = []
+    for key, value in values.items():
+        if len(value) > MAX_ECHO:
+            values[key] = stored.get(key, "")
+            extra.append(
+                FieldProblem(
+                    key,
+                    f"Die Eingabe war mit {len(value)} Zeichen viel zu lang und wurde verworfen "
+                    "(hier steht wieder der gespeicherte Text).",
+                )
+            )
+    return EditResult(result.changes, (*result.problems, *extra)) if extra else result
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -107,6 +127,7 @@ async def topic_submit(request: web.Request) -> web.StreamResponse:
     topic = next((t for t in await asyncio.to_thread(editor(request).topics) if t.get("id") == topic_id), None)
     if topic is None:
         raise web.HTTPNotFound(text=f"Das Thema „{topic_id}“ gibt es nicht.")
+    result = _not_echoed(values, _form_values(topic), result)
     return await _topic_form(request, topic, values, result, saved=False)
 
 
@@ -128,6 +149,7 @@ async def prompts_submit(request: web.Request) -> web.StreamResponse:
     result = await apply(request, "edit_prompts", entered)
     if result.ok:
         raise web.HTTPSeeOther("/admin/content/prompts?saved=1")
+    result = _not_echoed(entered, current, result)
     return render(request, "admin_prompts.html", {"prompts": entered, "result": result, "saved": False}, status=422)
 
 

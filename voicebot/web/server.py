@@ -76,6 +76,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         if error.status < 400 or wants_json(request):
             raise
         message = error.text if error.text and not error.text.startswith(f"{error.status}:") else ""
+        if isinstance(error, web.HTTPRequestEntityTooLarge):  # aiohttp's own text is English and has the sizes
+            message = f"Die gesendeten Daten sind zu groß (höchstens {MAX_BODY // (1024 * 1024)} MB)."
         return render(request, "error.html", {"status": error.status, "message": message}, status=error.status)
     except Exception:
         _LOGGER.exception("error in %s %s", request.method, request.path)
