@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from voicebot.content.edit import ContentChange
 from voicebot.language.text import fold
 from voicebot.records.queries import from_db, to_db
-from voicebot.records.stats import CallFacts
+from voicebot.records.stats import CALLBACK_REPROMPT_REASONS, CallFacts
 
 OPEN_QUESTION_ACTIONS = ("answer", "confirm", "choose", "reprompt", "transfer", "menu")
 """Turn actions that follow an utterance the matcher tried to place (not a yes/no or a callback detail)."""
@@ -216,15 +216,24 @@ def call_facts(conn: sqlite3.Connection, since: dt.datetime | None, until: dt.da
     topics: dict[str, list[str]] = {}
     unrecognised: dict[str, list[str]] = {}
     turns = conn.execute(
-        f"SELECT call_id, action, topic, transcript FROM turns WHERE call_id IN (SELECT id FROM calls{where})"  # noqa: S608
-        " AND action IN ('answer', 'reprompt') ORDER BY call_id, idx",
+        f"SELECT call_id, action, topic, transcript, reason FROM turns WHERE call_id IN (SELECT id FROM calls{where})"  # noqa: S608
+        " AND action IN ('answer', 'reprompt', 'callback') ORDER BY call_id, idx",
         values,
     ).fetchall()
-    for call_id, action, topic, transcript in turns:
-        if action == "answer" and topic:
-            topics.setdefault(str(call_id), []).append(str(topic))
-        elif action == "reprompt" and str(transcript).strip():
-            unrecognised.setdefault(str(call_id), []).append(str(transcript).strip())
+    taking_callback: set[str] = set()  # from a call's first callback turn on, the caller says a name and a number
+    for call_id, action, topic, transcript, reason in turns:
+        key = str(call_id)
+        if action == "callback":
+            taking_callback.add(key)
+        elif action == "answer" and topic:
+            topics.setdefault(key, []).append(str(topic))
+        elif (
+            action == "reprompt"
+            and str(transcript).strip()
+            and key not in taking_callback
+            and str(reason) not in CALLBACK_REPROMPT_REASONS
+        ):
+            unrecognised.setdefault(key, []).append(str(transcript).strip())
     result = []
     for call_id, started, outcome, department in calls:
         started_at = from_db(str(started))

@@ -279,7 +279,7 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
     )
     if not saved:
         raise web.HTTPNotFound(text="Diesen Anruf gibt es nicht (mehr).")
-    raise web.HTTPSeeOther(f"/calls/{call_id}?gespeichert=1#rueckmeldung")
+    raise web.HTTPSeeOther(f"/calls/{call_id}?gespeichert=1#gespeichert")
 
 
 @staff_only
