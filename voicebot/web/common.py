@@ -61,7 +61,7 @@ class NavItem:
     """Shown to accounts with this role (admins see everything)."""
 
 
-STAFF_NAV: Final = (NavItem("Anrufe", "/calls"), NavItem("Rückrufe", "/callbacks"))
+STAFF_NAV: Final = (NavItem("Anrufe", "/calls"), NavItem("Live", "/live"), NavItem("Rückrufe", "/callbacks"))
 ADMIN_NAV: Final = (
     NavItem("Inhalte", "/admin/content", "admin"),
     NavItem("Satz testen", "/admin/try", "admin"),

@@ -36,7 +36,7 @@ from voicebot.config.settings import Settings
 from voicebot.records.retention import keep_purging
 from voicebot.records.store import RecordStore
 from voicebot.records.users import purge_sessions
-from voicebot.web import auth, staff
+from voicebot.web import auth, live, staff
 from voicebot.web.auth import Handler, wants_json
 from voicebot.web.common import (
     ADMIN_NAV,
@@ -108,6 +108,7 @@ def make_app(
     app.on_startup.append(_forget_old_sessions)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)
     staff.setup(app)
+    live.setup(app)
     try:
         admin = importlib.import_module("voicebot.web.admin")
     except ModuleNotFoundError as error:
