@@ -193,7 +193,9 @@ class ContentEditor:
                 return EditResult(problems=(FieldProblem("", f"Das Thema „{topic_id}“ gibt es nicht (mehr)."),))
             others = [plain(t) for t in data["topics"] if str(t.get("id")) != topic_id]
             department_ids = {str(d["id"]) for d in self.departments()} | {EXTERN}
-            problems = check_topic(form, str(item.get("kind", "answer")), others, department_ids, self._facts())
+            kind = str(item.get("kind", "answer"))
+            limit = self.settings.content.max_answer_seconds
+            problems = check_topic(form, kind, others, department_ids, self._facts(), limit)
             if problems:
                 return EditResult(problems=tuple(FieldProblem(f, m) for f, m in problems))
             new_values: dict[str, object] = {

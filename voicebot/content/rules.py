@@ -14,6 +14,7 @@ from voicebot.config.hours import WEEKDAY_NAMES_DE, WEEKDAYS, parse_closed_days,
 from voicebot.content.check import CHARS_PER_SECOND, MAX_ANSWER_SECONDS, REQUIRED_PROMPTS, speaking_seconds
 from voicebot.content.model import PLACEHOLDER_LIKE
 from voicebot.content.roundtrip import key_lines, load_yaml
+from voicebot.content.speakable import describe_chars, length_message, markup, unspeakable
 from voicebot.errors import Problem
 from voicebot.language.text import normalize
 
@@ -64,15 +65,30 @@ def _unknown_placeholders(text: str, allowed: set[str] | frozenset[str]) -> str 
     return f"Unbekannter Platzhalter {names}. Möglich sind: {known}."
 
 
+def not_speakable(text: str) -> str | None:
+    """German message when a spoken text holds markup or characters a voice cannot read, else None."""
+    plain = PLACEHOLDER_LIKE.sub(" ", text)
+    if markup(plain):
+        return "Bitte keine Auszeichnungen wie <…> verwenden: Der Bot würde sie vorlesen. Nur schlichten Text."
+    chars = unspeakable(plain)
+    if chars:
+        return f"Diese Zeichen kann die Stimme nicht vorlesen: {describe_chars(chars)}. Bitte in Worten schreiben."
+    return None
+
+
 def check_topic(
     form: TopicValues,
     kind: str,
     others: Sequence[Mapping[str, Any]],
     department_ids: set[str],
     facts: Mapping[str, str],
+    max_seconds: float = MAX_ANSWER_SECONDS,
 ) -> FieldMessages:
     """Problems of one edited topic; ``others`` are the other topics (plain dicts) for duplicate checks."""
     problems: FieldMessages = []
+    for name, text in (("title", form.title), ("answer", form.answer)):
+        if message := not_speakable(text):
+            problems.append((name, message))
     if not form.title.strip():
         problems.append(("title", "Bitte einen Titel angeben (so fragt der Bot nach: „Sie möchten … – richtig?“)."))
     elif message := _unknown_placeholders(form.title, set(facts)):
@@ -86,14 +102,8 @@ def check_topic(
         if message := _unknown_placeholders(answer, set(facts)):
             problems.append(("answer", message))
         seconds = speaking_seconds(_fill(answer, facts))
-        if seconds > MAX_ANSWER_SECONDS:
-            problems.append(
-                (
-                    "answer",
-                    f"Die Antwort ist zu lang zum Vorlesen: etwa {seconds:.0f} Sekunden, "
-                    f"höchstens {MAX_ANSWER_SECONDS} Sekunden. Bitte kürzen.",
-                )
-            )
+        if seconds > max_seconds:
+            problems.append(("answer", length_message(seconds, max_seconds)))
     phrasings = [p.strip() for p in form.phrasings if p.strip()]
     if not phrasings:
         problems.append(("phrasings", "Bitte mindestens eine Formulierung angeben (eine pro Zeile)."))
@@ -119,7 +129,9 @@ def check_prompts(prompts: Mapping[str, str], known: set[str], facts: Mapping[st
             problems.append((field, f"Den Ansagetext „{key}“ gibt es nicht."))
         elif not text.strip():
             problems.append((field, "Der Ansagetext darf nicht leer sein."))
-        elif message := _unknown_placeholders(text, set(facts) | PROMPT_PLACEHOLDERS.get(key, frozenset())):
+        elif (message := not_speakable(text)) is not None or (
+            message := _unknown_placeholders(text, set(facts) | PROMPT_PLACEHOLDERS.get(key, frozenset()))
+        ):
             problems.append((field, message))
         else:
             missing = sorted(PROMPT_PLACEHOLDERS.get(key, frozenset()) - set(placeholders(text)))
@@ -214,6 +226,7 @@ __all__ = [
     "check_topic",
     "hours_locator",
     "map_problems",
+    "not_speakable",
     "placeholders",
     "prompt_locator",
     "topic_locator",
