@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from voicebot.content.edit import ContentChange
+from voicebot.content.edit_departments import DEPARTMENT_PREFIX
 from voicebot.language.text import fold
 from voicebot.records.queries import from_db, to_db
 from voicebot.records.stats import CALLBACK_REPROMPT_REASONS, CallFacts
@@ -100,14 +101,17 @@ def _decode(diff: str) -> tuple[str, str]:
 def sync_proposals(conn: sqlite3.Connection, known_phrasings: Collection[str], now: dt.datetime) -> int:
     """Create proposals from "wrong, should be topic X" feedback not seen before; returns how many.
 
-    The utterance is the transcript of the turn the feedback names, else the call's first utterance the
+    Feedback naming only a department ("wrong, should be department Y") proposes a name for Y: its topic
+    is ``abteilung:<id>`` (``content.edit_departments.DEPARTMENT_PREFIX``), accepted as a synonym. The utterance is the transcript of the turn the feedback names, else the call's first utterance the
     matcher tried to place. Utterances already among ``known_phrasings`` (compared folded) are skipped.
     """
     known = {fold(text) for text in known_phrasings}
     rows = conn.execute(
-        "SELECT f.id, f.call_id, f.turn_idx, f.correct_topic FROM feedback f"
-        " WHERE f.verdict = 'wrong' AND f.correct_topic IS NOT NULL AND f.correct_topic != ''"
-        " AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.feedback_id = f.id) ORDER BY f.id"
+        "SELECT f.id, f.call_id, f.turn_idx, COALESCE(NULLIF(f.correct_topic, ''), ? || f.correct_department)"
+        " FROM feedback f WHERE f.verdict = 'wrong'"
+        " AND (COALESCE(f.correct_topic, '') != '' OR COALESCE(f.correct_department, '') != '')"
+        " AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.feedback_id = f.id) ORDER BY f.id",
+        (DEPARTMENT_PREFIX,),
     ).fetchall()
     created = 0
     for feedback_id, call_id, turn_idx, topic in rows:
