@@ -80,6 +80,7 @@ OPTIONAL_PROMPTS: Mapping[str, frozenset[str]] = {
     "language_switched": frozenset(),
     "confirm_language": frozenset(),
     "transfer_untranslated": frozenset({"department"}),
+    "offer_details": frozenset(),
 }
 """Prompt ids the dialogue uses when present (with a standard fallback), with their placeholders."""
 
@@ -279,22 +280,23 @@ def _answers(content: Content, files: _Files, max_seconds: float = MAX_ANSWER_SE
         field = f"topics.{topic.id}"
         if "{" in topic.title or "}" in topic.title:
             yield Problem(files.faq, topic.line, f"{field}.title", "a title cannot use placeholders; write it out")
-        found = list(_placeholders(topic.answer, facts, files.faq, topic.line, f"{field}.answer"))
-        yield from found
-        if found or not topic.answer:
-            continue
-        spoken = PLACEHOLDER.sub(lambda match: facts[match.group(1)], topic.answer)
-        seconds = speaking_seconds(spoken)
-        if seconds > max_seconds:
-            limit = round(max_seconds * CHARS_PER_SECOND)
-            yield Problem(
-                files.faq,
-                topic.line,
-                f"{field}.answer",
-                f"too long to speak: about {seconds:.0f} s ({len(spoken)} characters with the placeholders "
-                f"filled in); keep it under {max_seconds:g} s (about {limit} characters; [content] max_answer_seconds): "
-                "key fact first, the rest on the website",
-            )
+        for name, text in (("answer", topic.answer), ("details", topic.details)):
+            found = list(_placeholders(text, facts, files.faq, topic.line, f"{field}.{name}"))
+            yield from found
+            if found or not text:
+                continue
+            spoken = PLACEHOLDER.sub(lambda match: facts[match.group(1)], text)
+            seconds = speaking_seconds(spoken)
+            if seconds > max_seconds:
+                limit = round(max_seconds * CHARS_PER_SECOND)
+                yield Problem(
+                    files.faq,
+                    topic.line,
+                    f"{field}.{name}",
+                    f"too long to speak: about {seconds:.0f} s ({len(spoken)} characters with the placeholders filled"
+                    f" in); keep it under {max_seconds:g} s (about {limit} characters; [content] max_answer_seconds):"
+                    " key fact first, more under details:, the rest on the website",
+                )
 
 
 def _dtmf(content: Content, files: _Files) -> Iterator[Problem]:

@@ -60,6 +60,7 @@ class TopicForm:
     department: str
     phrasings: tuple[str, ...]
     keywords: tuple[str, ...] = ()
+    details: str = ""
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,7 @@ class ContentEditor:
                 "keywords": list(form.keywords),
                 "phrasings": list(form.phrasings),
                 "answer": form.answer,
+                "details": form.details,
             }
             changes = []
             for key in TOPIC_FIELDS:
@@ -236,6 +238,7 @@ class ContentEditor:
             department=str(current.get("department", "")),
             phrasings=(*phrasings, phrasing.strip()),
             keywords=tuple(current.get("keywords") or ()),
+            details=str(current.get("details") or ""),
         )
         return self.edit_topic(topic_id, form, user=user, now=now)
 

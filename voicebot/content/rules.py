@@ -22,7 +22,7 @@ PROMPT_PLACEHOLDERS: Mapping[str, frozenset[str]] = REQUIRED_PROMPTS
 """Placeholders each prompt fills in besides the district facts (the same table as ``voicebot check``)."""
 
 
-TOPIC_FIELDS = ("title", "department", "keywords", "phrasings", "answer")
+TOPIC_FIELDS = ("title", "department", "keywords", "phrasings", "answer", "details")
 """Form fields of a topic, in form order."""
 
 Locator = Callable[[Problem, Mapping[str, str]], str]
@@ -39,6 +39,8 @@ class TopicValues(Protocol):
     def title(self) -> str: ...
     @property
     def answer(self) -> str: ...
+    @property
+    def details(self) -> str: ...
     @property
     def department(self) -> str: ...
     @property
@@ -86,7 +88,7 @@ def check_topic(
 ) -> FieldMessages:
     """Problems of one edited topic; ``others`` are the other topics (plain dicts) for duplicate checks."""
     problems: FieldMessages = []
-    for name, text in (("title", form.title), ("answer", form.answer)):
+    for name, text in (("title", form.title), ("answer", form.answer), ("details", form.details)):
         if message := not_speakable(text):
             problems.append((name, message))
     if not form.title.strip():
@@ -98,12 +100,19 @@ def check_topic(
     answer = form.answer.strip()
     if kind == "answer" and not answer:
         problems.append(("answer", "Die Antwort darf nicht leer sein."))
-    if answer:
-        if message := _unknown_placeholders(answer, set(facts)):
-            problems.append(("answer", message))
-        seconds = speaking_seconds(_fill(answer, facts))
+    if form.details.strip() and kind != "answer":
+        problems.append(("details", "Nur Themen mit Antwort können „Mehr dazu“ haben."))
+    for name, text in (("answer", answer), ("details", form.details.strip())):
+        if not text:
+            continue
+        if message := _unknown_placeholders(text, set(facts)):
+            problems.append((name, message))
+        seconds = speaking_seconds(_fill(text, facts))
         if seconds > max_seconds:
-            problems.append(("answer", length_message(seconds, max_seconds)))
+            message = length_message(seconds, max_seconds)
+            if name == "details":
+                message = message.replace("Die Antwort", "Der Text unter „Mehr dazu“")
+            problems.append((name, message))
     phrasings = [p.strip() for p in form.phrasings if p.strip()]
     if not phrasings:
         problems.append(("phrasings", "Bitte mindestens eine Formulierung angeben (eine pro Zeile)."))

@@ -90,7 +90,7 @@ def _not_speakable(text: str) -> str:
 def speakable_problems(content: Content, faq_file: str, prompts_file: str) -> Iterator[Problem]:
     """Spoken texts (answers, titles, prompts) hold no markup and only speakable characters."""
     for topic in content.topics:
-        for name, text in (("title", topic.title), ("answer", topic.answer)):
+        for name, text in (("title", topic.title), ("answer", topic.answer), ("details", topic.details)):
             if message := _not_speakable(text):
                 yield Problem(faq_file, topic.line, f"topics.{topic.id}.{name}", message)
     for prompt_id, text in content.prompts.items():

@@ -58,6 +58,7 @@ def _form_values(topic: Mapping[str, Any]) -> dict[str, str]:
         "keywords": ", ".join(topic.get("keywords") or ()),
         "phrasings": "\n".join(topic.get("phrasings") or ()),
         "answer": str(topic.get("answer") or ""),
+        "details": str(topic.get("details") or ""),
     }
 
 
@@ -134,13 +135,16 @@ async def topic_submit(request: web.Request) -> web.StreamResponse:
     """POST /admin/content/topic/{id}: validate and save; problems are shown next to their fields."""
     topic_id = request.match_info["id"]
     form = await request.post()
-    values = {key: str(form.get(key, "")) for key in ("title", "department", "keywords", "phrasings", "answer")}
+    values = {
+        key: str(form.get(key, "")) for key in ("title", "department", "keywords", "phrasings", "answer", "details")
+    }
     edit = TopicForm(
         title=values["title"].strip(),
         answer=" ".join(values["answer"].split()),
         department=values["department"].strip(),
         phrasings=_lines(values["phrasings"]),
         keywords=_words(values["keywords"]),
+        details=" ".join(values["details"].split()),
     )
     if form.get("preview"):  # "Länge prüfen": show the estimate, save nothing
         topic = next((t for t in await asyncio.to_thread(editor(request).topics) if t.get("id") == topic_id), None)

@@ -25,6 +25,7 @@ OUTCOME_LABELS: Final[Mapping[str, str]] = {
 ACTION_LABELS: Final[Mapping[str, str]] = {
     "greeting": "Begrüßung",
     "answer": "Antwort gegeben",
+    "details": "Mehr dazu erzählt",
     "confirm": "Nachgefragt",
     "choose": "Zwei Themen angeboten",
     "reprompt": "Um andere Worte gebeten",
