@@ -86,3 +86,4 @@ def test_a_department_request_is_based_on_the_department_not_the_faq() -> None:
     assert decision_basis("answer", "oeffnungszeiten", None, "") == "topic"
     assert decision_basis("transfer", None, "jugendamt", "3") == "dtmf"
     assert decision_basis("greeting", None, None, "") == ""
+    assert decision_basis("transfer_failed", None, "jugendamt", "") == ""  # an outcome, not a decision

@@ -160,7 +160,7 @@ def decision_basis(action: str, topic: str | None, department: str | None, dtmf:
     """What a turn's decision was based on: ``dtmf``, ``department`` (named), ``topic`` (FAQ match) or ``""``."""
     if dtmf:
         return "dtmf"
-    if department and not topic and action in ("transfer", "confirm", "transferred", "transfer_failed"):
+    if department and not topic and action in ("transfer", "confirm"):
         return "department"
     if topic:
         return "topic"
