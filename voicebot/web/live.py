@@ -64,7 +64,10 @@ async def live_page(request: web.Request) -> web.StreamResponse:
 async def live_json(request: web.Request) -> web.StreamResponse:
     """GET /api/live."""
     items = await _items(request)
-    return web.json_response({"calls": items}, headers={"Cache-Control": "no-store"})
+    from zoneinfo import ZoneInfo
+
+    updated = now(request).astimezone(ZoneInfo(request.app[SETTINGS].timezone)).strftime("%H:%M:%S")
+    return web.json_response({"calls": items, "updated": updated}, headers={"Cache-Control": "no-store"})
 
 
 def setup(app: web.Application) -> None:

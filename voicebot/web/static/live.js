@@ -50,7 +50,7 @@
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (data) {
         draw(data.calls);
-        if (note) { note.textContent = "Aktualisiert um " + new Date().toLocaleTimeString("de-DE") + "."; }
+        if (note) { note.textContent = "Aktualisiert um " + data.updated + "."; }
       })
       .catch(function () {
         if (note) { note.textContent = "Aktualisierung gestört – bitte „Neu laden“."; }
