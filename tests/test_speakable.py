@@ -42,9 +42,11 @@ def test_unspeakable_characters() -> None:
 
 def test_the_length_message_never_reads_25_of_25() -> None:
     assert length_message(25.3, 25) == (
-        "Die Antwort ist zu lang zum Vorlesen: etwa 26 Sekunden – erlaubt sind höchstens 25. Bitte kürzen."
+        "Die Antwort ist zu lang zum Vorlesen: etwa 26 Sekunden – erlaubt sind höchstens 25. Bitte kürzen oder den Rest unter „Mehr dazu“ schreiben."
     )
-    assert length_message(31.0, 25).endswith("etwa 31 Sekunden – erlaubt sind höchstens 25. Bitte kürzen.")
+    assert length_message(31.0, 25).endswith(
+        "etwa 31 Sekunden – erlaubt sind höchstens 25. Bitte kürzen oder den Rest unter „Mehr dazu“ schreiben."
+    )
     assert length_message(12.4, 25) == "etwa 12 Sekunden – erlaubt sind höchstens 25"
     assert shown_seconds(12.5, 25) == 13
 

@@ -112,6 +112,7 @@ def check_topic(
             message = length_message(seconds, max_seconds)
             if name == "details":
                 message = message.replace("Die Antwort", "Der Text unter „Mehr dazu“")
+                message = message.replace(" oder den Rest unter „Mehr dazu“ schreiben", "")
             problems.append((name, message))
     phrasings = [p.strip() for p in form.phrasings if p.strip()]
     if not phrasings:

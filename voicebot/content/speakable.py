@@ -46,7 +46,11 @@ def length_message(seconds: float, limit: float) -> str:
     """German hint for the admin: ``etwa 12 Sekunden – erlaubt sind höchstens 25`` (with "zu lang" when over)."""
     shown = shown_seconds(seconds, limit)
     text = f"etwa {shown} Sekunden – erlaubt sind höchstens {limit:g}"
-    return f"Die Antwort ist zu lang zum Vorlesen: {text}. Bitte kürzen." if seconds > limit else text
+    return (
+        f"Die Antwort ist zu lang zum Vorlesen: {text}. Bitte kürzen oder den Rest unter „Mehr dazu“ schreiben."
+        if seconds > limit
+        else text
+    )
 
 
 def greeting_until_question(spoken: str) -> str:

@@ -20,7 +20,7 @@
     var over = seconds > limit;
     var shown = over ? Math.max(Math.ceil(seconds), Math.floor(limit) + 1) : Math.round(seconds);
     var message = "etwa " + shown + " Sekunden – erlaubt sind höchstens " + limit;
-    out.textContent = over ? "Die Antwort ist zu lang zum Vorlesen: " + message + ". Bitte kürzen." : message;
+    out.textContent = over ? "Die Antwort ist zu lang zum Vorlesen: " + message + ". Bitte kürzen oder den Rest unter „Mehr dazu“ schreiben." : message;
     box.classList.toggle("over", over);
   }
   field.addEventListener("input", update);
