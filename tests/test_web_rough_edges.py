@@ -191,3 +191,17 @@ async def test_live_json_lists_calls_in_progress_and_just_transferred(
     page = await (await client.get("/live")).text()
     assert 'href="/live"' in page
     assert "/static/live.js" in page
+
+
+async def test_a_refused_long_note_is_not_echoed(client: Client) -> None:
+    page = await (await client.get("/calls/call-answered")).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    note = "Notiz " * 50_000
+    response = await client.post(
+        "/calls/call-answered/feedback", data={"csrf": csrf.group(1), "verdict": "wrong", "note": note}
+    )
+    assert response.status == 400
+    text = await response.text()
+    assert "zu lang" in text
+    assert "Notiz Notiz Notiz" not in text

@@ -258,7 +258,8 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
     if form["verdict"] == "wrong" and not (topic or department or form["note"]):
         errors.append("Bei „falsch“ bitte das richtige Thema, die richtige Abteilung oder eine Notiz angeben.")
     if len(form["note"]) > MAX_NOTE:
-        errors.append(f"Die Notiz ist zu lang (höchstens {MAX_NOTE} Zeichen).")
+        errors.append(f"Die Notiz ist zu lang (höchstens {MAX_NOTE} Zeichen) und wurde nicht übernommen.")
+        form["note"] = ""  # a refused big input is not sent back
     turn_idx: int | None = None
     if form["turn"]:
         if form["turn"].isdigit() and int(form["turn"]) <= queries.SQLITE_MAX_INT:
