@@ -22,7 +22,16 @@ from voicebot.records.store import RecordStore
 Client = TestClient[web.Request, web.Application]
 CLEAR_NUMBERS = ("0171 2345678", "2345678", "838192045", "8381 920 4", "15112345678", "0151 12345678")
 
-GET_ROUTES = ["/", "/calls", "/calls/call-transferred", "/callbacks", "/callbacks/1", "/api/calls"]
+GET_ROUTES = [
+    "/",
+    "/calls",
+    "/calls/call-transferred",
+    "/callbacks",
+    "/callbacks/1",
+    "/api/calls",
+    "/live",
+    "/api/live",
+]
 
 
 @pytest.fixture
