@@ -8,12 +8,15 @@ the way pjsua2 does: a hang-up or a finished transfer comes back as the call's d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import urllib.parse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from voicebot.config.settings import Settings
+from voicebot.errors import TelephonyError
 from voicebot.telephony.call import CallSink
 from voicebot.telephony.endpoint import IncomingCall
+from voicebot.telephony.legs import LegWatch
 
 
 @dataclass
@@ -29,6 +32,8 @@ class FakeLine:
     rejected: dict[int, int] = field(default_factory=dict)
     hung_up: list[int] = field(default_factory=list)
     transfers: list[tuple[int, str]] = field(default_factory=list)
+    transfer_headers: list[dict[str, str]] = field(default_factory=list)
+    """The context headers of each transfer, decoded from the Refer-To URI."""
     sinks: dict[int, CallSink] = field(default_factory=dict)
     played: dict[int, int] = field(default_factory=dict)
     """Bytes of bot audio (not silence) the line took from each answered call."""
@@ -107,8 +112,13 @@ class FakeLine:
         if key in self.sinks:
             self.sinks[key].post_disconnected(200, "bot hung up")
 
+    async def bridge(self, key: int, target: str, headers: Mapping[str, str], watch: LegWatch) -> None:
+        raise TelephonyError("this fake line places no calls of its own")
+
     async def transfer(self, key: int, target: str) -> None:
-        self.transfers.append((key, target))
+        uri, _mark, query = target.strip("<>").partition("?")
+        self.transfers.append((key, uri))
+        self.transfer_headers.append(dict(urllib.parse.parse_qsl(query)))
         sink = self.sinks[key]
         sink.post_transfer(self.transfer_status, "OK" if self.transfer_status < 300 else "failed", True)
         if self.transfer_status < 300:

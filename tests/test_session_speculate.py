@@ -19,7 +19,13 @@ from voicebot.call.bot import Bot
 from voicebot.call.session import CallSession
 from voicebot.call.simulate import FileChannel, SimulatedCall, Turn, simulate_call
 from voicebot.config.settings import Settings
-from voicebot.engines.fakes import EnergySpeechDetector, FakeSynthesizer, FakeTranscriber, noise_burst
+from voicebot.engines.fakes import (
+    EnergySpeechDetector,
+    FakeAcousticScorer,
+    FakeSynthesizer,
+    FakeTranscriber,
+    noise_burst,
+)
 from voicebot.listen.listener import Listener
 from voicebot.records.calls import MemoryRecorder
 from voicebot.speak.cache import SpeechCache
@@ -56,8 +62,12 @@ def make_bot(
     speculate_ms: int = 300,
     streaming: bool = False,
     matcher: CountingMatcher | None = None,
+    scorer: FakeAcousticScorer | None = None,
 ) -> Bot:
+    """A bot with the fake recogniser ``by_length``; with ``scorer`` its turns are rescored (24 candidates)."""
     settings = dataclasses.replace(settings, vad=dataclasses.replace(settings.vad, speculate_ms=speculate_ms))
+    if scorer is not None:
+        settings = dataclasses.replace(settings, asr=dataclasses.replace(settings.asr, rescore_candidates=24))
     content = sample_content()
     matcher = matcher or CountingMatcher()
     return Bot(
@@ -68,6 +78,7 @@ def make_bot(
         EnergySpeechDetector,
         matcher_factory=lambda _content: matcher,
         content_loader=lambda _settings: content,
+        scorer=scorer,
     )
 
 

@@ -1,7 +1,7 @@
 """SIPp as the caller (line-test bot): audio in, DTMF by SIP INFO and by RFC 2833, REFER accepted.
 
 Asserts on the wire: SIPp's scenario completes (answered, REFER received, NOTIFY sent, BYE answered),
-the Refer-To names the department of the pressed digit, and the bot's RTP towards SIPp was audible
+the Refer-To names the department of the pressed digit (with the transfer's context as URI headers), and the bot's RTP towards SIPp was audible
 (captured with tcpdump on the loopback interface).
 """
 
@@ -66,7 +66,7 @@ def test_sipp_streams_audio_presses_a_key_by_sip_info_and_follows_the_refer(line
     fixture = ROOT / "audio_fixtures" / "8k_alaw" / "dept-jugendamt.wav"
     subprocess.run(["sox", str(fixture), "-r", "8000", "-c", "1", "-t", "ul", str(tmp_path / "caller.ul")], check=True)
     messages, audible, total = _sipp_call(line, "caller_dtmf_info.xml", tmp_path, ["-set", "digit", "4"])
-    assert "Refer-To: sip:jugendamt@127.0.0.1:5090" in messages
+    assert "Refer-To: <sip:jugendamt@127.0.0.1:5090?Subject=Leitungstest:%20Taste%204&" in messages
     assert total > 100, "the bot sent (almost) no RTP"
     assert audible >= 30, f"the bot's RTP was silent ({audible} of {total} packets audible)"
     assert line.wait_log("DTMF 4")
@@ -74,6 +74,6 @@ def test_sipp_streams_audio_presses_a_key_by_sip_info_and_follows_the_refer(line
 
 def test_sipp_presses_a_key_by_rfc2833_and_follows_the_refer(line: BotProcess, tmp_path: Path) -> None:
     messages, audible, _total = _sipp_call(line, "caller_dtmf_2833.xml", tmp_path, [])
-    assert "Refer-To: sip:zulassung@127.0.0.1:5090" in messages
+    assert "Refer-To: <sip:zulassung@127.0.0.1:5090?Subject=Leitungstest:%20Taste%201&" in messages
     assert audible >= 30
     assert line.wait_log("DTMF 1")

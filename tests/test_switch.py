@@ -92,6 +92,7 @@ async def test_calls_beyond_the_sessions_go_to_the_switchboard_then_get_busy(set
     busy = line.ring()  # while the overflow line still announces
     await until(lambda: (overflow, config.departments[SWITCHBOARD].target) in line.transfers)
     assert prompts == ["overflow"] and line.played[overflow] >= len(PROMPT)
+    assert line.transfer_headers[-1]["X-Voicebot-Reason"] == f"alle {conversations} Leitungen belegt"  # for staff
     assert line.rejected == {busy: 503}  # with Retry-After: neither a conversation nor the overflow line is free
     for key in keys:
         line.caller_hangs_up(key)
@@ -139,6 +140,7 @@ async def test_shutdown_refuses_new_calls_and_hands_running_ones_to_the_switchbo
     await until(lambda: not line.accepting)
     await until(lambda: (running, config.departments[SWITCHBOARD].target) in line.transfers)
     assert prompts == ["transfer_switchboard"]
+    assert line.transfer_headers[-1]["Subject"] == "Uebergabe an die Zentrale: Dienst wird beendet"
     await asyncio.wait_for(task, 10)
     assert line.stopped
 

@@ -164,3 +164,15 @@ def test_prune_deletes_audio_of_texts_no_longer_used(cache: SpeechCache) -> None
     assert cache.prune(["Guten Tag.", "Neue Antwort."]) == 1
     assert cache.is_cached("Guten Tag.") and not cache.is_cached("Alte Antwort.")
     assert cache.prune(["Guten Tag."]) == 0
+
+
+def test_prerender_stops_between_two_texts_when_told(cache: SpeechCache) -> None:
+    asked: list[int] = []
+
+    def stop() -> bool:  # a line told to stop while it starts: after the first text
+        asked.append(1)
+        return len(asked) > 1
+
+    result = cache.prerender(["Guten Tag.", "Auf Wiederhören.", "Einen Moment bitte."], progress=False, stop=stop)
+    assert (result.texts, result.rendered) == (3, 1)
+    assert cache.is_cached("Guten Tag.") and not cache.is_cached("Auf Wiederhören.")

@@ -31,13 +31,19 @@ def _found(pattern: str) -> set[str]:
     return {match for path in SOURCES for match in regex.findall(path.read_text(encoding="utf-8"))}
 
 
+def _actions() -> set[str]:
+    """Actions written as ``Note("x", …)``, ``Decision("x", …)`` or computed as ``action = "x" if … else "y"``."""
+    computed = _found(r'\baction = "(\w+)"') | _found(r'\baction = "\w+" if .*? else "(\w+)"')
+    return _found(r'Note\(\s*"(\w+)"') | _found(r'Decision\(\s*"(\w+)"') | computed | {"menu"}
+
+
 def test_the_sources_are_scanned() -> None:
     assert len(SOURCES) > 10
-    assert {"greeting", "transferred", "listen"} <= _found(r'Note\(\s*"(\w+)"')
+    assert {"greeting", "transferred", "listen"} <= _actions()
 
 
 def test_every_action_the_dialogue_can_note_has_a_label() -> None:
-    actions = _found(r'Note\(\s*"(\w+)"') | _found(r'Decision\(\s*"(\w+)"') | {"menu"}
+    actions = _actions()
     assert actions - set(ACTION_LABELS) == set()
 
 

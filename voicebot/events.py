@@ -148,6 +148,8 @@ class EarlyTranscript:
     text: str
     speech_end_ms: int
     """The pause's ``SpeechPaused.speech_end_ms``: the end of the audio the text was decoded from."""
+    audio: bytes = b""
+    """That audio (the recogniser's rate), when the listener keeps audio (for acoustic rescoring ahead)."""
 
 
 ListenEvent = TurnEvent | EarlyTranscript
@@ -166,6 +168,13 @@ class TransferResult:
     status: int
     """Last SIP status seen (202 accepted, 200 answered, 486 busy, 408/480 no answer, 603 declined …)."""
     reason: str = ""
+    bridged: bool = False
+    """The bot joined the caller to a call of its own to the department (REFER refused or not used)."""
+    to: str = ""
+    """The department actually reached or last tried, when it is not the one asked for (the switchboard after a
+    failed bridge); empty = the one asked for."""
+    exhausted: bool = False
+    """Every way was tried (the department and the switchboard): only a callback is left."""
 
 
 __all__ = [

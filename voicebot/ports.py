@@ -8,9 +8,9 @@ into constructors; nothing is patched.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from voicebot.audio import AudioFrame
 from voicebot.events import LineEvent, TransferResult
@@ -154,8 +154,9 @@ class Speech(Protocol):
         """True if ``text`` comes out of the cache without synthesis."""
         ...
 
-    def prerender(self, texts: Iterable[str], progress: bool = True) -> object:
-        """Synthesise every text not yet cached (start-up; ``voicebot prerender``); returns the cache's report."""
+    def prerender(self, texts: Iterable[str], progress: bool = True, stop: Callable[[], bool] | None = None) -> object:
+        """Synthesise every text not yet cached (start-up; ``voicebot prerender``), until ``stop()`` says so;
+        returns the cache's report."""
         ...
 
 
@@ -201,4 +202,19 @@ class CallChannel(Protocol):
 
     async def hangup(self) -> None:
         """End the call from the bot's side (idempotent)."""
+        ...
+
+
+@runtime_checkable
+class BridgingChannel(CallChannel, Protocol):
+    """A call channel that can also join the caller to a second call of the bot's own (the pjsua2 channel)."""
+
+    @property
+    def ended(self) -> bool:
+        """True once the call is over (either side)."""
+        ...
+
+    async def bridge(self, target: str, headers: Mapping[str, str], answer_timeout_s: float) -> TransferResult:
+        """Call ``target`` (with ``headers`` on the INVITE) and, once it answers, join both calls' audio; ok once
+        joined (the bot's listening and speaking on this call stop; either side hanging up ends both)."""
         ...

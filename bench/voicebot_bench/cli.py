@@ -77,6 +77,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             help="inprocess: every call on the bench's event loop; independent: one caller process per call",
         )
         bench.add_argument("--turns", type=int, default=1, help="questions per call (vosk engines; n per level)")
+    calibrate = sub.add_parser(
+        "calibrate", parents=[common], help="fit the rescoring fusion's constants on the spoken fixtures (Whisper)"
+    )
+    calibrate.add_argument("--versions", default="8k", help="fixture versions to decode (8k, 16k)")
+    calibrate.add_argument("--quick", action="store_true", help="every sixth fixture only (a smoke run)")
+    calibrate.add_argument(
+        "--evidence", type=Path, default=None, help="keep the decoded, scored fixtures here and reuse them next time"
+    )
     all_ = sub.add_parser("all", parents=[common], help="every benchmark, one after the other")
     all_.add_argument("--quick", action="store_true", help="smoke-run sizes")
 
@@ -178,8 +186,16 @@ def _capacity(settings: Settings, args: argparse.Namespace, out_dir: Path) -> di
     return run_capacity(settings, options, out_dir)
 
 
+def _calibrate(settings: Settings, args: argparse.Namespace, _out_dir: Path) -> dict[str, Any]:
+    from voicebot_bench.calibrate import run_calibrate
+
+    versions = tuple(v.strip() for v in args.versions.split(",") if v.strip())
+    return run_calibrate(settings, versions, quick=args.quick, evidence_file=args.evidence)
+
+
 _RUNNERS: dict[str, Callable[[Settings, argparse.Namespace, Path], dict[str, Any]]] = {
     "accuracy": _accuracy,
+    "calibrate": _calibrate,
     "engines": _engines,
     "turn-gap": _turn_gap,
     "capacity": _capacity,

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voicebot_bench import sipwire
 from voicebot_bench.rtpstream import AUDIBLE_RMS, RtpEndpoint, RtpQuality, rtp_quality
@@ -81,7 +81,9 @@ class CallReport:
     contact: str = ""
     """Contact URI of the answering side (tells which instance answered behind a proxy)."""
     refer_to: str = ""
-    """Refer-To of a REFER received from the bot (empty: none)."""
+    """Refer-To of a REFER received from the bot, without its URI headers (empty: none)."""
+    refer_headers: dict[str, str] = field(default_factory=dict)
+    """The Refer-To URI's headers (the transfer's context: ``Subject``, ``Call-Info`` …)."""
     ended_by: str = ""
     """``caller`` (we sent BYE), ``bot`` (the bot sent BYE) or empty (never established)."""
     turns: tuple[TurnGap, ...] = ()
@@ -139,6 +141,7 @@ async def place_call(plan: CallPlan, host: str = "127.0.0.1") -> CallReport:
             setup_ms,
             contact=call.dialog.remote_target,
             refer_to=call.dialog.refer_to,
+            refer_headers=call.dialog.refer_headers,
             ended_by=call.dialog.ended_by,
             turns=tuple(turns),
             quality=rtp_quality(rtp.arrivals),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -48,6 +49,9 @@ class _Dialog:
     cseq: int = 1
     ended_by: str = ""
     refer_to: str = ""
+    """The Refer-To target without its URI headers."""
+    refer_headers: dict[str, str] = field(default_factory=dict)
+    """The Refer-To URI's headers, decoded (what a transferee copies into its INVITE: ``Subject`` …)."""
 
 
 class SipCall:
@@ -194,7 +198,9 @@ class SipCall:
                 self.dialog.ended_by = "bot"
             self.ended.set()
         elif method == "REFER":
-            self.dialog.refer_to = sipwire.uri_of(request.get("refer-to"))
+            target, _mark, query = sipwire.uri_of(request.get("refer-to")).partition("?")
+            self.dialog.refer_to = target
+            self.dialog.refer_headers = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
             if not self.accept_refer:
                 self._send(sipwire.response_to(request, 603, "Decline", tag), addr)
                 return

@@ -344,12 +344,12 @@ class Bot:
                     continue
         return list(dict.fromkeys(texts))
 
-    def prerender(self, progress: bool = False) -> object:
-        """Render every fixed text into the speech cache, each language by its voice (returns the base
-        language's report)."""
+    def prerender(self, progress: bool = False, stop: Callable[[], bool] | None = None) -> object:
+        """Render every fixed text into the speech cache, each language by its voice, until ``stop()`` says so
+        (returns the base language's report)."""
         for language in self.languages[1:]:
             if language in self.speeches:
-                self.speeches[language].prerender(self.speech_texts_for(language), progress=progress)
+                self.speeches[language].prerender(self.speech_texts_for(language), progress=progress, stop=stop)
         base = self.languages[0]
         texts = self.speech_texts_for(base)
         texts += [
@@ -358,7 +358,7 @@ class Bot:
             if language not in self.speeches
             for text in self.speech_texts_for(language)
         ]
-        return self.speech.prerender(list(dict.fromkeys(texts)), progress=progress)
+        return self.speech.prerender(list(dict.fromkeys(texts)), progress=progress, stop=stop)
 
 
 def recogniser_phrases(settings: Settings, content: Content, transcriber: Transcriber) -> list[str] | None:

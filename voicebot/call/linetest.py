@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from voicebot.audio import SAMPLE_WIDTH
+from voicebot.call.handover import hand_over
 from voicebot.config.settings import Settings
 from voicebot.content.model import SWITCHBOARD
-from voicebot.events import AudioReceived, CallHungUp, DtmfReceived
+from voicebot.events import AudioReceived, CallHungUp, DtmfReceived, TransferResult
 from voicebot.ports import CallChannel
 from voicebot.records.calls import CallOutcome, CallRecorder
+from voicebot.telephony.sipcontext import TransferContext
 
 _LOGGER: Final = logging.getLogger(__name__)
 
@@ -61,13 +63,23 @@ def dtmf_targets(departments: Mapping[str, str], switchboard: str) -> dict[str, 
     return targets
 
 
+PutThrough = Callable[[CallChannel, str], Awaitable[TransferResult]]
+"""(channel, keypad digit) -> how putting the caller through ended (``voicebot.call.handover`` in ``run``)."""
+
+
 class LineTestSession:
     """One line-test call on a channel; ``run`` returns a short outcome word."""
 
     def __init__(
-        self, channel: CallChannel, targets: Mapping[str, str], no_input_ms: int = 7000, max_utterance_ms: int = 15000
+        self,
+        channel: CallChannel,
+        targets: Mapping[str, str],
+        no_input_ms: int = 7000,
+        max_utterance_ms: int = 15000,
+        put_through: PutThrough | None = None,
     ) -> None:
         self._channel = channel
+        self._put_through = put_through
         self._no_input_ms = no_input_ms
         self._max_utterance_ms = max_utterance_ms
         self._targets = dict(targets)
@@ -125,9 +137,12 @@ class LineTestSession:
             return ""
         channel.play(tone(channel.rate, 700, 300))
         await _drain(channel)
-        result = await channel.transfer(target)
+        if self._put_through is not None:
+            result = await self._put_through(channel, digit)
+        else:
+            result = await channel.transfer(target)
         if result.ok:
-            return "transferred"
+            return "bridged" if result.bridged else "transferred"
         channel.play(tone(channel.rate, 300, 600))
         return ""
 
@@ -148,15 +163,27 @@ def line_test_runner(
     switchboard = SWITCHBOARD
     vad = settings.vad
     targets = dtmf_targets({name: dept.target for name, dept in settings.departments.items()}, switchboard)
+    by_digit = dtmf_targets({name: name for name in settings.departments}, switchboard)
+
+    async def put_through(channel: CallChannel, digit: str) -> TransferResult:
+        async def announce() -> None:
+            channel.play(line_test_prompt(channel.rate))
+            await _drain(channel)
+
+        context = TransferContext(reason=f"Leitungstest: Taste {digit}")
+        return await hand_over(channel, settings, by_digit[digit], context, announce)
 
     async def run(channel: CallChannel) -> object:
         recorder.call_started(channel.call_id, channel.remote, dt.datetime.now(zone), instance)
         outcome = "failed"
         try:
-            outcome = await LineTestSession(channel, targets, vad.no_input_ms, vad.max_utterance_ms).run()
+            session = LineTestSession(channel, targets, vad.no_input_ms, vad.max_utterance_ms, put_through)
+            outcome = await session.run()
             return outcome
         finally:
-            kind = {"transferred": "transferred", "hung_up": "hung_up"}.get(outcome, "answered")
+            kind = {"transferred": "transferred", "bridged": "transferred", "hung_up": "hung_up"}.get(
+                outcome, "answered"
+            )
             result = CallOutcome(kind, None, None, f"Leitungstest: {outcome}", dt.datetime.now(zone))
             recorder.call_ended(channel.call_id, result)
 

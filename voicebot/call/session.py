@@ -23,7 +23,9 @@ import time
 from collections.abc import Iterator
 from typing import Final
 
+from voicebot.call import metrics
 from voicebot.call.bot import Bot
+from voicebot.call.handover import hand_over, transfer_context
 from voicebot.call.language import CallLanguage
 from voicebot.call.speculate import Foresight
 from voicebot.call.turns import TurnInput, call_outcome, turn_record
@@ -163,7 +165,8 @@ class CallSession:
             elif isinstance(turn_event, NoInput):
                 await self._dispatch(turn_event, TurnInput(detected_at=time.perf_counter()))
             elif isinstance(turn_event, EarlyTranscript):
-                self.foresight.foresee(turn_event.text)  # the caller may go on: the turn checks the text
+                # the caller may go on: the turn checks the text (and with audio rescoring is done ahead too)
+                self.foresight.foresee(turn_event.text, turn_event.audio)
             elif isinstance(turn_event, SpeechStarted):
                 self.foresight.forget()
         if utterance is not None:
@@ -190,7 +193,7 @@ class CallSession:
             turn.timings["speculation_saved_ms"] = round(utterance.saved_ms, 1)
             turn.timings["speculations_dropped"] = float(utterance.dropped)
         if utterance.error:
-            self._errors += 1
+            self._errors += metrics.asr_error()
             _LOGGER.warning("call %s: recognition failed (%s)", self.channel.call_id, utterance.error)
             await self._apology(turn, f"Spracherkennung fehlgeschlagen: {utterance.error}")
             return
@@ -276,7 +279,7 @@ class CallSession:
                 played = True
                 pcm = await loop.run_in_executor(None, next, chunks, None)
         except Exception:
-            self._errors += 1
+            self._errors += metrics.tts_error()
             _LOGGER.exception("call %s: speech synthesis failed for %r", self.channel.call_id, text[:60])
         finally:
             close = getattr(chunks, "close", None)
@@ -298,17 +301,22 @@ class CallSession:
         await self._drain(f"the transfer to {command.department}")
         if self._caller_hung_up:
             return TransferResult(False, 0, "der Anrufer hat aufgelegt")
-        department = self.bot.settings.departments.get(command.department)
-        if department is None or not department.target:
-            _LOGGER.error("call %s: no SIP target for department %s", self.channel.call_id, command.department)
-            return TransferResult(False, 404, f"kein SIP-Ziel für {command.department} konfiguriert")
+        topic = self.state.pending_topic
+        context = transfer_context(self.bot.content, command.department, topic, self.heard, command.reason)
         try:
-            result = await self.channel.transfer(department.target)
+            result = await hand_over(self.channel, self.bot.settings, command.department, context, self._bridge_note)
         except Exception as error:
-            _LOGGER.exception("call %s: transfer to %s failed", self.channel.call_id, department.target)
+            _LOGGER.exception("call %s: transfer to %s failed", self.channel.call_id, command.department)
             result = TransferResult(False, 0, f"{type(error).__name__}: {error}")
+        metrics.transfer(result.ok)
         self._listen_again()
         return result
+
+    async def _bridge_note(self) -> None:
+        """Before the bot bridges the call itself: "Einen Moment, ich verbinde Sie" (when the prompt exists)."""
+        text = self._prompt("transfer_bridge")
+        if text and await self._say(text, TurnInput()):
+            await self._drain("the bridge")
 
     async def _drain(self, before: str) -> None:
         """Wait until queued speech has been played before ``before`` (a transfer, hanging up), still noticing

@@ -14,6 +14,7 @@ is ever queued for an urgent event (``voicebot.events.URGENT``) to overtake.
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,7 +115,9 @@ class FileChannel:
         self.played: list[Played] = []
         """Everything the bot queued, in order."""
         self.transfers: list[str] = []
-        """Targets of every transfer asked for."""
+        """Targets of every transfer asked for (the SIP URI, without the context's URI headers)."""
+        self.transfer_headers: list[dict[str, str]] = []
+        """The context headers of each transfer (``Subject`` …), decoded from the Refer-To URI."""
         self.turn_starts: list[int] = []
         """Media time each caller turn began."""
         self.stopped = 0
@@ -160,7 +163,9 @@ class FileChannel:
 
     async def transfer(self, target: str) -> TransferResult:
         """Record the target; the next scripted result (default: answered). A good transfer ends the call."""
-        self.transfers.append(target)
+        uri, _mark, query = target.strip("<>").partition("?")
+        self.transfers.append(uri)
+        self.transfer_headers.append(dict(urllib.parse.parse_qsl(query)))
         result = self._transfer_results.pop(0) if self._transfer_results else TransferResult(True, 200, "OK")
         if result.ok:
             self._ended = True

@@ -40,6 +40,8 @@ class Prepared:
     text: str
     matcher: Understander
     understanding: Understanding
+    with_audio: bool = False
+    """Read with the pause's audio by the rescorer (acoustic evidence fused), not by the matcher alone."""
 
 
 class Foresight:
@@ -69,12 +71,13 @@ class Foresight:
         self.rescored = 0
         """Turns read with their audio (acoustic rescoring) or their n-best alternatives."""
 
-    def foresee(self, text: str) -> None:
-        """Start preparing the turn for the early transcript ``text`` (replaces an earlier preparation)."""
+    def foresee(self, text: str, audio: bytes = b"") -> None:
+        """Start preparing the turn for the early transcript ``text`` (replaces an earlier preparation); with
+        the pause's ``audio`` and a scorer, the rescorer reads it ahead as well (its cost leaves the turn gap)."""
         self.forget()
         if not text.strip():
             return
-        preparing = asyncio.ensure_future(asyncio.to_thread(self._match, text))
+        preparing = asyncio.ensure_future(asyncio.to_thread(self._match, text, audio))
         preparing.add_done_callback(self._matched)
         self._preparing = (text, preparing)
 
@@ -97,17 +100,28 @@ class Foresight:
             prepared = await preparing[1]
         elif preparing is not None:
             preparing[1].cancel()  # the caller said more (or else) after the pause: match anew
-        base = self._language() in ("", self._bot.content.language)  # the rescorer knows the base content only
-        if base and ((audio and self._bot.scorer is not None) or alternatives):
+        if self._rescores(audio) and alternatives == () and prepared is not None and prepared.with_audio:
+            return await asyncio.to_thread(self._read, text, prepared)  # read with the pause's audio ahead
+        if self._rescores(audio) or (alternatives and self._base()):
             return await asyncio.to_thread(self._rescore, text, audio, alternatives)
         return await asyncio.to_thread(self._read, text, prepared)
 
+    def _base(self) -> bool:
+        return self._language() in ("", self._bot.content.language)  # the rescorer knows the base content only
+
+    def _rescores(self, audio: bytes) -> bool:
+        """Whether a turn with this audio is read by the rescorer (acoustic evidence)."""
+        return bool(audio) and self._bot.scorer is not None and self._base()
+
     # --- worker threads ------------------------------------------------------------------------------
 
-    def _match(self, text: str) -> Prepared | None:
+    def _match(self, text: str, audio: bytes = b"") -> Prepared | None:
         try:
             matcher = self._bot.matcher_for(self._language())
-            prepared = Prepared(text, matcher, matcher.understand(text))
+            if self._rescores(audio):
+                prepared = Prepared(text, matcher, self._rescore(text, audio, ()), with_audio=True)
+            else:
+                prepared = Prepared(text, matcher, matcher.understand(text))
         except Exception:  # preparing is an optimisation only: the turn matches again
             _LOGGER.exception("preparing an early transcript failed")
             return None

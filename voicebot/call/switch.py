@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Final, Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,8 @@ from voicebot.telephony.admission import decide
 from voicebot.telephony.call import CallSink
 from voicebot.telephony.channel import PjsuaChannel
 from voicebot.telephony.endpoint import PJSUA_MAX_CALLS, IncomingCall, SipEndpoint, line_capacity
+from voicebot.telephony.legs import LegWatch
+from voicebot.telephony.sipcontext import TransferContext, context_headers, refer_target
 
 if TYPE_CHECKING:
     from voicebot.call.bot import Bot
@@ -80,6 +82,10 @@ class LineEndpoint(Protocol):
         """Send a REFER (raises TelephonyError when it cannot be sent)."""
         ...
 
+    async def bridge(self, key: int, target: str, headers: Mapping[str, str], watch: LegWatch) -> None:
+        """Call ``target`` as the bridge leg of call ``key`` (raises TelephonyError when it cannot be sent)."""
+        ...
+
 
 EndpointFactory = Callable[[Settings, asyncio.AbstractEventLoop, Callable[[IncomingCall], None], int], LineEndpoint]
 """(settings, loop, on_incoming, pjsip log level) -> the line; ``SipEndpoint`` unless a test passes its own."""
@@ -105,6 +111,7 @@ class Switch:
         self._sessions: dict[asyncio.Task[None], PjsuaChannel] = {}
         self._overflow: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._listening = False
         switchboard = settings.departments.get(SWITCHBOARD)
         self.switchboard_target = switchboard.target if switchboard is not None else ""
         self.max_sessions, self.max_overflow = line_capacity(settings.sip.max_calls, settings.sip.overflow)
@@ -124,12 +131,21 @@ class Switch:
         """Calls in progress (sessions plus overflow hand-overs)."""
         return len(self._sessions) + len(self._overflow)
 
+    def line_state(self) -> tuple[bool, bool | None]:
+        """(listening: the SIP endpoint runs and takes calls, registered: None in direct mode) for health checks."""
+        endpoint = self._endpoint
+        listening = endpoint is not None and self._listening and not self._stopping
+        if self._settings.sip.mode != "register":
+            return listening, None
+        return listening, bool(getattr(endpoint, "registered", False)) and listening
+
     async def serve(self, stop: asyncio.Event, grace_seconds: float, pj_log_level: int = 1) -> None:
         """Run until ``stop`` is set, then stop gracefully."""
         loop = asyncio.get_running_loop()
         endpoint = self._endpoint_factory(self._settings, loop, self._incoming, pj_log_level)
         self._endpoint = endpoint
         await asyncio.to_thread(endpoint.start)
+        self._listening = True
         sip = self._settings.sip
         host = sip.public_host or sip.bind_host
         where = f"registered as {sip.user} at {sip.registrar}" if sip.mode == "register" else "direct mode"
@@ -138,6 +154,7 @@ class Switch:
             await stop.wait()
             await self._drain(grace_seconds)
         finally:
+            self._listening = False
             await asyncio.to_thread(endpoint.stop)
             self._endpoint = None
 
@@ -250,7 +267,8 @@ class Switch:
         try:
             channel.answer()
             await self._say(channel, "overflow")
-            result = await channel.transfer(self.switchboard_target) if not channel.ended else None
+            target = self._refer_to(TransferContext(reason=reason))
+            result = await channel.transfer(target) if not channel.ended else None
             if result is not None and not result.ok:
                 reason += f"; Weiterleitung gescheitert ({result.status} {result.reason})"
         finally:
@@ -265,8 +283,15 @@ class Switch:
         channel.stop_playback()
         await self._say(channel, "transfer_switchboard" if prompt == "shutdown" else prompt)
         if not channel.ended:
-            await channel.transfer(self.switchboard_target)
+            why = "Dienst wird beendet" if prompt == "shutdown" else "Hoechstdauer des Gespraechs erreicht"
+            context = TransferContext(reason=f"Uebergabe an die Zentrale: {why}")
+            await channel.transfer(self._refer_to(context))
         await channel.hangup()
+
+    def _refer_to(self, context: TransferContext) -> str:
+        """The switchboard as a REFER target, with the context headers unless ``[sip] refer_headers`` is off."""
+        headers = context_headers(context) if self._settings.sip.refer_headers else {}
+        return refer_target(self.switchboard_target, headers)
 
     async def _say(self, channel: PjsuaChannel, prompt_id: str) -> None:
         """Play a fixed prompt and wait (bounded) until it has gone out."""
@@ -299,13 +324,15 @@ async def serve(
     pj_log_level: int = 1,
     instance: str = "",
     endpoint_factory: EndpointFactory = SipEndpoint,
+    on_switch: Callable[[Switch], None] | None = None,
 ) -> None:
     """Answer calls until ``stop`` is set; each call runs ``CallSession(bot, channel, recorder, clock)``.
 
     ``run_session`` and ``prompt_audio`` replace the bot's session and prompts (tests drive the line
     with a scripted session this way); ``grace_seconds`` is how long running calls may continue after
     ``stop`` before they are handed to the switchboard; ``instance`` names this bot instance in the
-    call records (several instances behind a dispatcher share one database).
+    call records (several instances behind a dispatcher share one database); ``on_switch`` is handed the
+    line before it starts (the health report reads its state).
     """
     if instance:
         recorder = InstanceRecorder(recorder, instance)
@@ -329,6 +356,8 @@ async def serve(
             raise ValueError("serve: a bot is needed unless run_session and prompt_audio are given")
         prompt_audio = bot_prompts(bot)
     switch = Switch(settings, recorder, run_session, prompt_audio, endpoint_factory)
+    if on_switch is not None:
+        on_switch(switch)
     await switch.serve(stop, grace_seconds, pj_log_level)
 
 

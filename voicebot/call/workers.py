@@ -25,6 +25,7 @@ import collections
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -151,6 +152,40 @@ def load_shared(settings: Settings) -> Shared:
         return Shared(transcriber, bot)
     finally:
         warming.join()
+
+
+def fill_speech_cache(settings: Settings, timeout_s: float = 900.0) -> bool:
+    """Render the speech cache once before workers that each load their own engines are forked, in a child
+    process (``voicebot prerender``: the parent stays free of engine threads), so that N workers do not each
+    synthesise the same missing texts side by side on the same cores at start. The child dies with the parent.
+    False (logged; each worker then renders what is missing) when it fails."""
+    command = [sys.executable, "-m", "voicebot", "-c", str(settings.path), "prerender", "--quiet"]
+    started = time.monotonic()
+    try:
+        done = subprocess.run(  # our own interpreter and fixed arguments, no caller text
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=timeout_s,
+            check=False,
+            preexec_fn=_die_with_parent_in_child,  # the supervisor has started no thread yet
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        _LOGGER.warning("the speech cache could not be filled before the workers start: %s", error)
+        return False
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        _LOGGER.warning("the speech cache could not be filled (exit %d): %s", done.returncode, " / ".join(tail))
+        return False
+    _LOGGER.info("speech cache filled for the workers in %.1f s", time.monotonic() - started)
+    return True
+
+
+def _die_with_parent_in_child() -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
 
 
 def shared_transcriber(settings: Settings) -> Transcriber | None:
@@ -306,6 +341,7 @@ __all__ = [
     "Shared",
     "WorkerSpec",
     "die_with_parent",
+    "fill_speech_cache",
     "load_shared",
     "recommended_workers",
     "reset_signals_in_worker",

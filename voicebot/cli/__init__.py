@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
+from voicebot.cli.logs import formatter
 from voicebot.errors import VoicebotError
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -92,11 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = sub.parse_args(rest)
     args.config = known.config
     args.verbose = known.verbose
-    logging.basicConfig(
-        level=logging.DEBUG if known.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(level=logging.DEBUG if known.verbose else logging.INFO, stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter())  # journald: no own timestamp, level as syslog priority
     try:
         return int(module.run(args))
     except VoicebotError as error:

@@ -8,7 +8,7 @@ from voicebot.config.load import load_settings
 from voicebot.config.settings import Settings
 from voicebot.engines import TTS_ENGINES, load_synthesizer
 from voicebot.ports import Synthesizer
-from voicebot.speak.cache import SpeechCache
+from voicebot.speak.cache import PrerenderResult, SpeechCache
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Render what is missing; print how many texts were rendered and how many were cached already."""
     settings = load_settings(args.config)
+    if not args.text and not args.engine and not args.prune:
+        return _prerender_every_language(settings, progress=not args.quiet)
     synth = load_synthesizer(settings, [args.engine] if args.engine else None)
     cache = SpeechCache(synth, settings.resolve(settings.tts.cache_dir), settings.audio.line_rate)
     texts = list(args.text) if args.text else speech_texts(settings, synth)
@@ -32,6 +34,20 @@ def run(args: argparse.Namespace) -> int:
         f"{result.audio_seconds:.0f} s of audio at {cache.line_rate} Hz by {synth.name} "
         f"in {result.seconds:.1f} s -> {cache.cache_dir}{pruned}"
     )
+    return 0
+
+
+def _prerender_every_language(settings: Settings, progress: bool) -> int:
+    """What a starting line renders: every language's texts by that language's voice (the same cache files)."""
+    from voicebot.call.bot import Bot
+
+    bot = Bot.from_settings(settings)
+    result = bot.prerender(progress=progress)
+    if isinstance(result, PrerenderResult):
+        print(
+            f"{bot.languages[0]}: {result.texts} texts: {result.rendered} rendered, {result.cached} already "
+            f"cached in {result.seconds:.1f} s; other languages: {', '.join(bot.languages[1:]) or 'none'}"
+        )
     return 0
 
 

@@ -20,18 +20,26 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
+from zoneinfo import ZoneInfo
 
+from voicebot.call.metrics import MetricsRecorder
+from voicebot.cli.logs import formatter
 from voicebot.config.load import load_settings
 from voicebot.config.settings import Settings
 from voicebot.records.calls import CallRecorder
 
 if TYPE_CHECKING:
     from voicebot.call.bot import Bot
+    from voicebot.call.status import StatusBoard
+    from voicebot.call.switch import Switch
     from voicebot.call.workers import Shared, WorkerSpec
 
 _LOGGER: Final = logging.getLogger("voicebot.run")
@@ -91,11 +99,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
     """Load the shareable recogniser, fork the workers and supervise them (see :mod:`voicebot.call.workers`)."""
-    from voicebot.call.workers import Shared, die_with_parent, load_shared, supervise, worker_specs
+    from voicebot.call.workers import Shared, die_with_parent, fill_speech_cache, load_shared, supervise, worker_specs
 
+    run_dir = prepare_run_dir()  # before anything imports prometheus_client (multiprocess mode)
+    args.run_dir = str(run_dir / "status")
+    pids: dict[int, int] = {}
     instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
     specs = worker_specs(settings, args.workers, instance)
     shared = Shared() if args.line_test else load_shared(settings)
+    if not args.line_test and shared.bot is None:
+        fill_speech_cache(settings)  # once, not in every worker at the same time
 
     def fork(spec: WorkerSpec) -> int:
         sys.stdout.flush()
@@ -105,17 +118,41 @@ def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
         if pid == 0:
             die_with_parent(parent)
             _worker(settings, args, spec, shared)
+        pids[spec.index] = pid
         _LOGGER.info("worker %d: pid %d, SIP port %d, RTP from %d", spec.index + 1, pid, spec.port, spec.rtp_port)
         return pid
 
     database = settings.resolve(settings.records.database)
 
     def on_death(spec: WorkerSpec, status: int) -> None:
+        from voicebot.call.metrics import mark_dead
         from voicebot.records.orphans import close_calls_of_dead_worker
 
+        if spec.index in pids:
+            mark_dead(pids[spec.index])
         close_calls_of_dead_worker(database, spec.instance, dt.datetime.now(dt.UTC), status)
 
-    return supervise(specs, fork, on_death=on_death)
+    try:
+        return supervise(specs, fork, on_death=on_death)
+    finally:
+        if not os.environ.get("RUNTIME_DIRECTORY"):  # systemd removes its own; a temporary one is ours
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def prepare_run_dir() -> Path:
+    """The supervisor's run folder (``$RUNTIME_DIRECTORY`` from systemd's ``RuntimeDirectory=``, else a new
+    temporary one): ``status/`` for the lines' health reports, ``metrics/`` for prometheus_client's
+    multiprocess files (``$PROMETHEUS_MULTIPROC_DIR`` wins if set); both emptied of an earlier run's files."""
+    from voicebot.call.metrics import prepare_multiprocess
+
+    base = os.environ.get("RUNTIME_DIRECTORY", "").split(":")[0]
+    run_dir = Path(base) if base else Path(tempfile.mkdtemp(prefix="voicebot-run-"))
+    status = run_dir / "status"
+    status.mkdir(parents=True, exist_ok=True)
+    for old in status.glob("line-*.json"):
+        old.unlink()
+    prepare_multiprocess(str(run_dir / "metrics"))
+    return run_dir
 
 
 def _worker(settings: Settings, args: argparse.Namespace, spec: WorkerSpec, shared: Shared) -> NoReturn:
@@ -127,10 +164,10 @@ def _worker(settings: Settings, args: argparse.Namespace, spec: WorkerSpec, shar
         reset_signals_in_worker()  # default actions until the worker's loop installs its own
         label = f"worker-{spec.index + 1}"
         for handler in logging.getLogger().handlers:
-            handler.setFormatter(logging.Formatter(f"%(asctime)s {label} %(levelname)s %(name)s: %(message)s"))
+            handler.setFormatter(formatter(label))
         sip = dataclasses.replace(settings.sip, port=spec.port, rtp_port=spec.rtp_port)
         worker_args = argparse.Namespace(
-            **{**vars(args), "instance": spec.instance, "web": args.web and spec.index == 0}
+            **{**vars(args), "instance": spec.instance, "web": args.web and spec.index == 0, "worker": spec.index + 1}
         )
         main = _main(dataclasses.replace(settings, sip=sip), worker_args, shared, housekeeping=spec.index == 0)
         asyncio.run(main)
@@ -171,13 +208,14 @@ async def _main(
         loop.add_signal_handler(signum, _on_signal, stop, signum)
     instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
     recorder = open_recorder(settings)
+    counted = MetricsRecorder(recorder)  # calls, turns, turn gap, callbacks and overflow for /metrics
     bot: Bot | None = None
     run_session = None
     prompt_audio = None
     if args.line_test:
         from voicebot.call.linetest import line_test_prompt, line_test_runner
 
-        run_session = line_test_runner(settings, recorder, instance)
+        run_session = line_test_runner(settings, counted, instance)
         rate = settings.audio.line_rate
         prompt_audio = lambda _prompt_id: line_test_prompt(rate)  # noqa: E731
         _LOGGER.info("line test mode: tones and echo instead of speech")
@@ -190,29 +228,32 @@ async def _main(
             transcriber = shared.transcriber if shared is not None else None
             bot = await asyncio.to_thread(Bot.from_settings, settings, transcriber=transcriber)
             # side by side: reading the speech cache is Python, the warm-up runs inside the engine
-            await asyncio.gather(asyncio.to_thread(prerender, bot), asyncio.to_thread(bot.warm_up))
+            await asyncio.gather(asyncio.to_thread(prerender, bot, stop.is_set), asyncio.to_thread(bot.warm_up))
+    board, on_switch, report = line_report(settings, args, bot, stop)
     web_task: asyncio.Task[None] | None = None
     if args.web:
         from voicebot.records.store import RecordStore
         from voicebot.web.server import serve as serve_web
 
         store = recorder if isinstance(recorder, RecordStore) else None  # one store: the web app purges it
-        web_task = loop.create_task(serve_web(settings, stop, bot=bot, store=store), name="web")
+        web_task = loop.create_task(serve_web(settings, stop, bot=bot, store=store, board=board), name="web")
     purge_task = start_purging(recorder, settings, stop, web=args.web) if housekeeping else None
     try:
         await serve(
             settings,
             bot,
-            recorder,
+            counted,
             stop,
             run_session=run_session,
             prompt_audio=prompt_audio,
             grace_seconds=args.grace,
             pj_log_level=args.pj_log,
             instance=instance,
+            on_switch=on_switch,
         )
     finally:
         stop.set()
+        await report
         if web_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await web_task
@@ -222,6 +263,37 @@ async def _main(
         if callable(close):
             close()
     _LOGGER.info("voicebot stopped")
+
+
+def line_report(
+    settings: Settings, args: argparse.Namespace, bot: Bot | None, stop: asyncio.Event
+) -> tuple[StatusBoard, Callable[[Switch], None], asyncio.Task[None]]:
+    """The health report of this SIP line: the board the web app reads, the hook that hands over the
+    switch, and the task writing the line's status every few seconds until ``stop``."""
+    from voicebot.call import metrics
+    from voicebot.call.status import LineStatus, StatusBoard, keep_reporting, now
+
+    run_dir = getattr(args, "run_dir", None)
+    board = StatusBoard(Path(run_dir) if run_dir else None, max(1, int(getattr(args, "workers", 1))))
+    asr = bot.transcriber.name if bot is not None else ""
+    synth = getattr(bot.speech, "synth", None) if bot is not None else None  # SpeechCache's synthesiser
+    tts = str(getattr(synth, "name", "")) if synth is not None else ""
+    asr_first, tts_first = (settings.asr.engines[0], settings.tts.engines[0]) if bot is not None else ("", "")
+    metrics.engines_running(asr, asr_first, tts, tts_first)
+    switches: list[Switch] = []
+
+    def status() -> LineStatus | None:
+        if not switches:
+            return None
+        listening, registered = switches[0].line_state()
+        worker = int(getattr(args, "worker", 1))
+        return LineStatus(
+            worker, os.getpid(), settings.sip.port, listening, registered, switches[0].live_calls,
+            asr, asr_first, tts, tts_first, now(),
+        )  # fmt: skip
+
+    task = asyncio.get_running_loop().create_task(keep_reporting(board, status, stop), name="line-status")
+    return board, switches.append, task
 
 
 def _on_signal(stop: asyncio.Event, signum: int) -> None:
@@ -264,14 +336,20 @@ def start_purging(
     if web or not isinstance(recorder, RecordStore):
         return None
     days = settings.records.retention_days
-    purging = keep_purging(recorder, days, stop) if clock is None else keep_purging(recorder, days, stop, clock=clock)
+    tz = ZoneInfo(settings.timezone)
+    purging = (
+        keep_purging(recorder, days, stop, tz=tz)
+        if clock is None
+        else keep_purging(recorder, days, stop, clock=clock, tz=tz)
+    )
     _LOGGER.info("records older than %d days are deleted at start and every few hours", days)
     return asyncio.get_running_loop().create_task(purging, name="purge")
 
 
-def prerender(bot: Bot) -> None:
-    """Render every fixed prompt and answer into the speech cache (a failure is logged, the line still starts)."""
+def prerender(bot: Bot, stop: Callable[[], bool] | None = None) -> None:
+    """Render every fixed prompt and answer into the speech cache until ``stop()`` (a failure is logged, the line
+    still starts)."""
     try:
-        bot.prerender()
+        bot.prerender(stop=stop)
     except Exception as error:  # a broken text must not stop the line; it is logged
         _LOGGER.warning("the speech cache could not be filled completely: %s", error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 import typing
 from collections.abc import Callable, Mapping
@@ -23,6 +24,20 @@ class Locator(Protocol):
 
 _TOP_LEVEL = {"district", "closed", "departments", "timezone"}
 
+TRANSFER_MODES = ("refer", "bridge", "refer-then-bridge")
+"""How a department is reached (``[sip] transfer``, ``[departments.<id>] transfer``)."""
+
+
+def _networks_ok(values: tuple[str, ...]) -> bool:
+    """Every item an IP address or network (``10.0.0.5``, ``10.0.0.0/24``, ``::1``)."""
+    try:
+        for value in values:
+            ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 # (section, field) -> (check, message); the check gets the coerced value.
 _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("sip", "mode"): (lambda v: v in ("direct", "register"), 'must be "direct" or "register"'),
@@ -31,6 +46,8 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("sip", "rtp_port"): (lambda v: 1024 <= v <= 65000, "must be a port 1024..65000"),
     ("sip", "max_calls"): (lambda v: v >= 1, "must be at least 1"),
     ("sip", "overflow"): (lambda v: v in ("switchboard", "reject"), 'must be "switchboard" or "reject"'),
+    ("sip", "transfer"): (lambda v: v in TRANSFER_MODES, 'must be "refer", "bridge" or "refer-then-bridge"'),
+    ("sip", "bridge_answer_seconds"): (lambda v: 5 <= v <= 120, "must be 5..120 seconds"),
     ("sip", "max_call_seconds"): (lambda v: v >= 30, "must be at least 30 seconds"),
     ("sip", "rtp_timeout_seconds"): (lambda v: v == 0 or 5 <= v <= 3600, "must be 0 (off) or 5..3600 seconds"),
     ("sip", "codecs"): (
@@ -73,6 +90,14 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("dialogue", "max_failures"): (lambda v: v >= 1, "must be at least 1"),
     ("records", "retention_days"): (lambda v: v >= 1, "must be at least 1 day"),
     ("web", "port"): (lambda v: 1 <= v <= 65535, "must be a TCP port 1..65535"),
+    ("web", "trusted_proxies"): (
+        _networks_ok,
+        'each must be an IP address or network, e.g. "10.0.0.5" or "10.0.0.0/24"',
+    ),
+    ("web", "metrics_allow"): (
+        _networks_ok,
+        'each must be an IP address or network, e.g. "127.0.0.1" or "10.0.0.0/24"',
+    ),
 }
 
 
@@ -162,10 +187,14 @@ def build_settings(
         if not isinstance(raw, dict):
             problems.append(where.problem(section, "", "must be a table with target and hours"))
             continue
-        unknown = set(raw) - {"target", "hours", "closed"}
+        unknown = set(raw) - {"target", "hours", "closed", "transfer"}
         problems.extend(
-            where.problem(section, key, "unknown setting; use target, hours, closed") for key in sorted(unknown)
+            where.problem(section, key, "unknown setting; use target, hours, closed, transfer")
+            for key in sorted(unknown)
         )
+        transfer = raw.get("transfer", "")
+        if transfer != "" and transfer not in TRANSFER_MODES:
+            problems.append(where.problem(section, "transfer", 'must be "refer", "bridge" or "refer-then-bridge"'))
         target = raw.get("target")
         if not isinstance(target, str) or not target.startswith("sip:"):
             problems.append(where.problem(section, "target", 'must be a SIP URI such as "sip:zulassung@pbx.example"'))
@@ -181,7 +210,9 @@ def build_settings(
         )
         problems.extend(where.problem(section, "closed", message) for message in dep_bad)
         if hours is not None:
-            departments[dep_id] = DepartmentSettings(target=target, hours=hours, closed=dep_closed)
+            departments[dep_id] = DepartmentSettings(
+                target=target, hours=hours, closed=dep_closed, transfer=str(transfer) if transfer else ""
+            )
 
     dialogue = built["dialogue"]
     if dialogue.confirm_threshold > dialogue.answer_threshold:

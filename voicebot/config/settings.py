@@ -62,6 +62,17 @@ class SipSettings:
     rtp_timeout_seconds: int = 30
     """A caller from whom no RTP packet arrives this long is treated as gone: the bot hangs up (seconds;
     0 = never). A call on hold (the caller sends no audio by agreement) is exempt."""
+    transfer: str = "refer"
+    """How callers are put through, for departments without their own ``transfer``: ``refer`` (SIP REFER, the
+    caller's phone calls the department), ``bridge`` (the bot calls the department and joins both calls) or
+    ``refer-then-bridge`` (REFER; when it is refused or fails, bridge). A failed bridge falls back to the
+    switchboard, then to a callback offer."""
+    bridge_answer_seconds: int = 20
+    """How long a bridged call may ring at the department before the bot gives up on it (seconds)."""
+    refer_headers: bool = True
+    """A REFER's target carries the transfer context as URI headers (``Subject``, ``Call-Info``, ...; RFC 3261
+    §19.1.1), which the transferee copies into its INVITE. ``false`` for transferees that put them into the
+    request line instead (measured: baresip 1.0 then sends no INVITE the department can parse)."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +234,12 @@ class WebSettings:
     """A login expires after this long without use (minutes)."""
     handling_minutes: float = 3.0
     """Average time staff spend on a call the bot answers instead (minutes), for "time saved"."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Reverse proxies (addresses or networks, ``10.0.0.5``, ``10.0.0.0/24``) whose X-Forwarded-For/-Proto or
+    Forwarded headers are believed: the client address and https come from them (cookies ``Secure``, HSTS,
+    login throttling per real client). Empty: the headers are ignored."""
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    """Client addresses or networks that may read ``/metrics`` (Prometheus); everyone else gets 403."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +252,8 @@ class DepartmentSettings:
     """When the department takes calls (weekly schedule)."""
     closed: tuple[str, ...] = ()
     """Extra closed days, ISO dates (``2026-12-24``), on top of the district's ``closed``."""
+    transfer: str = ""
+    """``refer``, ``bridge`` or ``refer-then-bridge`` for this department; empty = ``[sip] transfer``."""
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ OPTIONAL_PROMPTS: Mapping[str, frozenset[str]] = {
     "language_switched": frozenset(),
     "confirm_language": frozenset(),
     "transfer_untranslated": frozenset({"department"}),
+    "transfer_bridge": frozenset(),
     "offer_details": frozenset(),
 }
 """Prompt ids the dialogue uses when present (with a standard fallback), with their placeholders."""

@@ -160,18 +160,21 @@ def _silence(state: DialogueState, ctx: DialogueContext) -> Reply:
 
 def _transfer_done(state: DialogueState, event: TransferDone, ctx: DialogueContext) -> Reply:
     """A transfer ended: done when it worked; else say so and offer switchboard, another try or a callback."""
-    department = state.pending_department or SWITCHBOARD
     result = event.result
-    if result.ok:
-        reason = f"weitervermittelt an {department_name(ctx.content, department)}"
-        state = replace(state, phase=Phase.ENDED, transferred_to=department, ended_reason=reason)
-        return state, [Note("transferred", state.pending_topic, department, reason), HangUp(reason)]
+    department = state.pending_department or SWITCHBOARD
+    if result.ok:  # perhaps the switchboard instead (a bridge that fell back); a failure stays the department's
+        reached = result.to or department
+        name = department_name(ctx.content, reached)
+        reason = f"über den Bot verbunden mit {name}" if result.bridged else f"weitervermittelt an {name}"
+        state = replace(state, phase=Phase.ENDED, transferred_to=reached, ended_reason=reason)
+        action = "bridged" if result.bridged else "transferred"
+        return state, [Note(action, state.pending_topic, reached, reason), HangUp(reason)]
     reason = f"Weiterleitung gescheitert ({result.status} {result.reason})".strip()
     failures = state.failures + 1
     name = department_name(ctx.content, department)
     notice = say(ctx, "transfer_failed", department=name)
     note = Note("transfer_failed", state.pending_topic, department, reason)
-    if department == SWITCHBOARD or failures >= ctx.settings.max_failures:
+    if department == SWITCHBOARD or result.exhausted or failures >= ctx.settings.max_failures:
         state = replace(state, phase=Phase.CALLBACK_OFFER, failures=failures, pending_department=department)
         return speak(state, note, notice, say(ctx, "callback_offer"))
     state = replace(state, phase=Phase.TRANSFER_FAILED, failures=failures, pending_department=department)

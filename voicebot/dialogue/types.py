@@ -98,8 +98,8 @@ class Note:
     """The data of this turn's call-record entry (comes first in every turn's command list)."""
 
     action: str
-    """answer, details, confirm, choose, reprompt, transfer, transfer_failed, repeat, goodbye, menu, callback,
-    no_input."""
+    """answer, details, confirm, choose, reprompt, transfer, transferred, bridged, transfer_failed, repeat, goodbye,
+    menu, callback, no_input."""
     topic: str | None = None
     """Topic the action is about."""
     department: str | None = None

@@ -133,6 +133,8 @@ class _Speculation:
     """``job`` as awaitable on the event loop."""
     reported: bool = False
     """The decode is over and was looked at for an ``EarlyTranscript``."""
+    audio: bytes = b""
+    """The snapshot decoded, when the listener keeps audio."""
 
 
 class Listener:
@@ -278,10 +280,12 @@ class Listener:
             return
         if self._speculation is not None and not self._speculation.job.done():
             return
-        job = asr_executor().submit(self._decode_snapshot, bytes(self._heard))
+        snapshot = bytes(self._heard)
+        job = asr_executor().submit(self._decode_snapshot, snapshot)
         future = asyncio.wrap_future(job)
         future.add_done_callback(_retrieve)
-        self._speculation = _Speculation(paused.speech_end_ms, job, future)
+        kept = snapshot if self._keep_audio else b""
+        self._speculation = _Speculation(paused.speech_end_ms, job, future, audio=kept)
 
     def _decode_snapshot(self, pcm: bytes) -> tuple[Transcript, float]:
         started = time.perf_counter()
@@ -300,7 +304,7 @@ class Listener:
             return None  # the end of the turn decodes again and reports the error if it persists
         transcript, _ = speculation.job.result()
         text = transcript.text.strip()
-        return EarlyTranscript(transcript.text, speculation.speech_end_ms) if text else None
+        return EarlyTranscript(transcript.text, speculation.speech_end_ms, speculation.audio) if text else None
 
     def _drop_speculation(self) -> None:
         """Forget the speculative decode (a queued one is cancelled; a running one finishes unheard)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from typing import Final
@@ -30,15 +31,16 @@ async def keep_purging(
     *,
     clock: Callable[[], dt.datetime] = _utc_now,
     every: dt.timedelta = PURGE_EVERY,
+    tz: dt.tzinfo = dt.UTC,
 ) -> int:
     """Purge now and every ``every`` until ``stop`` is set; returns the calls deleted in total.
 
-    A failed purge is logged and tried again next time (the web app and the bot keep running).
+    Purged calls are kept as daily counts of local days in ``tz`` (``records.aggregates``). A failed purge is logged and tried again next time (the web app and the bot keep running).
     """
     total = 0
     while not stop.is_set():
         try:
-            total += await asyncio.to_thread(store.purge, clock(), retention_days)
+            total += await asyncio.to_thread(functools.partial(store.purge, clock(), retention_days, tz=tz))
         except RecordsError as error:
             _LOGGER.error("records could not be purged: %s", error)
         try:

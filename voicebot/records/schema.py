@@ -116,6 +116,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 4: the caller's audio of a turn ([records] store_audio): path of its WAV file, '' when none
     ("ALTER TABLE turns ADD COLUMN audio_file TEXT NOT NULL DEFAULT ''",),
+    # 5: figures that outlive retention (``records.aggregates``) and login throttling that survives restarts
+    (
+        """CREATE TABLE daily_counts (
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, kind, key)
+        )""",
+        """CREATE TABLE login_throttle (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_failure TEXT NOT NULL,
+            blocked_until TEXT NOT NULL
+        )""",
+    ),
 )
 """Migration N (1-based) is ``MIGRATIONS[N - 1]``: statements run in one transaction."""
 

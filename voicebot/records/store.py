@@ -37,6 +37,7 @@ from typing import Concatenate, Final, ParamSpec, TypeVar
 from voicebot.errors import RecordsError
 from voicebot.privacy import canonical_number, mask, mask_number
 from voicebot.records import schema
+from voicebot.records.aggregates import fold_purged
 from voicebot.records.audio import delete_files
 from voicebot.records.calls import CallbackRequest, CallOutcome, TurnRecord
 from voicebot.records.queries import to_db
@@ -278,11 +279,12 @@ class RecordStore:
 
     # --- retention ---------------------------------------------------------------------------------------
 
-    def purge(self, now: dt.datetime, retention_days: int) -> int:
+    def purge(self, now: dt.datetime, retention_days: int, *, tz: dt.tzinfo = dt.UTC) -> int:
         """Delete calls started more than ``retention_days`` before ``now``, with every row that names them
         (``CALL_TABLES``: turns, feedback, callbacks, learning proposals) and the turns' audio files.
 
-        Returns the number of calls deleted. Waits for queued writes first. Rows of a call whose ``calls``
+        The deleted calls are first folded into the daily counts (``records.aggregates``, local days in
+        ``tz``), so statistics outlive the records. Returns the number of calls deleted. Waits for queued writes first. Rows of a call whose ``calls``
         row is gone already (written late) go by their own date. The audio files are deleted after the rows
         (a file whose deletion fails is logged; its record is gone either way).
         """
@@ -302,6 +304,7 @@ class RecordStore:
                     (cutoff,),
                 )
             old = "SELECT id FROM temp.purged"
+            fold_purged(conn, tz)
             audio = [
                 str(row[0])
                 for row in conn.execute(

@@ -158,14 +158,24 @@ class SpeechCache:
                 yield tail
         self._store(text, b"".join(parts))
 
-    def prerender(self, texts: Iterable[str], progress: bool = True, out: TextIO | None = None) -> PrerenderResult:
-        """Render every text that is not cached yet; draws a progress bar on stderr when ``progress``."""
+    def prerender(
+        self,
+        texts: Iterable[str],
+        progress: bool = True,
+        stop: Callable[[], bool] | None = None,
+        out: TextIO | None = None,
+    ) -> PrerenderResult:
+        """Render every text that is not cached yet; draws a progress bar on stderr when ``progress``. Between two
+        texts ``stop()`` is asked: a line told to stop while it starts stops within one text, not after all
+        (the result then counts what was done)."""
         started = time.perf_counter()
         unique = list(dict.fromkeys(t for t in texts if t.strip()))
         stream = out if out is not None else sys.stderr
         rendered = cached = 0
         audio_bytes = 0
         for index, text in enumerate(unique, 1):
+            if stop is not None and stop():
+                break
             was_cached = self.is_cached(text)
             audio_bytes += len(self.render(text))
             if was_cached:

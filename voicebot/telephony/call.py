@@ -127,6 +127,14 @@ class BotCall(pj.Call):  # type: ignore[misc]
         """The negotiated direction has the caller sending audio (not on hold / sendonly from us)."""
         self.rtp = RtpActivity()
         """The caller's RTP packet count and when it last grew (the RTP timeout)."""
+        self.partner: BotCall | None = None
+        """The other call of a bridge: the department's leg of a caller's call, or the caller's call of a leg."""
+        self.is_leg = False
+        """The bot placed this call itself (a bridge to a department): its audio goes to the partner, not the bot."""
+        self.joined = False
+        """Both calls of a bridge are answered and their audio joined: either one ending ends the other."""
+        self.on_joined: Callable[[], None] | None = None
+        """Told once when this leg's audio has been joined to its partner (the endpoint thread)."""
 
     def attach(self, sink: CallSink) -> None:
         """Start forwarding events to ``sink`` (events from before are replayed)."""
@@ -144,10 +152,13 @@ class BotCall(pj.Call):  # type: ignore[misc]
     def onCallState(self, prm: Any) -> None:
         def handle() -> None:
             info = self.getInfo()
+            if info.state == pj.PJSIP_INV_STATE_CONFIRMED and self.is_leg:
+                join_partner(self)
             if info.state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.disconnected:
                 self.disconnected = True
                 status, reason = int(info.lastStatusCode), str(info.lastReason)
                 self._emit(lambda sink: sink.post_disconnected(status, reason))
+                end_partner(self)
                 self._on_gone(self)
 
         _guarded("onCallState", handle)
@@ -173,6 +184,12 @@ class BotCall(pj.Call):  # type: ignore[misc]
             if media.type != pj.PJMEDIA_TYPE_AUDIO or media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
                 continue
             audio = self.getAudioMedia(position)
+            if self.is_leg:  # a department's leg: its audio goes to the caller, once answered
+                if first:
+                    self._media_changed(int(media.index), int(media.dir), str(info.callIdString))
+                    if info.state == pj.PJSIP_INV_STATE_CONFIRMED:
+                        join_partner(self)
+                return True
             if self.bridge is None:
                 self.bridge = self._lease_bridge()
                 self.bridge.sink = _LateSink(self)
@@ -220,6 +237,50 @@ class BotCall(pj.Call):  # type: ignore[misc]
         status, reason, final = int(prm.statusCode), str(prm.reason), bool(prm.finalNotify)
         prm.cont = not final
         _guarded("onCallTransferStatus", lambda: self._emit(lambda sink: sink.post_transfer(status, reason, final)))
+
+
+def active_audio(call: BotCall) -> Any:
+    """The call's active audio media (None when there is none yet)."""
+    info = call.getInfo()  # kept: its media vector dies with it
+    for position, media in enumerate(info.media):
+        if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+            return call.getAudioMedia(position)
+    return None
+
+
+def join_partner(leg: BotCall) -> None:
+    """A bridge leg was answered: connect its audio and its partner's (the caller's) both ways and take the
+    bot's own port off the caller's call (the bot stops hearing and speaking there). Once, when both have media."""
+    caller = leg.partner
+    if leg.joined or caller is None or caller.disconnected or leg.disconnected:
+        return
+    leg_audio, caller_audio = active_audio(leg), active_audio(caller)
+    if leg_audio is None or caller_audio is None:
+        return
+    if caller.bridge is not None:
+        caller_audio.stopTransmit(caller.bridge)
+        caller.bridge.stopTransmit(caller_audio)
+    leg_audio.startTransmit(caller_audio)
+    caller_audio.startTransmit(leg_audio)
+    leg.joined = caller.joined = True
+    _LOGGER.info("call #%s: joined to the bridged call #%s", caller.key, leg.key)
+    if leg.on_joined is not None:
+        leg.on_joined()
+
+
+def end_partner(call: BotCall) -> None:
+    """A call of a bridge ended: hang up the other (a joined bridge, or a leg still ringing for a caller who
+    left); a leg that failed before it was joined only unlinks itself (the caller's call goes on with the bot)."""
+    partner, call.partner = call.partner, None
+    if partner is None:
+        return
+    if call.joined or not call.is_leg:
+        partner.partner = None
+        if not partner.disconnected:
+            _LOGGER.info("call #%s ended: hanging up its bridged call #%s", call.key, partner.key)
+            partner.hangup(pj.CallOpParam(True))
+    elif partner.partner is call:
+        partner.partner = None
 
 
 def _log_stream_quality(call: BotCall, index: int) -> None:

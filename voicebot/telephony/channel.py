@@ -13,12 +13,14 @@ import collections
 import contextlib
 import logging
 import time
+from collections.abc import Mapping
 from typing import Final, Protocol
 
 from voicebot.audio import AudioFrame
 from voicebot.errors import TelephonyError
 from voicebot.events import URGENT, AudioReceived, CallHungUp, DtmfReceived, LineEvent, TransferResult
 from voicebot.telephony.buffer import OutgoingAudio
+from voicebot.telephony.legs import LegWatch
 
 _LOGGER: Final = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class CallControl(Protocol):
     def hangup(self, key: int) -> None: ...
 
     async def transfer(self, key: int, target: str) -> None: ...
+
+    async def bridge(self, key: int, target: str, headers: Mapping[str, str], watch: LegWatch) -> None: ...
 
 
 class PjsuaChannel:
@@ -66,6 +70,7 @@ class PjsuaChannel:
         self._transfer: asyncio.Future[TransferResult] | None = None
         self._transfer_status = 0
         self._hangup_sent = False
+        self._bridged = False
         self.dtmf_digits = ""
         """Every digit received so far (for logs and tests)."""
         self.max_backlog = 0
@@ -87,7 +92,7 @@ class PjsuaChannel:
 
     def play(self, pcm: bytes) -> None:
         """Queue bot audio (16-bit mono PCM at ``rate``); sent at the line's 20 ms pace."""
-        if self._hung_up is None:
+        if self._hung_up is None and not self._bridged:
             self._out.append(pcm)
 
     def stop_playback(self) -> None:
@@ -119,10 +124,31 @@ class PjsuaChannel:
             await self.hangup()
         return result
 
-    async def hangup(self) -> None:
-        """End the call from the bot's side (idempotent)."""
+    async def bridge(self, target: str, headers: Mapping[str, str], answer_timeout_s: float) -> TransferResult:
+        """Call ``target`` and join it to this call once it answers (``BridgingChannel``). Bot audio queued now
+        (ringback) plays until then. Once joined the bridge owns the call: ``play`` and ``hangup`` do nothing,
+        either side hanging up ends both (the endpoint thread sees to it)."""
+        if self._hung_up is not None:
+            return TransferResult(False, 0, "the call is already over", bridged=True)
+        watch = LegWatch(self._loop)
+        _LOGGER.info("call %s: bridging to %s (%d context headers)", self.call_id, target, len(headers))
+        try:
+            await self._control.bridge(self._key, target, headers, watch)
+            result = await asyncio.wait_for(asyncio.shield(watch.result), answer_timeout_s)
+        except TelephonyError as error:
+            result = TransferResult(False, 0, f"INVITE not sent: {error}", bridged=True)
+        except TimeoutError:
+            self._control.hangup(watch.key)
+            result = TransferResult(False, 408, f"keine Annahme binnen {answer_timeout_s:.0f} s", bridged=True)
+        _LOGGER.info("call %s: bridge to %s -> %s %s", self.call_id, target, result.status, result.reason)
         self.stop_playback()
-        if not self._hangup_sent and self._hung_up is None:
+        self._bridged = result.ok and self._hung_up is None
+        return result
+
+    async def hangup(self) -> None:
+        """End the call from the bot's side (idempotent; not once bridged: the department's call owns it)."""
+        self.stop_playback()
+        if not self._hangup_sent and self._hung_up is None and not self._bridged:
             self._hangup_sent = True
             self._control.hangup(self._key)
 

@@ -16,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -29,6 +29,7 @@ from voicebot.telephony.admission import RETRY_AFTER_S, SERVICE_SLOTS, SlotCount
 from voicebot.telephony.call import BotCall, CallSink
 from voicebot.telephony.guard import SipGuard
 from voicebot.telephony.guardpolicy import NOT_ALLOWED
+from voicebot.telephony.legs import LegWatch, place_leg
 from voicebot.telephony.livecalls import WATCHDOG_S, LiveCalls
 from voicebot.telephony.pjguard import pjsua_calls
 from voicebot.telephony.sipconfig import PJSUA_MAX_CALLS, account_config, ep_config, line_capacity, set_codecs
@@ -228,6 +229,25 @@ class SipEndpoint:
             if call is None or call.disconnected:
                 raise TelephonyError("the call is already over")
             call.xfer(target, pj.CallOpParam(True))
+
+        await self.execute(run)
+
+    async def bridge(self, key: int, target: str, headers: Mapping[str, str], watch: LegWatch) -> None:
+        """Call ``target`` as the bridge leg of call ``key`` (``watch`` learns when it is joined or ends);
+        raises TelephonyError when the INVITE cannot be sent."""
+
+        def run() -> None:
+            call = self._calls.get(key)
+            if call is None or call.disconnected or self._account is None:
+                raise TelephonyError("the call is already over")
+            old = call.partner
+            if old is not None and old.joined:
+                raise TelephonyError("a bridge is already running")
+            if old is not None:  # a leg given up on (no answer in time) whose CANCEL is still under way
+                old.partner = call.partner = None
+                if not old.disconnected:
+                    old.hangup(pj.CallOpParam(True))
+            place_leg(self._calls, self._account, call, target, headers, watch)
 
         await self.execute(run)
 

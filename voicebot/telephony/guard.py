@@ -20,8 +20,10 @@ from typing import Final
 from voicebot.config.settings import SipSettings
 from voicebot.privacy import caller_for_log
 from voicebot.telephony.guardpolicy import GuardPolicy
+from voicebot.telephony.pjdrop import DropResponder
 from voicebot.telephony.pjguard import RequestGuard, Verdict
 from voicebot.telephony.sipmsg import parse_request
+from voicebot.telephony.sipreply import bad_request_reply
 
 _LOGGER: Final = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class SipGuard:
         self._clock = clock
         self._lock = threading.Lock()
         self._module = RequestGuard(self._decide)
+        self._dropped = DropResponder(self._answer_dropped)
         self._window_start = clock()
         self._logged = 0
         self._suppressed: Counter[str] = Counter()
@@ -81,6 +84,9 @@ class SipGuard:
         """Register with pjsip and verify the rx_data layout (TelephonyError when it does not fit)."""
         self._module.install()
         max_len = self._module.self_test(self._sip.bind_host, self._sip.port, poll)
+        self.policy.max_packet = max_len
+        if self._module.layout is not None:
+            self._dropped.install(self._module.layout)
         _LOGGER.info(
             "SIP guard active (pjsip rx_data layout verified, PJSIP_MAX_PKT_LEN %s); allowed peers: %s",
             max_len,
@@ -88,6 +94,7 @@ class SipGuard:
         )
 
     def uninstall(self) -> None:
+        self._dropped.uninstall()
         self._module.uninstall()
 
     def stop_accepting(self) -> None:
@@ -111,6 +118,29 @@ class SipGuard:
                 answer = str(status) if status > 0 else "dropped"
                 self._log(now, f"refused {method} from {host}:{port} ({caller}): {decision.why} -> {answer}", answer)
         return decision.verdict
+
+    def _answer_dropped(self, packet: bytes, host: str, port: int) -> bytes | None:
+        """A request pjsip's parser dropped: 400/505 to its source, within the source's rate (``pjdrop``)."""
+        now = self._clock()
+        reply = bad_request_reply(packet, host, port)
+        with self._lock:
+            if reply is None:
+                request = parse_request(packet)
+                if request is not None:  # a request, but no Via/CSeq to address an answer to
+                    line = f"refused {request.method[:24]} from {host}:{port}: unparsable, no Via/CSeq -> dropped"
+                    self._log(now, line, "dropped")
+                return None
+            caller = caller_for_log(reply.from_uri)
+            where = f"{reply.method[:24]} from {host}:{port} ({caller})"
+            if not self.policy.may_answer_malformed(host, now):
+                self._log(now, f"refused {where}: unparsable, over the rate limit (dropped)", "dropped")
+                return None
+            self._log(
+                now,
+                f"refused {where}: unparsable by the SIP stack: {reply.reason} -> {reply.status}",
+                str(reply.status),
+            )
+        return reply.data
 
     def tick(self) -> None:
         """Sum up the refusals not logged once their window is over (called now and then)."""

@@ -38,7 +38,10 @@ MAX_DIALOGS: Final = 1024
 RETRY_AFTER_S: Final = 2
 """Retry-After of a 503 for a peer over its rate (seconds: the dispatcher tries another worker at once)."""
 
-"""Retry-After of the 503 an allowed peer gets over its rate (seconds)."""
+ANSWER_OVERHEAD: Final = 1000
+"""Bytes a 200 to an INVITE adds to the headers it repeats (status line, To tag, Contact, Allow, Supported,
+Content-Type, the SDP with every codec; measured 2026-12-03: ~460 with one codec,
+~610 with the bot's own offer to a delayed-offer INVITE)."""
 NOT_ALLOWED: Final = "not in [sip] allowed_peers"
 
 
@@ -104,6 +107,8 @@ class GuardPolicy:
         self.dialogs = Dialogs()
         self.accepting = True
         """False once shutting down: new INVITEs get 503."""
+        self.max_packet = 4000
+        """The SIP stack's largest message (``PJSIP_MAX_PKT_LEN``, set from the guard's self-test; bytes)."""
         self._peers = TokenBuckets(*PEER_RATE)
         self._strangers = TokenBuckets(*STRANGER_RATE)
 
@@ -121,6 +126,12 @@ class GuardPolicy:
             busy = Verdict(503, "Service Unavailable - too many requests", (("Retry-After", str(RETRY_AFTER_S)),))
             return Decision(busy, "over the rate limit")
         return self._method_and_peer(request, host, allowed, known)
+
+    def may_answer_malformed(self, host: str, now: float) -> bool:
+        """A token for answering a request the SIP stack could not parse (``sipreply``): the same buckets as
+        every other request of ``host`` (an allowed peer's and a stranger's); False: stay silent."""
+        bucket = self._peers if host in self.allowed_hosts else self._strangers
+        return bucket.take(host, now)
 
     def _method_and_peer(self, request: SipRequest, host: str, allowed: bool, known: str | None) -> Decision:
         method = request.method
@@ -146,6 +157,9 @@ class GuardPolicy:
         if known is None and not self.has_room():  # a retransmitted INVITE (known Call-ID) still passes
             busy = Verdict(503, "Service Unavailable - all lines busy", (("Retry-After", str(BUSY_RETRY_AFTER_S)),))
             return Decision(busy, "all lines of this process are taken")
+        if request.echo_size + ANSWER_OVERHEAD > self.max_packet:  # pjsip could not send its 200 (EMSGTOOLONG)
+            why = f"its answer would exceed the SIP stack's {self.max_packet}-byte message limit"
+            return Decision(Verdict(513, "Message Too Large"), why)
         self.dialogs.remember(request.call_id, host)
         return Decision(PASS)
 

@@ -78,8 +78,8 @@ class LiveCalls:
                 self._check_rtp(call, now)
         for call in list(self._calls.values()):
             bridge = call.bridge
-            if call.disconnected or bridge is None or now - bridge.pulled_at < WATCHDOG_S:
-                continue
+            if call.disconnected or call.joined or bridge is None or now - bridge.pulled_at < WATCHDOG_S:
+                continue  # a joined call's audio goes to its bridge partner: pjmedia no longer asks the bot's port
             try:
                 active = call.connect_media() if call.isActive() else False
             except pj.Error:
@@ -149,6 +149,10 @@ class LiveCalls:
         if bridge is not None:
             bridge.sink = None
             self._free_bridges.append(bridge)
+
+    def drop(self, call: BotCall) -> None:
+        """Forget a call that never got going (a bridge leg whose INVITE could not be sent)."""
+        self._forget(call)
 
     def _forget(self, call: BotCall) -> None:
         """The call is disconnected: drop every reference now, inside its DISCONNECTED callback.

@@ -39,6 +39,10 @@ GUARD_PRIORITY: Final = 12
 """Module priority: after the transport layer (8), before the transaction layer (16)."""
 PKT_OFFSET: Final = 3 * 8 + 35 * 8 + 16
 """Offset of ``pkt_info.packet`` in ``pjsip_rx_data`` on x86-64 (tp_info, then pj_time_val)."""
+TRANSPORT_OFFSET: Final = 8
+"""Offset of ``tp_info.transport`` (after ``tp_info.pool``)."""
+OP_KEY_RDATA_OFFSET: Final = 3 * 8 + 34 * 8
+"""Offset of ``tp_info.op_key.rdata``: the rx_data's pointer to itself (set by the UDP transport)."""
 PKT_LEN_CANDIDATES: Final = (4000, 2000, 8000, 16000, 32000, 65536)
 """``PJSIP_MAX_PKT_LEN`` values tried by the self-test (pjsip's default first)."""
 INET6_ADDRSTRLEN: Final = 46
@@ -101,7 +105,7 @@ class _HdrHead(ctypes.Structure):
 
 
 @dataclass(frozen=True)
-class _Layout:
+class RxLayout:
     """Offsets inside ``pjsip_rx_data`` for one ``PJSIP_MAX_PKT_LEN``."""
 
     max_len: int
@@ -115,8 +119,16 @@ class _Layout:
         return _align(self.zero + 4, 8)
 
     @property
+    def src_addr(self) -> int:
+        return self.length + 8
+
+    @property
+    def src_addr_len(self) -> int:
+        return self.src_addr + SOCKADDR_SIZE
+
+    @property
     def src_name(self) -> int:
-        return self.length + 8 + SOCKADDR_SIZE + 4
+        return self.src_addr_len + 4
 
     @property
     def src_port(self) -> int:
@@ -131,11 +143,12 @@ def pjsua_calls() -> int:
     """Calls pjsua holds right now (``pjsua_call_get_count``): until an INVITE session is really over, which is
     later than the DISCONNECTED callback for a call the bot hung up (pjsua reports that one at once and keeps
     the slot until the BYE transaction ends). Cheap; any thread."""
-    return int(_library().pjsua_call_get_count())
+    return int(pjsip_library().pjsua_call_get_count())
 
 
 @functools.cache
-def _library() -> ctypes.CDLL:
+def pjsip_library() -> ctypes.CDLL:
+    """The wheel's ``_pjsua2`` shared object with the pjsip C functions the guard modules call."""
     path = getattr(pj, "_pjsua2", None)
     so = getattr(path, "__file__", "") or os.path.join(os.path.dirname(pj.__file__), "_pjsua2.so")
     lib = ctypes.CDLL(so)
@@ -164,13 +177,13 @@ class RequestGuard:
 
     def __init__(self, decide: Decide) -> None:
         self._decide = decide
-        self._lib = _library()
+        self._lib = pjsip_library()
         self._endpt: int | None = None
         self._pool: int | None = None
         self._name = ctypes.create_string_buffer(b"mod-voicebot-guard")
         self._callback = _RX_CALLBACK(self._on_rx_request)
         self._module = _PjsipModule()
-        self._layout: _Layout | None = None
+        self._layout: RxLayout | None = None
         self._probe: tuple[bytes, str, int] | None = None
         self._probe_seen: list[int] = []
         self._headers: dict[tuple[tuple[str, str], ...], _HdrHead] = {}
@@ -238,8 +251,13 @@ class RequestGuard:
                 f"pjsip_rx_data layout (PJSIP_MAX_PKT_LEN in {PKT_LEN_CANDIDATES}) read it back; this pjsua2 "
                 "build does not match pjproject 2.15.1's layout - refusing to run without the guard"
             )
-        self._layout = _Layout(self._probe_seen[0])
+        self._layout = RxLayout(self._probe_seen[0])
         return self._layout.max_len
+
+    @property
+    def layout(self) -> RxLayout | None:
+        """The verified ``pjsip_rx_data`` layout (None before a successful ``self_test``)."""
+        return self._layout
 
     # --- the callback -------------------------------------------------------------------------------
 
@@ -280,7 +298,7 @@ class RequestGuard:
         if ctypes.string_at(rdata + PKT_OFFSET, len(text)) != text:
             return PJ_TRUE
         for max_len in PKT_LEN_CANDIDATES:
-            layout = _Layout(max_len)
+            layout = RxLayout(max_len)
             if (
                 ctypes.c_uint32.from_address(rdata + layout.zero).value == 0
                 and ctypes.c_ssize_t.from_address(rdata + layout.length).value == len(text)

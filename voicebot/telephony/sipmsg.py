@@ -32,6 +32,7 @@ COMPACT: Final = {
 _TOKEN: Final = re.compile(r"^[A-Za-z0-9\-.!%*_+`'~]+$")
 _VERSION: Final = re.compile(r"^SIP/\d+\.\d+$", re.IGNORECASE)
 _MAX_CSEQ: Final = 2**31 - 1
+_ECHOED: Final = frozenset({"via", "record-route", "from", "to", "call-id", "cseq"})
 _DISPLAY_TOKENS: Final = re.compile(r"^[A-Za-z0-9\-.!%*_+`'~ \t]*$")
 
 
@@ -50,6 +51,8 @@ class SipRequest:
     contacts: tuple[str, ...] = ()
     """URIs of the Contact header(s) (``*`` kept as is)."""
     has_body: bool = False
+    echo_size: int = 0
+    """Bytes of the headers every response repeats (Via, Record-Route, From, To, Call-ID, CSeq), one line each."""
     problem: str = ""
     """Empty when acceptable; otherwise the reason phrase of the refusal."""
     problem_status: int = 0
@@ -235,6 +238,7 @@ class _Builder:
 
     def read_headers(self, headers: list[tuple[str, str]]) -> None:
         seen = {name for name, _ in headers}
+        self.fields["echo_size"] = sum(len(name) + len(value) + 4 for name, value in headers if name in _ECHOED)
         for required in ("call-id", "from", "to", "cseq", "via"):
             if required not in seen:
                 self.fail(400, f"missing {required} header")

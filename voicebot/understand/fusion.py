@@ -55,6 +55,10 @@ class Calibration:
     repair_bias: float = -0.3
     """Added to the acoustic score of a repaired transcript (nats per token): a repair keeps most of what Whisper
     wrote freely, so it fits the audio better than a phrasing in the caller's own words would, right or wrong."""
+    repair_spread: bool = True
+    """Judge a repair by its changed words: its loss against the free transcript (a mean over every token) is
+    spread over the words it changed (times all words / changed words). Otherwise one wrong word in a long
+    sentence ("hufen" -> "aufhaben": a taxi question turned into opening hours) costs almost nothing."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,22 @@ def key_of(scored: Scored, floor: float) -> tuple[str, str, float] | None:
     return None
 
 
+def changed_share(repair: str, transcript: str) -> float:
+    """All words of ``repair`` / the words it changed in ``transcript`` (common beginning and end kept), >= 1."""
+    new, old = repair.split(), transcript.split()
+    head = 0
+    while head < min(len(new), len(old)) and new[head] == old[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(new), len(old)) - head and new[-1 - tail] == old[-1 - tail]:
+        tail += 1
+    return max(1.0, len(new) / max(1, len(new) - head - tail))
+
+
 def posteriors(scored: Sequence[Scored], reference: float, calibration: Calibration) -> dict[tuple[str, str], float]:
     """Per key the calibrated probability that the utterance means it (the rest is *none*)."""
     best: dict[tuple[str, str], float] = {}
+    transcript = next((item.hypothesis.text for item in scored if item.hypothesis.kind == "transcript"), "")
     for item in scored:
         if item.hypothesis.kind == "transcript":
             continue
@@ -90,7 +107,11 @@ def posteriors(scored: Sequence[Scored], reference: float, calibration: Calibrat
         if key is None:
             continue
         k = (key[0], key[1])
-        value = item.acoustic + (calibration.repair_bias if item.hypothesis.kind == "repair" else 0.0)
+        value = item.acoustic
+        if item.hypothesis.kind == "repair":
+            if calibration.repair_spread and transcript:
+                value = reference + (value - reference) * changed_share(item.hypothesis.text, transcript)
+            value += calibration.repair_bias
         best[k] = max(best.get(k, -math.inf), value)
     if not best:
         return {}
@@ -142,4 +163,4 @@ def fuse(text: Understanding, scored: Sequence[Scored], calibration: Calibration
     return replace(text, candidates=candidates, department=department, signals=frozenset(signals))
 
 
-__all__ = ["KEY_SIGNALS", "Calibration", "Reader", "Scored", "fuse", "key_of", "posteriors"]
+__all__ = ["KEY_SIGNALS", "Calibration", "Reader", "Scored", "changed_share", "fuse", "key_of", "posteriors"]

@@ -20,7 +20,7 @@ from voicebot.config.hours import WEEKDAY_NAMES_DE, WEEKDAYS
 from voicebot.content.edit import ContentEditor, EditResult, FieldProblem, TopicForm
 from voicebot.content.model import EXTERN, PLACEHOLDER_LIKE
 from voicebot.content.speakable import CHARS_PER_SECOND, length_message, speaking_seconds
-from voicebot.web import admin_learn, admin_queries, admin_stats, admin_try
+from voicebot.web import admin_learn, admin_ops, admin_queries, admin_stats, admin_try
 from voicebot.web.admin_common import EDITOR, StoreHistory, apply, editor
 from voicebot.web.common import BOT, SETTINGS, STORE, render
 
@@ -247,6 +247,7 @@ def setup(app: web.Application) -> None:
     admin_try.setup(app)
     admin_learn.setup(app)
     admin_stats.setup(app)
+    admin_ops.setup(app)
 
 
 __all__ = ["setup"]

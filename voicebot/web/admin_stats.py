@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from voicebot.content.edit import EditResult
+from voicebot.records.aggregates import aggregated_facts
 from voicebot.records.stats import MIN_SAMPLE, Bucket, Stats, compute, format_minutes, percent, share
 from voicebot.web import admin_queries
 from voicebot.web.admin_common import apply, editor
@@ -75,6 +76,7 @@ async def stats_page(request: web.Request, result: EditResult | None = None) -> 
     since = dt.datetime.combine(first, dt.time(), zone) if first else None
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone) if last else None
     facts = await request.app[STORE].run(admin_queries.call_facts, since, until)
+    facts += await request.app[STORE].run(aggregated_facts, since, until, zone)  # days whose records are purged
     minutes = await asyncio.to_thread(editor(request).handling_minutes)
     stats = compute(facts, minutes, zone)
     source = request.app[CONTENT]

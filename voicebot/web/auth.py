@@ -6,6 +6,8 @@
   ``[web] session_minutes`` without use, measured with the app's clock.
 - Every POST (and PUT/PATCH/DELETE) must carry the session's CSRF token (form field ``csrf`` or header
   ``X-CSRF-Token``), else 403. The login form has its own token in a short-lived cookie.
+- Failed logins make the client address and the name tried wait, longer with every failure, in the record
+  store (``voicebot.records.throttle``); the right password from a client that is not guessing still works.
 - Everything under ``/admin`` needs the admin role (403 for staff); ``require_role`` guards single handlers.
 """
 
@@ -24,20 +26,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from voicebot.records import users
+from voicebot.records import throttle, users
 from voicebot.web.common import CLOCK, OPEN_CALLBACKS, SESSION, SETTINGS, STORE, render, session_of
 
 _LOGGER: Final = logging.getLogger(__name__)
 COOKIE: Final = "voicebot_session"
 LOGIN_COOKIE: Final = "voicebot_login"
-PUBLIC_PATHS: Final = frozenset({"/login"})
-MAX_FAILURES: Final = 5
-"""Failed logins for one name from one address within ``FAILURE_WINDOW`` before logins are refused."""
-FAILURE_WINDOW: Final = dt.timedelta(minutes=15)
-MAX_TRACKED: Final = 10_000
-"""Above this many tracked address/name pairs, stale ones are forgotten."""
-FAILURES: Final[web.AppKey[dict[str, list[dt.datetime]]]] = web.AppKey("login_failures")
-"""Recent failed logins per ``address|name`` (in memory; a restart forgets them)."""
+PUBLIC_PATHS: Final = frozenset({"/login", "/health", "/metrics"})
+"""No login needed (``/metrics`` has its own address check: ``[web] metrics_allow``)."""
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -157,11 +153,6 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     return _login_form(request, error="", name="")
 
 
-def _forget_old_failures(failures: dict[str, list[dt.datetime]], now: dt.datetime) -> None:
-    for key in [key for key, times in failures.items() if not times or now - times[-1] >= FAILURE_WINDOW]:
-        del failures[key]
-
-
 def _login_form(request: web.Request, *, error: str, name: str, status: int = 200) -> web.Response:
     # keep the token a browser already has: a second /login load (favicon redirect, other tab) must not
     # invalidate the form on screen
@@ -197,21 +188,30 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     store = request.app[STORE]
     now = request.app[CLOCK]()
-    key = f"{request.remote}|{name.lower()}"
-    failures = [at for at in request.app[FAILURES].get(key, []) if now - at < FAILURE_WINDOW]
-    if len(failures) >= MAX_FAILURES:
-        _LOGGER.warning("login for %r from %s refused: too many failures", name, request.remote)
-        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        message = f"Zu viele Fehlversuche. Bitte in {minutes} Minuten erneut versuchen."
-        return _login_form(request, error=message, name=name, status=429)
+    address = request.remote or ""
+    verdict = await store.run(throttle.check, address, name, now)
+    if not verdict.allowed:
+        _LOGGER.warning("login for %s from %s refused: waiting after failures", throttle.masked_name(name), address)
+        seconds = max(1, round(verdict.wait.total_seconds()))
+        wait = f"{seconds} Sekunden" if seconds < 120 else f"{-(-seconds // 60)} Minuten"
+        message = f"Zu viele Fehlversuche. Bitte in {wait} erneut versuchen."
+        response = _login_form(request, error=message, name=name, status=429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     user = await store.run(users.authenticate, name, password) if name and password else None
     if user is None:
-        if len(request.app[FAILURES]) > MAX_TRACKED:
-            _forget_old_failures(request.app[FAILURES], now)
-        request.app[FAILURES][key] = [*failures, now]
-        _LOGGER.warning("failed login for %r from %s", name, request.remote)
+        waiting = await store.run(throttle.failed, address, name, now)
+        _LOGGER.warning("failed login for %s from %s", throttle.masked_name(name), address)
+        for entry in waiting:
+            what = f"address {entry.value}" if entry.kind == "addr" else f"name {throttle.masked_name(entry.value)}"
+            _LOGGER.warning(
+                "login lock: %s waits %d s after %d failures",
+                what,
+                round((entry.blocked_until - now).total_seconds()),
+                entry.failures,
+            )
         return _login_form(request, error="Benutzername oder Passwort ist falsch.", name=name, status=401)
-    request.app[FAILURES].pop(key, None)
+    await store.run(throttle.succeeded, name)
     previous = request.cookies.get(COOKIE, "")
     if previous:  # a new login replaces the browser's old session
         await store.run(users.end_session, previous)
@@ -235,7 +235,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 def setup(app: web.Application) -> None:
     """Register the middleware, the header hook and the login/logout routes."""
-    app[FAILURES] = {}
     app.middlewares.append(auth_middleware)
     app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/login", login_page)

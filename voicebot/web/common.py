@@ -67,6 +67,7 @@ ADMIN_NAV: Final = (
     NavItem("Satz testen", "/admin/try", "admin"),
     NavItem("Vorschläge", "/admin/proposals", "admin"),
     NavItem("Statistik", "/admin/stats", "admin"),
+    NavItem("Sperren", "/admin/locks", "admin"),
 )
 
 

@@ -31,6 +31,7 @@ ACTION_LABELS: Final[Mapping[str, str]] = {
     "reprompt": "Um andere Worte gebeten",
     "transfer": "Weiterleitung angekündigt",
     "transferred": "Weiterverbunden",
+    "bridged": "Über den Bot verbunden",
     "transfer_failed": "Weiterleitung gescheitert",
     "repeat": "Wiederholt",
     "goodbye": "Verabschiedet",
@@ -112,10 +113,11 @@ def outcome_label(value: str | None) -> str:
 def action_label(action: str | None, department: str = "") -> str:
     """German words for a turn's action; transfers name the department (``Weiterverbunden an Jugendamt``)."""
     text = ACTION_LABELS.get(action or "", action or "")
-    if department and action in ("transfer", "transferred", "transfer_failed"):
+    if department and action in ("transfer", "transferred", "bridged", "transfer_failed"):
         return {
             "transfer": f"Weiterleitung an {department} angekündigt",
             "transferred": f"Weiterverbunden an {department}",
+            "bridged": f"Über den Bot verbunden mit {department}",
             "transfer_failed": f"Weiterleitung an {department} gescheitert",
         }[action]
     return text

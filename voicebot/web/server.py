@@ -29,6 +29,7 @@ import datetime as dt
 import importlib
 import logging
 from typing import TYPE_CHECKING, Final
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -36,7 +37,7 @@ from voicebot.config.settings import Settings
 from voicebot.records.retention import keep_purging
 from voicebot.records.store import RecordStore
 from voicebot.records.users import purge_sessions
-from voicebot.web import auth, live, staff
+from voicebot.web import auth, live, ops, proxy, staff
 from voicebot.web.auth import Handler, wants_json
 from voicebot.web.common import (
     ADMIN_NAV,
@@ -57,6 +58,7 @@ from voicebot.web.common import (
 
 if TYPE_CHECKING:
     from voicebot.call.bot import Bot
+    from voicebot.call.status import StatusBoard
 
 _LOGGER: Final = logging.getLogger(__name__)
 MAX_BODY: Final = 2 * 1024 * 1024
@@ -93,9 +95,15 @@ async def _forget_old_sessions(app: web.Application) -> None:
 
 
 def make_app(
-    settings: Settings, store: RecordStore, bot: Bot | None = None, *, clock: Clock | None = None
+    settings: Settings,
+    store: RecordStore,
+    bot: Bot | None = None,
+    *,
+    clock: Clock | None = None,
+    board: StatusBoard | None = None,
 ) -> web.Application:
-    """The web application on ``store``; ``clock`` (default: the real UTC time) is for tests."""
+    """The web application on ``store``; ``clock`` (default: the real UTC time) is for tests; ``board``: the
+    SIP lines' status for ``/health`` (None when no SIP line runs in this process)."""
     app = web.Application(middlewares=[error_pages], client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[STORE] = store
@@ -105,6 +113,8 @@ def make_app(
     app[JINJA] = make_jinja(settings)
     app[NAV] = list(STAFF_NAV)
     auth.setup(app)
+    proxy.setup(app)
+    ops.setup(app, board)
     app.on_startup.append(_forget_old_sessions)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)
     staff.setup(app)
@@ -128,6 +138,7 @@ async def serve(
     *,
     store: RecordStore | None = None,
     port: int | None = None,
+    board: StatusBoard | None = None,
 ) -> None:
     """Serve the web app on ``[web] host``/``port`` until ``stop`` is set.
 
@@ -136,9 +147,11 @@ async def serve(
     """
     own_store = store is None
     records = store or RecordStore(settings.resolve(settings.records.database))
-    runner = web.AppRunner(make_app(settings, records, bot), access_log=None)
+    runner = web.AppRunner(make_app(settings, records, bot, board=board), access_log=None)
     done = asyncio.Event()  # not ``stop``: a failing web app must not stop the bot it runs beside
-    purging = asyncio.create_task(keep_purging(records, settings.records.retention_days, done), name="purge")
+    purging = asyncio.create_task(
+        keep_purging(records, settings.records.retention_days, done, tz=ZoneInfo(settings.timezone)), name="purge"
+    )
     try:
         await runner.setup()
         site = web.TCPSite(runner, settings.web.host, settings.web.port if port is None else port)
