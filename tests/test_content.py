@@ -287,7 +287,7 @@ def test_vocabulary_words_missing_are_warnings(settings: Settings, content: Cont
 def test_cli_check_ok_on_shipped_content(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    assert "OK: 42 topics, 13 departments, 28 prompts" in out
+    assert "OK: 42 topics, 13 departments, 29 prompts" in out
 
 
 def test_cli_check_reports_every_problem_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

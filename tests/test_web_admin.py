@@ -304,8 +304,11 @@ async def test_statistics_numbers_from_a_seeded_store(env: Env) -> None:
         kpis: dict[str, Any] = dict(
             re.findall(r'<span class="kpi-value"(?: id="[^"]+")?>([^<]+)</span><span class="kpi-label">([^<(]+)', page)
         )
-        assert kpis["4"].strip() == "Anrufe"
-        assert re.search(r'id="automation-rate">25 %<', page)
+        assert kpis["4"].strip() == "Anrufe insgesamt"
+        assert re.search(r'id="automation-rate">1 von 4<', page)  # no percentage for 4 calls
+        counts = re.findall(r'<tr data-outcome="\w+"><td>[^<]+</td><td>(\d+)</td>', page)
+        assert sum(map(int, counts)) == 4
+        assert re.search(r'id="breakdown-sum">4<', page)
         assert re.search(r'id="time-saved">3 Minuten<', page)
         assert "KW 48/2026" in text
         assert "November 2026" in text

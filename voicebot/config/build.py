@@ -41,6 +41,7 @@ def _networks_ok(values: tuple[str, ...]) -> bool:
 # (section, field) -> (check, message); the check gets the coerced value.
 _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("sip", "mode"): (lambda v: v in ("direct", "register"), 'must be "direct" or "register"'),
+    ("content", "max_answer_seconds"): (lambda v: 5 <= v <= 120, "must be between 5 and 120 seconds"),
     ("sip", "port"): (lambda v: 1 <= v <= 65535, "must be a UDP port 1..65535"),
     ("sip", "rtp_port"): (lambda v: 1024 <= v <= 65000, "must be a port 1024..65000"),
     ("sip", "max_calls"): (lambda v: v >= 1, "must be at least 1"),

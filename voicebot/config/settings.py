@@ -266,6 +266,9 @@ class ContentPaths:
     """Department names and the ways callers say them."""
     prompts: str = "prompts/de.yaml"
     """The bot's fixed sentences."""
+    max_answer_seconds: float = 25.0
+    """Longest spoken answer (seconds, estimated from its length); ``voicebot check`` and the admin form
+    refuse longer ones."""
 
 
 @dataclass(frozen=True)

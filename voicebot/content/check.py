@@ -7,7 +7,9 @@ errors (the bot would misbehave; ``voicebot check`` exits 1):
   - department ids differ between ``grammars/departments.yaml`` and ``[departments.*]`` in the config;
   - the same phrasing (compared in normalised form) under two topics, or one name for two departments;
   - a required prompt is missing; a ``{placeholder}`` is unknown or a brace is stray;
-  - an answer takes longer than ``MAX_ANSWER_SECONDS`` to speak (placeholders filled in);
+  - an answer takes longer than ``[content] max_answer_seconds`` to speak (placeholders filled in);
+  - a spoken text (answer, title, prompt) holds markup (``<script>``, any ``<…>`` tag) or characters a voice
+    cannot read (``content/speakable.py``);
   - a keypad digit is used twice (departments and topics share the digits 0-9), or "0" (always the
     switchboard) is used for something else;
   - a topic id of the client's list (``expected_topics``) is missing.
@@ -32,25 +34,18 @@ from dataclasses import dataclass
 
 from voicebot.config.settings import Settings
 from voicebot.content.model import EXTERN, PLACEHOLDER, SWITCHBOARD, Content
+from voicebot.content.speakable import (
+    CHARS_PER_SECOND,
+    MAX_ANSWER_SECONDS,
+    MAX_GREETING_SECONDS,
+    greeting_until_question,
+    speakable_problems,
+    speaking_seconds,
+)
 from voicebot.errors import Problem
 
 WARNING = "warning: "
 """Prefix of the message of a warning-level problem."""
-
-MAX_ANSWER_SECONDS = 25
-"""An answer must be speakable in about this long (seconds)."""
-CHARS_PER_SECOND = 13
-"""Speaking rate used to estimate how long a text takes (characters per second)."""
-MAX_GREETING_SECONDS = 6
-"""The greeting (office, how to reach a person, the question) should be spoken in about this long (seconds)."""
-
-
-def greeting_until_question(spoken: str) -> str:
-    """The part of the greeting a caller waits through before being asked: up to its first question mark (an
-    English hint for English callers may follow it)."""
-    end = spoken.find("?")
-    return spoken if end < 0 else spoken[: end + 1]
-
 
 REQUIRED_PROMPTS: Mapping[str, frozenset[str]] = {
     "greeting": frozenset(),
@@ -86,6 +81,7 @@ OPTIONAL_PROMPTS: Mapping[str, frozenset[str]] = {
     "confirm_language": frozenset(),
     "transfer_untranslated": frozenset({"department"}),
     "transfer_bridge": frozenset(),
+    "offer_details": frozenset(),
 }
 """Prompt ids the dialogue uses when present (with a standard fallback), with their placeholders."""
 
@@ -95,11 +91,6 @@ _WORD = re.compile(r"[a-zäöüß0-9]+")
 def is_warning(problem: Problem) -> bool:
     """Whether a problem is only a warning (``voicebot check`` still succeeds)."""
     return problem.message.startswith(WARNING)
-
-
-def speaking_seconds(text: str) -> float:
-    """Estimated time to speak ``text`` at ``CHARS_PER_SECOND``."""
-    return len(text) / CHARS_PER_SECOND
 
 
 @dataclass(frozen=True)
@@ -133,7 +124,8 @@ def check_content(
     problems += _department_names(content, files)
     problems += _phrasings(content, files)
     problems += _prompts(content, files)
-    problems += _answers(content, files)
+    problems += _answers(content, files, settings.content.max_answer_seconds)
+    problems += speakable_problems(content, files.faq, files.prompts)
     problems += _dtmf(content, files)
     if expected_topics is not None:
         problems += _expected(content, expected_topics, files)
@@ -283,28 +275,29 @@ def _greeting_length(text: str, facts: Mapping[str, str], file: str, line: int |
         )
 
 
-def _answers(content: Content, files: _Files) -> Iterator[Problem]:
+def _answers(content: Content, files: _Files, max_seconds: float = MAX_ANSWER_SECONDS) -> Iterator[Problem]:
     facts = content.facts
     for topic in content.topics:
         field = f"topics.{topic.id}"
         if "{" in topic.title or "}" in topic.title:
             yield Problem(files.faq, topic.line, f"{field}.title", "a title cannot use placeholders; write it out")
-        found = list(_placeholders(topic.answer, facts, files.faq, topic.line, f"{field}.answer"))
-        yield from found
-        if found or not topic.answer:
-            continue
-        spoken = PLACEHOLDER.sub(lambda match: facts[match.group(1)], topic.answer)
-        seconds = speaking_seconds(spoken)
-        if seconds > MAX_ANSWER_SECONDS:
-            limit = MAX_ANSWER_SECONDS * CHARS_PER_SECOND
-            yield Problem(
-                files.faq,
-                topic.line,
-                f"{field}.answer",
-                f"too long to speak: about {seconds:.0f} s ({len(spoken)} characters with the placeholders "
-                f"filled in); keep it under {MAX_ANSWER_SECONDS} s (about {limit} characters): key fact first, "
-                "details on the website",
-            )
+        for name, text in (("answer", topic.answer), ("details", topic.details)):
+            found = list(_placeholders(text, facts, files.faq, topic.line, f"{field}.{name}"))
+            yield from found
+            if found or not text:
+                continue
+            spoken = PLACEHOLDER.sub(lambda match: facts[match.group(1)], text)
+            seconds = speaking_seconds(spoken)
+            if seconds > max_seconds:
+                limit = round(max_seconds * CHARS_PER_SECOND)
+                yield Problem(
+                    files.faq,
+                    topic.line,
+                    f"{field}.{name}",
+                    f"too long to speak: about {seconds:.0f} s ({len(spoken)} characters with the placeholders filled"
+                    f" in); keep it under {max_seconds:g} s (about {limit} characters; [content] max_answer_seconds):"
+                    " key fact first, more under details:, the rest on the website",
+                )
 
 
 def _dtmf(content: Content, files: _Files) -> Iterator[Problem]:
@@ -402,6 +395,7 @@ __all__ = [
     "REQUIRED_PROMPTS",
     "WARNING",
     "check_content",
+    "greeting_until_question",
     "is_warning",
     "speaking_seconds",
 ]

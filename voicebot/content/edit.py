@@ -60,6 +60,7 @@ class TopicForm:
     department: str
     phrasings: tuple[str, ...]
     keywords: tuple[str, ...] = ()
+    details: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,9 @@ class ContentEditor:
                 return EditResult(problems=(FieldProblem("", f"Das Thema „{topic_id}“ gibt es nicht (mehr)."),))
             others = [plain(t) for t in data["topics"] if str(t.get("id")) != topic_id]
             department_ids = {str(d["id"]) for d in self.departments()} | {EXTERN}
-            problems = check_topic(form, str(item.get("kind", "answer")), others, department_ids, self._facts())
+            kind = str(item.get("kind", "answer"))
+            limit = self.settings.content.max_answer_seconds
+            problems = check_topic(form, kind, others, department_ids, self._facts(), limit)
             if problems:
                 return EditResult(problems=tuple(FieldProblem(f, m) for f, m in problems))
             new_values: dict[str, object] = {
@@ -202,6 +205,7 @@ class ContentEditor:
                 "keywords": list(form.keywords),
                 "phrasings": list(form.phrasings),
                 "answer": form.answer,
+                "details": form.details,
             }
             changes = []
             for key in TOPIC_FIELDS:
@@ -234,6 +238,7 @@ class ContentEditor:
             department=str(current.get("department", "")),
             phrasings=(*phrasings, phrasing.strip()),
             keywords=tuple(current.get("keywords") or ()),
+            details=str(current.get("details") or ""),
         )
         return self.edit_topic(topic_id, form, user=user, now=now)
 

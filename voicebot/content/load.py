@@ -25,7 +25,7 @@ from voicebot.content.check import check_content, is_warning
 from voicebot.content.model import TOPIC_KINDS, Content, Department, Topic
 from voicebot.errors import ContentError, Problem
 
-TOPIC_FIELDS = ("id", "kind", "department", "title", "keywords", "dtmf", "phrasings", "answer")
+TOPIC_FIELDS = ("id", "kind", "department", "title", "keywords", "dtmf", "phrasings", "answer", "details")
 """Fields of a topic in ``grammars/faq.yaml``."""
 DEPARTMENT_FIELDS = ("id", "name", "synonyms", "dtmf")
 """Fields of a department in ``grammars/departments.yaml``."""
@@ -276,6 +276,9 @@ def _topic(
                 'a "transfer" topic is put through, its answer is never spoken; remove it or use kind "answer"',
             )
         )
+    details = _optional(file, label, entries, "details", problems)
+    if details and kind != "answer":
+        problems.append(_at(file, entries["details"][1], f"{label}.details", 'only "answer" topics have details'))
     dtmf = _dtmf(file, label, entries, problems)
     if len(problems) > before or None in (topic_id, kind, department, title):
         return None
@@ -286,6 +289,7 @@ def _topic(
         title=str(title),
         phrasings=tuple(text for text, _line in phrasings),
         answer=answer,
+        details=details,
         keywords=tuple(text for text, _line in keywords),
         dtmf=dtmf,
         line=item.start_mark.line + 1,

@@ -54,6 +54,9 @@ class Topic:
     """Line of each phrasing (same order as ``phrasings``), for problem reports."""
     untranslated: bool = False
     """The topic has no answer in this content's language: it is put through (``transfer_untranslated``)."""
+    details: str = ""
+    """More about the answer, spoken only when the caller says yes to the ``offer_details`` prompt ("Soll ich
+    Ihnen noch mehr dazu sagen?"): the answer stays short on the phone. Empty: no offer."""
 
 
 @dataclass(frozen=True)

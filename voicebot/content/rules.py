@@ -14,6 +14,7 @@ from voicebot.config.hours import WEEKDAY_NAMES_DE, WEEKDAYS, parse_closed_days,
 from voicebot.content.check import CHARS_PER_SECOND, MAX_ANSWER_SECONDS, REQUIRED_PROMPTS, speaking_seconds
 from voicebot.content.model import PLACEHOLDER_LIKE
 from voicebot.content.roundtrip import key_lines, load_yaml
+from voicebot.content.speakable import describe_chars, length_message, markup, unspeakable
 from voicebot.errors import Problem
 from voicebot.language.text import normalize
 
@@ -21,7 +22,7 @@ PROMPT_PLACEHOLDERS: Mapping[str, frozenset[str]] = REQUIRED_PROMPTS
 """Placeholders each prompt fills in besides the district facts (the same table as ``voicebot check``)."""
 
 
-TOPIC_FIELDS = ("title", "department", "keywords", "phrasings", "answer")
+TOPIC_FIELDS = ("title", "department", "keywords", "phrasings", "answer", "details")
 """Form fields of a topic, in form order."""
 
 Locator = Callable[[Problem, Mapping[str, str]], str]
@@ -38,6 +39,8 @@ class TopicValues(Protocol):
     def title(self) -> str: ...
     @property
     def answer(self) -> str: ...
+    @property
+    def details(self) -> str: ...
     @property
     def department(self) -> str: ...
     @property
@@ -64,15 +67,30 @@ def _unknown_placeholders(text: str, allowed: set[str] | frozenset[str]) -> str 
     return f"Unbekannter Platzhalter {names}. Möglich sind: {known}."
 
 
+def not_speakable(text: str) -> str | None:
+    """German message when a spoken text holds markup or characters a voice cannot read, else None."""
+    plain = PLACEHOLDER_LIKE.sub(" ", text)
+    if markup(plain):
+        return "Bitte keine Auszeichnungen wie <…> verwenden: Der Bot würde sie vorlesen. Nur schlichten Text."
+    chars = unspeakable(plain)
+    if chars:
+        return f"Diese Zeichen kann die Stimme nicht vorlesen: {describe_chars(chars)}. Bitte in Worten schreiben."
+    return None
+
+
 def check_topic(
     form: TopicValues,
     kind: str,
     others: Sequence[Mapping[str, Any]],
     department_ids: set[str],
     facts: Mapping[str, str],
+    max_seconds: float = MAX_ANSWER_SECONDS,
 ) -> FieldMessages:
     """Problems of one edited topic; ``others`` are the other topics (plain dicts) for duplicate checks."""
     problems: FieldMessages = []
+    for name, text in (("title", form.title), ("answer", form.answer), ("details", form.details)):
+        if message := not_speakable(text):
+            problems.append((name, message))
     if not form.title.strip():
         problems.append(("title", "Bitte einen Titel angeben (so fragt der Bot nach: „Sie möchten … – richtig?“)."))
     elif message := _unknown_placeholders(form.title, set(facts)):
@@ -82,18 +100,20 @@ def check_topic(
     answer = form.answer.strip()
     if kind == "answer" and not answer:
         problems.append(("answer", "Die Antwort darf nicht leer sein."))
-    if answer:
-        if message := _unknown_placeholders(answer, set(facts)):
-            problems.append(("answer", message))
-        seconds = speaking_seconds(_fill(answer, facts))
-        if seconds > MAX_ANSWER_SECONDS:
-            problems.append(
-                (
-                    "answer",
-                    f"Die Antwort ist zu lang zum Vorlesen: etwa {seconds:.0f} Sekunden, "
-                    f"höchstens {MAX_ANSWER_SECONDS} Sekunden. Bitte kürzen.",
-                )
-            )
+    if form.details.strip() and kind != "answer":
+        problems.append(("details", "Nur Themen mit Antwort können „Mehr dazu“ haben."))
+    for name, text in (("answer", answer), ("details", form.details.strip())):
+        if not text:
+            continue
+        if message := _unknown_placeholders(text, set(facts)):
+            problems.append((name, message))
+        seconds = speaking_seconds(_fill(text, facts))
+        if seconds > max_seconds:
+            message = length_message(seconds, max_seconds)
+            if name == "details":
+                message = message.replace("Die Antwort", "Der Text unter „Mehr dazu“")
+                message = message.replace(" oder den Rest unter „Mehr dazu“ schreiben", "")
+            problems.append((name, message))
     phrasings = [p.strip() for p in form.phrasings if p.strip()]
     if not phrasings:
         problems.append(("phrasings", "Bitte mindestens eine Formulierung angeben (eine pro Zeile)."))
@@ -119,7 +139,9 @@ def check_prompts(prompts: Mapping[str, str], known: set[str], facts: Mapping[st
             problems.append((field, f"Den Ansagetext „{key}“ gibt es nicht."))
         elif not text.strip():
             problems.append((field, "Der Ansagetext darf nicht leer sein."))
-        elif message := _unknown_placeholders(text, set(facts) | PROMPT_PLACEHOLDERS.get(key, frozenset())):
+        elif (message := not_speakable(text)) is not None or (
+            message := _unknown_placeholders(text, set(facts) | PROMPT_PLACEHOLDERS.get(key, frozenset()))
+        ):
             problems.append((field, message))
         else:
             missing = sorted(PROMPT_PLACEHOLDERS.get(key, frozenset()) - set(placeholders(text)))
@@ -214,6 +236,7 @@ __all__ = [
     "check_topic",
     "hours_locator",
     "map_problems",
+    "not_speakable",
     "placeholders",
     "prompt_locator",
     "topic_locator",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from voicebot.content.model import SWITCHBOARD
+from voicebot.content.model import SWITCHBOARD, render_text
 from voicebot.dialogue.decide import Decision, first_decision
 from voicebot.dialogue.replies import (
     Reply,
@@ -30,7 +30,7 @@ from voicebot.dialogue.replies import (
     switchboard,
     transfer_to,
 )
-from voicebot.dialogue.types import DialogueContext, DialogueState, Note, Phase
+from voicebot.dialogue.types import DialogueContext, DialogueState, Note, Phase, Say
 from voicebot.understand.understanding import Signal, Understanding
 
 _OWN_NUMBER = re.compile(
@@ -46,9 +46,19 @@ MIN_CALLBACK_DIGITS = 4
 
 
 def heard_question(state: DialogueState, understanding: Understanding, ctx: DialogueContext) -> Reply:
-    """An open question in the listening phase."""
+    """An open question in the listening phase (after an answer with details: yes speaks them)."""
     signals = understanding.signals
     decision = first_decision(understanding, ctx.content, ctx.settings)
+    if state.details_topic is not None:
+        topic_id, state = state.details_topic, replace(state, details_topic=None)
+        if decision.action == "reprompt" and Signal.YES in signals and Signal.NO not in signals:
+            details = Say(f"details:{topic_id}", render_text(ctx.content.topic(topic_id).details, ctx.content.facts))
+            note = Note("details", topic_id, None, "Anrufer wollte mehr dazu hören")
+            return speak(state, note, details, say(ctx, "anything_else"))
+        if decision.action == "reprompt" and Signal.NO in signals:
+            return speak(
+                state, Note("listen", reason="Anrufer wollte nicht mehr dazu hören"), say(ctx, "anything_else")
+            )
     if decision.action == "reprompt":
         if Signal.NO in signals and state.answered:
             return goodbye(state, ctx, "Anrufer hat keine weiteren Fragen")

@@ -63,6 +63,7 @@ def answer_topic(state: DialogueState, ctx: DialogueContext, topic_id: str, reas
     if topic.kind == "transfer":
         return transfer_to(state, ctx, topic.department, topic.id, reason)
     answer = Say(f"answer:{topic.id}", render_text(topic.answer, ctx.content.facts))
+    offer = bool(topic.details) and "offer_details" in ctx.content.prompts
     state = replace(
         state,
         phase=Phase.LISTENING,
@@ -71,9 +72,10 @@ def answer_topic(state: DialogueState, ctx: DialogueContext, topic_id: str, reas
         options=(),
         failures=0,
         answered=(*state.answered, topic.id),
+        details_topic=topic.id if offer else None,
     )
     note = Note("answer", topic.id, None, reason)
-    return speak(state, note, answer, say(ctx, "anything_else"))
+    return speak(state, note, answer, say(ctx, "offer_details" if offer else "anything_else"))
 
 
 def department_open(ctx: DialogueContext, department_id: str) -> bool:

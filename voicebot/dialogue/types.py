@@ -98,8 +98,8 @@ class Note:
     """The data of this turn's call-record entry (comes first in every turn's command list)."""
 
     action: str
-    """answer, confirm, choose, reprompt, transfer, transferred, bridged, transfer_failed, repeat, goodbye, menu,
-    callback, no_input."""
+    """answer, details, confirm, choose, reprompt, transfer, transferred, bridged, transfer_failed, repeat, goodbye,
+    menu, callback, no_input."""
     topic: str | None = None
     """Topic the action is about."""
     department: str | None = None
@@ -166,6 +166,8 @@ class DialogueState:
     """What the bot said last (for "repeat that")."""
     answered: tuple[str, ...] = ()
     """Topics answered in this call, in order."""
+    details_topic: str | None = None
+    """The topic whose details were just offered ("Soll ich Ihnen noch mehr dazu sagen?"); a yes speaks them."""
     transferred_to: str | None = None
     """Department the caller was put through to (transfer confirmed)."""
     callback_name: str = ""

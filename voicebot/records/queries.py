@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 UTC = dt.UTC
 PAGE_SIZE = 50
@@ -192,10 +192,16 @@ def _where(selection: CallFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", values
 
 
+SQLITE_MAX_INT: Final = 2**63 - 1
+"""Largest integer SQLite stores; larger ids from a URL match nothing (and must not raise OverflowError)."""
+
+
 def list_calls(
     conn: sqlite3.Connection, selection: CallFilter = CallFilter(), *, limit: int = PAGE_SIZE, offset: int = 0
 ) -> list[CallRow]:
-    """Calls newest first."""
+    """Calls newest first (none for an offset beyond SQLite's integers)."""
+    if not 0 <= offset <= SQLITE_MAX_INT:
+        return []
     where, values = _where(selection)
     rows = conn.execute(
         f"SELECT {_CALL_COLUMNS} FROM calls c{where} ORDER BY c.started_at DESC, c.id LIMIT ? OFFSET ?",  # noqa: S608
@@ -246,6 +252,8 @@ def get_turns(conn: sqlite3.Connection, call_id: str) -> list[TurnRow]:
 
 def turn_audio(conn: sqlite3.Connection, call_id: str, turn_idx: int) -> str:
     """The stored audio file path of one turn ('' when the turn has none or does not exist)."""
+    if not 0 <= turn_idx <= SQLITE_MAX_INT:
+        return ""
     row = conn.execute("SELECT audio_file FROM turns WHERE call_id = ? AND idx = ?", (call_id, turn_idx)).fetchone()
     return "" if row is None else str(row[0])
 
@@ -280,7 +288,9 @@ def list_callbacks(conn: sqlite3.Connection, *, limit: int = 200, call_id: str |
 
 
 def get_callback(conn: sqlite3.Connection, callback_id: int) -> CallbackRow | None:
-    """One callback request, or None."""
+    """One callback request, or None (also for ids out of SQLite's range)."""
+    if not 0 < callback_id <= SQLITE_MAX_INT:
+        return None
     row = conn.execute(f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE id = ?", (callback_id,)).fetchone()  # noqa: S608
     return None if row is None else _callback(row)
 
@@ -290,6 +300,14 @@ def mark_callback_done(conn: sqlite3.Connection, callback_id: int, user: str, no
     cursor = conn.execute(
         "UPDATE callbacks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL",
         (to_db(now), user, callback_id),
+    )
+    return cursor.rowcount == 1
+
+
+def reopen_callback(conn: sqlite3.Connection, callback_id: int) -> bool:
+    """Mark a done request open again; False if unknown or still open."""
+    cursor = conn.execute(
+        "UPDATE callbacks SET done_at = NULL, done_by = NULL WHERE id = ? AND done_at IS NOT NULL", (callback_id,)
     )
     return cursor.rowcount == 1
 

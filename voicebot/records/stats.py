@@ -5,7 +5,10 @@ Definitions (also shown on the page):
 - *automation rate*: share of calls the bot answered itself (outcome ``answered``) among the calls it
   took; calls sent on because every line was busy (``overflow``) never reached the bot and are left out.
 - *time saved*: answered calls × the average handling time the admin set (minutes).
-- *unrecognised utterance*: what a caller said when the bot had to ask again (action ``reprompt``).
+- *unrecognised utterance*: what a caller said when the bot had to ask again (action ``reprompt``) —
+  never what was said while a callback was being taken (names and numbers are personal data), and masked.
+- every call counts under exactly one outcome, so the parts add up to the total (``Stats.breakdown``);
+  a share is shown as a percentage only from ``MIN_SAMPLE`` calls on, always with its base ("3 von 7").
 """
 
 from __future__ import annotations
@@ -16,7 +19,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from voicebot.config.hours import MONTHS_DE
+from voicebot.privacy import mask
 from voicebot.records.calls import TurnRecord
+
+MIN_SAMPLE = 10
+"""Below this many calls a share is given as "x von n" only, without a percentage (too few to mean much)."""
+CALLBACK_REPROMPT_REASONS = (
+    "Name nicht verstanden",
+    "Rufnummer nicht verstanden",
+    "Antwort auf das Rückrufangebot unklar",
+)
+"""Reasons of reprompts while a callback is taken: what the caller said there is a name or a number, not a question."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +54,13 @@ class CallFacts:
     ) -> CallFacts:
         """Facts from a call's turn records."""
         topics = tuple(t.topic for t in turns if t.action == "answer" and t.topic)
-        unrecognised = tuple(t.transcript.strip() for t in turns if t.action == "reprompt" and t.transcript.strip())
-        return CallFacts(call_id, started_at, outcome, department, topics, unrecognised)
+        unrecognised = []
+        for turn in turns:
+            if turn.action == "callback":
+                break  # from here on the caller gives a name and a number
+            if turn.action == "reprompt" and turn.transcript.strip() and turn.reason not in CALLBACK_REPROMPT_REASONS:
+                unrecognised.append(turn.transcript.strip())
+        return CallFacts(call_id, started_at, outcome, department, topics, tuple(unrecognised))
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,7 @@ class Stats:
     """All numbers of the statistics page."""
 
     calls: int
+    """Calls the bot took (all but ``overflow``)."""
     answered: int
     transferred: int
     callbacks: int
@@ -86,6 +105,30 @@ class Stats:
     """(topic id, times answered), most first."""
     unrecognised: tuple[tuple[str, int], ...]
     """(utterance, times), most first."""
+    overflow: int = 0
+    """Calls sent on because every line was busy (the bot never took them)."""
+    failed: int = 0
+    """Calls ended by a technical fault (``failed``, ``worker_died``)."""
+    running: int = 0
+    """Calls still in progress."""
+
+    @property
+    def total(self) -> int:
+        """Every call, overflow included: the sum of ``breakdown``."""
+        return self.calls + self.overflow
+
+    @property
+    def breakdown(self) -> tuple[tuple[str, str, int], ...]:
+        """(outcome, German label, calls) for every outcome; the counts add up to ``total``."""
+        return (
+            ("answered", "vom Bot beantwortet", self.answered),
+            ("transferred", "weitergeleitet", self.transferred),
+            ("callback", "Rückruf gewünscht", self.callbacks),
+            ("hung_up", "aufgelegt", self.hung_up),
+            ("overflow", "Überlauf (alle Leitungen belegt)", self.overflow),
+            ("failed", "technischer Fehler", self.failed),
+            ("running", "läuft noch", self.running),
+        )
 
     @property
     def automation_rate(self) -> float:
@@ -132,7 +175,8 @@ def _add(buckets: dict[str, Bucket], key: str, label: str, call: CallFacts, hand
 
 def compute(calls: Iterable[CallFacts], handling_minutes: float, tz: dt.tzinfo, top: int = 10) -> Stats:
     """The statistics of ``calls`` (local dates and hours in ``tz``), lists cut to ``top`` entries."""
-    taken = [call for call in calls if call.outcome != "overflow"]
+    every = list(calls)
+    taken = [call for call in every if call.outcome != "overflow"]
     outcomes = Counter(call.outcome for call in taken)
     days: dict[str, Bucket] = {}
     weeks: dict[str, Bucket] = {}
@@ -151,13 +195,16 @@ def compute(calls: Iterable[CallFacts], handling_minutes: float, tz: dt.tzinfo, 
         if call.outcome == "transferred" and call.department:
             departments[call.department] += 1
         topics.update(call.topics)
-        unrecognised.update(text.lower() for text in call.unrecognised)
+        unrecognised.update(mask(text).lower() for text in call.unrecognised)
     return Stats(
         calls=len(taken),
         answered=outcomes["answered"],
         transferred=outcomes["transferred"],
         callbacks=outcomes["callback"],
         hung_up=outcomes["hung_up"],
+        overflow=len(every) - len(taken),
+        failed=outcomes["failed"] + outcomes["worker_died"],
+        running=outcomes[""],
         handling_minutes=handling_minutes,
         per_day=_fill_days(days),
         per_hour=tuple(hours),
@@ -202,7 +249,18 @@ def percent(share: float) -> str:
     return f"{round(share * 100)} %"
 
 
+def share(part: int, base: int, minimum: int = MIN_SAMPLE) -> str:
+    """A share with its base: ``46 % (6 von 13)``; below ``minimum`` calls only ``1 von 1``; ``–`` without calls."""
+    if base <= 0:
+        return "–"
+    if base < minimum:
+        return f"{part} von {base}"
+    return f"{percent(part / base)} ({part} von {base})"
+
+
 __all__ = [
+    "CALLBACK_REPROMPT_REASONS",
+    "MIN_SAMPLE",
     "Bucket",
     "CallFacts",
     "Stats",
@@ -211,5 +269,6 @@ __all__ = [
     "format_minutes",
     "month_key",
     "percent",
+    "share",
     "week_key",
 ]

@@ -10,14 +10,16 @@ The auth middleware already refuses staff (403) and anonymous users (login) ever
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
 from voicebot.config.hours import WEEKDAY_NAMES_DE, WEEKDAYS
-from voicebot.content.edit import ContentEditor, EditResult, TopicForm
-from voicebot.content.model import EXTERN
+from voicebot.content.edit import ContentEditor, EditResult, FieldProblem, TopicForm
+from voicebot.content.model import EXTERN, PLACEHOLDER_LIKE
+from voicebot.content.speakable import CHARS_PER_SECOND, length_message, speaking_seconds
 from voicebot.web import admin_learn, admin_ops, admin_queries, admin_stats, admin_try
 from voicebot.web.admin_common import EDITOR, StoreHistory, apply, editor
 from voicebot.web.common import BOT, SETTINGS, STORE, render
@@ -56,7 +58,28 @@ def _form_values(topic: Mapping[str, Any]) -> dict[str, str]:
         "keywords": ", ".join(topic.get("keywords") or ()),
         "phrasings": "\n".join(topic.get("phrasings") or ()),
         "answer": str(topic.get("answer") or ""),
+        "details": str(topic.get("details") or ""),
     }
+
+
+MAX_ECHO: Final = 5000
+"""A refused field longer than this (characters) is not sent back to the browser: its stored value is shown."""
+
+
+def _not_echoed(values: dict[str, str], stored: Mapping[str, str], result: EditResult) -> EditResult:
+    """Replace over-long refused values by the stored ones and say so next to the field."""
+    extra = []
+    for key, value in values.items():
+        if len(value) > MAX_ECHO:
+            values[key] = stored.get(key, "")
+            extra.append(
+                FieldProblem(
+                    key,
+                    f"Die Eingabe war mit {len(value)} Zeichen viel zu lang und wurde verworfen "
+                    "(hier steht wieder der gespeicherte Text).",
+                )
+            )
+    return EditResult(result.changes, (*result.problems, *extra)) if extra else result
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -77,36 +100,65 @@ async def topic_page(request: web.Request) -> web.StreamResponse:
     return await _topic_form(request, topic, _form_values(topic), EditResult(), saved=request.query.get("saved") == "1")
 
 
+def _length(request: web.Request, answer: str) -> dict[str, Any]:
+    """The answer's estimated speaking time for the form (placeholders filled with the district facts)."""
+    settings = request.app[SETTINGS]
+    facts = settings.district
+    spoken = PLACEHOLDER_LIKE.sub(lambda m: facts.get(m.group(1), m.group(0)), " ".join(answer.split()))
+    limit = settings.content.max_answer_seconds
+    seconds = speaking_seconds(spoken)
+    return {
+        "text": length_message(seconds, limit),
+        "over": seconds > limit,
+        "limit": f"{limit:g}",
+        "rate": CHARS_PER_SECOND,
+        "facts": json.dumps({key: len(value) for key, value in facts.items()}),
+    }
+
+
 async def _topic_form(
-    request: web.Request, topic: Mapping[str, Any], values: Mapping[str, str], result: EditResult, *, saved: bool
+    request: web.Request,
+    topic: Mapping[str, Any],
+    values: Mapping[str, str],
+    result: EditResult,
+    *,
+    saved: bool,
+    status: int | None = None,
 ) -> web.Response:
     choices = await asyncio.to_thread(_department_choices, editor(request))
-    return render(
-        request,
-        "admin_topic.html",
-        {"topic": topic, "values": values, "result": result, "choices": choices, "saved": saved},
-        status=200 if result.ok else 422,
-    )
+    context = {"topic": topic, "values": values, "result": result, "choices": choices, "saved": saved}
+    context["length"] = _length(request, values.get("answer", ""))
+    return render(request, "admin_topic.html", context, status=status or (200 if result.ok else 422))
 
 
 async def topic_submit(request: web.Request) -> web.StreamResponse:
     """POST /admin/content/topic/{id}: validate and save; problems are shown next to their fields."""
     topic_id = request.match_info["id"]
     form = await request.post()
-    values = {key: str(form.get(key, "")) for key in ("title", "department", "keywords", "phrasings", "answer")}
+    values = {
+        key: str(form.get(key, "")) for key in ("title", "department", "keywords", "phrasings", "answer", "details")
+    }
     edit = TopicForm(
         title=values["title"].strip(),
         answer=" ".join(values["answer"].split()),
         department=values["department"].strip(),
         phrasings=_lines(values["phrasings"]),
         keywords=_words(values["keywords"]),
+        details=" ".join(values["details"].split()),
     )
+    if form.get("preview"):  # "Länge prüfen": show the estimate, save nothing
+        topic = next((t for t in await asyncio.to_thread(editor(request).topics) if t.get("id") == topic_id), None)
+        if topic is None:
+            raise web.HTTPNotFound(text=f"Das Thema „{topic_id}“ gibt es nicht.")
+        result = _not_echoed(values, _form_values(topic), EditResult())
+        return await _topic_form(request, topic, values, result, saved=False, status=200)
     result = await apply(request, "edit_topic", topic_id, edit)
     if result.ok:
         raise web.HTTPSeeOther(f"/admin/content/topic/{topic_id}?saved=1")
     topic = next((t for t in await asyncio.to_thread(editor(request).topics) if t.get("id") == topic_id), None)
     if topic is None:
         raise web.HTTPNotFound(text=f"Das Thema „{topic_id}“ gibt es nicht.")
+    result = _not_echoed(values, _form_values(topic), result)
     return await _topic_form(request, topic, values, result, saved=False)
 
 
@@ -128,6 +180,7 @@ async def prompts_submit(request: web.Request) -> web.StreamResponse:
     result = await apply(request, "edit_prompts", entered)
     if result.ok:
         raise web.HTTPSeeOther("/admin/content/prompts?saved=1")
+    result = _not_echoed(entered, current, result)
     return render(request, "admin_prompts.html", {"prompts": entered, "result": result, "saved": False}, status=422)
 
 

@@ -12,8 +12,9 @@ import asyncio
 from aiohttp import web
 
 from voicebot.content.edit import EditResult, FieldProblem
+from voicebot.content.edit_departments import DEPARTMENT_PREFIX, add_department_synonym
 from voicebot.web import admin_queries
-from voicebot.web.admin_common import apply, editor
+from voicebot.web.admin_common import apply, editor, notify_bot
 from voicebot.web.common import STORE, now, render, session_of
 
 
@@ -51,7 +52,10 @@ async def proposals_page(request: web.Request) -> web.StreamResponse:
 
 async def decide(request: web.Request) -> web.StreamResponse:
     """POST /admin/proposals/{id}: ``decision=accept`` (with ``utterance``) or ``decision=reject``."""
-    proposal_id = int(request.match_info["id"])
+    text = request.match_info["id"]
+    if len(text) > 18:
+        raise web.HTTPNotFound(text="Diesen offenen Vorschlag gibt es nicht (mehr).")
+    proposal_id = int(text)
     form = await request.post()
     store = request.app[STORE]
     proposal = await store.run(admin_queries.get_proposal, proposal_id)
@@ -67,7 +71,16 @@ async def decide(request: web.Request) -> web.StreamResponse:
     if not utterance:
         result = EditResult(problems=(FieldProblem("phrasings", "Die Formulierung darf nicht leer sein."),))
         return await _page(request, result=result, failed=proposal_id, status=422)
-    result = await apply(request, "add_phrasing", proposal.topic, utterance)
+    if proposal.topic.startswith(DEPARTMENT_PREFIX):
+        department = proposal.topic.removeprefix(DEPARTMENT_PREFIX)
+        user_name = session_of(request).user.name
+        result = await asyncio.to_thread(
+            add_department_synonym, editor(request), department, utterance, user=user_name, now=now(request)
+        )
+        if result.ok:
+            await notify_bot(request.app)
+    else:
+        result = await apply(request, "add_phrasing", proposal.topic, utterance)
     if not result.ok:
         return await _page(request, result=result, failed=proposal_id, status=422)
     await store.run(admin_queries.decide_proposal, proposal_id, True, user, now(request))

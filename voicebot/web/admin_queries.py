@@ -15,9 +15,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from voicebot.content.edit import ContentChange
+from voicebot.content.edit_departments import DEPARTMENT_PREFIX
 from voicebot.language.text import fold
 from voicebot.records.queries import from_db, to_db
-from voicebot.records.stats import CallFacts
+from voicebot.records.stats import CALLBACK_REPROMPT_REASONS, CallFacts
 
 OPEN_QUESTION_ACTIONS = ("answer", "confirm", "choose", "reprompt", "transfer", "menu")
 """Turn actions that follow an utterance the matcher tried to place (not a yes/no or a callback detail)."""
@@ -100,14 +101,17 @@ def _decode(diff: str) -> tuple[str, str]:
 def sync_proposals(conn: sqlite3.Connection, known_phrasings: Collection[str], now: dt.datetime) -> int:
     """Create proposals from "wrong, should be topic X" feedback not seen before; returns how many.
 
-    The utterance is the transcript of the turn the feedback names, else the call's first utterance the
+    Feedback naming only a department ("wrong, should be department Y") proposes a name for Y: its topic
+    is ``abteilung:<id>`` (``content.edit_departments.DEPARTMENT_PREFIX``), accepted as a synonym. The utterance is the transcript of the turn the feedback names, else the call's first utterance the
     matcher tried to place. Utterances already among ``known_phrasings`` (compared folded) are skipped.
     """
     known = {fold(text) for text in known_phrasings}
     rows = conn.execute(
-        "SELECT f.id, f.call_id, f.turn_idx, f.correct_topic FROM feedback f"
-        " WHERE f.verdict = 'wrong' AND f.correct_topic IS NOT NULL AND f.correct_topic != ''"
-        " AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.feedback_id = f.id) ORDER BY f.id"
+        "SELECT f.id, f.call_id, f.turn_idx, COALESCE(NULLIF(f.correct_topic, ''), ? || f.correct_department)"
+        " FROM feedback f WHERE f.verdict = 'wrong'"
+        " AND (COALESCE(f.correct_topic, '') != '' OR COALESCE(f.correct_department, '') != '')"
+        " AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.feedback_id = f.id) ORDER BY f.id",
+        (DEPARTMENT_PREFIX,),
     ).fetchall()
     created = 0
     for feedback_id, call_id, turn_idx, topic in rows:
@@ -216,15 +220,24 @@ def call_facts(conn: sqlite3.Connection, since: dt.datetime | None, until: dt.da
     topics: dict[str, list[str]] = {}
     unrecognised: dict[str, list[str]] = {}
     turns = conn.execute(
-        f"SELECT call_id, action, topic, transcript FROM turns WHERE call_id IN (SELECT id FROM calls{where})"  # noqa: S608
-        " AND action IN ('answer', 'reprompt') ORDER BY call_id, idx",
+        f"SELECT call_id, action, topic, transcript, reason FROM turns WHERE call_id IN (SELECT id FROM calls{where})"  # noqa: S608
+        " AND action IN ('answer', 'reprompt', 'callback') ORDER BY call_id, idx",
         values,
     ).fetchall()
-    for call_id, action, topic, transcript in turns:
-        if action == "answer" and topic:
-            topics.setdefault(str(call_id), []).append(str(topic))
-        elif action == "reprompt" and str(transcript).strip():
-            unrecognised.setdefault(str(call_id), []).append(str(transcript).strip())
+    taking_callback: set[str] = set()  # from a call's first callback turn on, the caller says a name and a number
+    for call_id, action, topic, transcript, reason in turns:
+        key = str(call_id)
+        if action == "callback":
+            taking_callback.add(key)
+        elif action == "answer" and topic:
+            topics.setdefault(key, []).append(str(topic))
+        elif (
+            action == "reprompt"
+            and str(transcript).strip()
+            and key not in taking_callback
+            and str(reason) not in CALLBACK_REPROMPT_REASONS
+        ):
+            unrecognised.setdefault(key, []).append(str(transcript).strip())
     result = []
     for call_id, started, outcome, department in calls:
         started_at = from_db(str(started))

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from voicebot.content.edit import EditResult
 from voicebot.records.aggregates import aggregated_facts
-from voicebot.records.stats import Stats, compute, format_minutes, percent
+from voicebot.records.stats import MIN_SAMPLE, Bucket, Stats, compute, format_minutes, percent, share
 from voicebot.web import admin_queries
 from voicebot.web.admin_common import apply, editor
 from voicebot.web.charts import bar_chart, horizontal_bars, percent_label
@@ -35,6 +35,11 @@ def _date(text: str | None) -> dt.date | None:
         raise web.HTTPBadRequest(text=f"„{text}“ ist kein Datum (JJJJ-MM-TT).") from None
 
 
+def _rate(bucket: Bucket) -> float:
+    """A bucket's automation rate for the chart; no bar for tiny samples (``MIN_SAMPLE``)."""
+    return bucket.automation_rate if bucket.calls >= MIN_SAMPLE else 0.0
+
+
 def charts(stats: Stats, name: Callable[[str], str], title: Callable[[str], str]) -> dict[str, str]:
     """The page's SVG charts (``name``/``title`` turn department and topic ids into words)."""
     days = stats.per_day[-DAYS_IN_CHART:]
@@ -45,13 +50,13 @@ def charts(stats: Stats, name: Callable[[str], str], title: Callable[[str], str]
         ),
         "per_hour": bar_chart([(f"{hour}", count) for hour, count in enumerate(stats.per_hour)], "Anrufe nach Uhrzeit"),
         "week_rate": bar_chart(
-            [(bucket.label.split("/")[0], bucket.automation_rate) for bucket in stats.per_week],
+            [(bucket.label.split("/")[0], _rate(bucket)) for bucket in stats.per_week],
             "Automatisierungsquote pro Woche",
             max_value=1.0,
             fmt=percent_label,
         ),
         "month_rate": bar_chart(
-            [(bucket.label, bucket.automation_rate) for bucket in stats.per_month],
+            [(bucket.label, _rate(bucket)) for bucket in stats.per_month],
             "Automatisierungsquote pro Monat",
             max_value=1.0,
             fmt=percent_label,
@@ -83,6 +88,8 @@ async def stats_page(request: web.Request, result: EditResult | None = None) -> 
         "last": last.isoformat() if last else "",
         "format_minutes": format_minutes,
         "as_percent": percent,
+        "share": share,
+        "min_sample": MIN_SAMPLE,
         "result": result or EditResult(),
         "handling_value": request.query.get("handling", "") or f"{minutes:g}",
         "saved": request.query.get("saved") == "1",

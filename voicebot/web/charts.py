@@ -66,10 +66,10 @@ def bar_chart(
 def horizontal_bars(
     bars: Sequence[tuple[str, float]], title: str, *, width: int = 720, fmt: Callable[[float], str] = _number
 ) -> str:
-    """Horizontal bars with the label on the left (for departments and topics with long names)."""
-    row, label_w, top = 24, 230, 6
+    """Horizontal bars, each under its full label (long topic and department names are never cut off)."""
+    row, top, label_h = 42, 4, 16
     height = top * 2 + row * max(len(bars), 1)
-    plot_w = width - label_w - 60
+    plot_w = width - 70
     peak = max((value for _, value in bars), default=0.0) or 1.0
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
@@ -80,10 +80,10 @@ def horizontal_bars(
         y = top + index * row
         bar_w = plot_w * max(value, 0.0) / peak
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 16}" font-size="12" text-anchor="end">{escape(label)}</text>'
-            f'<rect x="{label_w}" y="{y + 4}" width="{bar_w:.1f}" height="{row - 8}" fill="{BAR_COLOUR}">'
+            f'<text x="0" y="{y + label_h - 3}" font-size="13">{escape(label)}</text>'
+            f'<rect x="0" y="{y + label_h + 2}" width="{bar_w:.1f}" height="{row - label_h - 10}" fill="{BAR_COLOUR}">'
             f"<title>{escape(label)}: {escape(fmt(value))}</title></rect>"
-            f'<text x="{label_w + bar_w + 6:.1f}" y="{y + 16}" font-size="12">{escape(fmt(value))}</text>'
+            f'<text x="{bar_w + 6:.1f}" y="{y + row - 12}" font-size="12">{escape(fmt(value))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -22,6 +22,7 @@ from voicebot.ports import Clock
 from voicebot.records.calls import OUTCOMES
 from voicebot.records.store import RecordStore
 from voicebot.records.users import Session
+from voicebot.web.labels import ACTION_LABELS, FILTERS, OUTCOME_LABELS, decision_basis, timing_rows
 
 if TYPE_CHECKING:
     from voicebot.call.bot import Bot
@@ -47,29 +48,7 @@ OPEN_CALLBACKS: Final = web.RequestKey("open_callbacks", int)
 SESSION: Final = web.RequestKey("session", Session)
 """The logged-in session of a request (set by the auth middleware on every non-public route)."""
 
-OUTCOME_LABELS: Final[Mapping[str, str]] = {
-    "answered": "Beantwortet",
-    "transferred": "Weitergeleitet",
-    "hung_up": "Aufgelegt",
-    "callback": "Rückruf gewünscht",
-    "failed": "Technischer Fehler",
-    "overflow": "Überlauf (alle Leitungen belegt)",
-    "worker_died": "Abgebrochen (Bot-Prozess ausgefallen)",
-}
 assert set(OUTCOME_LABELS) == set(OUTCOMES)
-
-ACTION_LABELS: Final[Mapping[str, str]] = {
-    "answer": "Antwort gegeben",
-    "confirm": "Nachgefragt",
-    "choose": "Zwei Themen angeboten",
-    "reprompt": "Um andere Worte gebeten",
-    "transfer": "Weitergeleitet",
-    "repeat": "Wiederholt",
-    "goodbye": "Verabschiedet",
-    "menu": "Tastenmenü",
-    "callback": "Rückruf aufgenommen",
-    "no_input": "Keine Eingabe",
-}
 
 
 @dataclass(frozen=True)
@@ -82,7 +61,7 @@ class NavItem:
     """Shown to accounts with this role (admins see everything)."""
 
 
-STAFF_NAV: Final = (NavItem("Anrufe", "/calls"), NavItem("Rückrufe", "/callbacks"))
+STAFF_NAV: Final = (NavItem("Anrufe", "/calls"), NavItem("Live", "/live"), NavItem("Rückrufe", "/callbacks"))
 ADMIN_NAV: Final = (
     NavItem("Inhalte", "/admin/content", "admin"),
     NavItem("Satz testen", "/admin/try", "admin"),
@@ -201,8 +180,9 @@ def make_jinja(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> jinja2.
 
     env.filters["local"] = local
     env.filters["duration"] = duration
-    env.filters["outcome"] = lambda value: OUTCOME_LABELS.get(value or "", value if value else "Läuft noch")
-    env.filters["action"] = lambda value: ACTION_LABELS.get(value or "", value or "")
+    env.filters.update(FILTERS)
+    env.globals["timing_rows"] = timing_rows
+    env.globals["decision_basis"] = decision_basis
     env.filters["percent"] = lambda value: f"{round(float(value) * 100)} %"
     env.filters["ms"] = lambda value: f"{float(value):.0f} ms"
     return env

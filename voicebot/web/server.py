@@ -37,7 +37,7 @@ from voicebot.config.settings import Settings
 from voicebot.records.retention import keep_purging
 from voicebot.records.store import RecordStore
 from voicebot.records.users import purge_sessions
-from voicebot.web import auth, ops, proxy, staff
+from voicebot.web import auth, live, ops, proxy, staff
 from voicebot.web.auth import Handler, wants_json
 from voicebot.web.common import (
     ADMIN_NAV,
@@ -78,6 +78,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         if error.status < 400 or wants_json(request):
             raise
         message = error.text if error.text and not error.text.startswith(f"{error.status}:") else ""
+        if isinstance(error, web.HTTPRequestEntityTooLarge):  # aiohttp's own text is English and has the sizes
+            message = f"Die gesendeten Daten sind zu groß (höchstens {MAX_BODY // (1024 * 1024)} MB)."
         return render(request, "error.html", {"status": error.status, "message": message}, status=error.status)
     except Exception:
         _LOGGER.exception("error in %s %s", request.method, request.path)
@@ -116,6 +118,7 @@ def make_app(
     app.on_startup.append(_forget_old_sessions)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)
     staff.setup(app)
+    live.setup(app)
     try:
         admin = importlib.import_module("voicebot.web.admin")
     except ModuleNotFoundError as error:

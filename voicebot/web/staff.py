@@ -12,6 +12,7 @@ Routes (all need a login; admins may use them too):
     GET  /callbacks                 callback worklist (open first; numbers masked)
     GET  /callbacks/{id}            one request with the full number to call back
     POST /callbacks/{id}/done       mark done (who, when)
+    POST /callbacks/{id}/reopen     open again (marked done by mistake)
     GET  /api/calls                 the call list as JSON (same filters; numbers masked)
 """
 
@@ -39,6 +40,8 @@ from voicebot.web.common import CONTENT, SETTINGS, STORE, now, render, session_o
 MAX_NOTE: Final = 1000
 """Longest feedback note kept (characters)."""
 FEEDBACK_FIELDS: Final = ("verdict", "turn", "topic", "department", "note")
+MAX_PAGE_DIGITS: Final = 9
+"""Longest page number accepted in ``?seite=`` (larger ones are an error, never an overflow)."""
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,10 @@ def parse_list_query(query: Any, timezone: str) -> ListQuery:
     if outcome is not None and outcome not in (*OUTCOMES, "open"):
         errors.append("Unbekanntes Ergebnis im Filter.")
         outcome = None
-    try:
-        page = max(1, int(str(query.get("seite", "1")) or "1"))
-    except ValueError:
+    page_text = str(query.get("seite", "1")).strip() or "1"
+    page = int(page_text) if page_text.isdigit() and len(page_text) <= MAX_PAGE_DIGITS else 0
+    if page < 1:
+        errors.append("„Seite“ ist keine gültige Seitenzahl.")
         page = 1
     reviewed = {"mit": True, "ohne": False}.get(values["rueckmeldung"])
     if values["rueckmeldung"] and reviewed is None:
@@ -113,7 +117,10 @@ async def index(request: web.Request) -> web.StreamResponse:
 async def call_list(request: web.Request) -> web.StreamResponse:
     """GET /calls: newest first, filtered, paginated; transferred calls marked."""
     parsed = parse_list_query(request.query, request.app[SETTINGS].timezone)
-    rows, total = await request.app[STORE].run(_list_data, parsed.selection, parsed.page)
+    rows: list[queries.CallRow] = []
+    total = 0
+    if not parsed.errors:  # an invalid filter lists nothing but its error
+        rows, total = await request.app[STORE].run(_list_data, parsed.selection, parsed.page)
     pages = max(1, math.ceil(total / queries.PAGE_SIZE))
     content = request.app[CONTENT]
     return render(
@@ -131,6 +138,7 @@ async def call_list(request: web.Request) -> web.StreamResponse:
             "outcomes": OUTCOMES,
             "departments": content.departments(),
         },
+        status=400 if parsed.errors else 200,
     )
 
 
@@ -209,10 +217,10 @@ def _save_feedback(
 async def turn_audio(request: web.Request) -> web.StreamResponse:
     """GET /calls/{call_id}/audio/{turn}: the WAV of one turn, if it was kept and lies inside ``audio_dir``."""
     missing = "Zu diesem Gesprächsschritt gibt es keine Aufnahme (mehr)."
-    try:
-        turn_idx = int(request.match_info["turn"])
-    except ValueError:
-        raise web.HTTPNotFound(text=missing) from None
+    text = request.match_info["turn"]
+    if not text.isdigit() or int(text) > queries.SQLITE_MAX_INT:
+        raise web.HTTPNotFound(text=missing)
+    turn_idx = int(text)
     name = await request.app[STORE].run(queries.turn_audio, request.match_info["call_id"], turn_idx)
     settings = request.app[SETTINGS]
     path = await asyncio.to_thread(_audio_file, settings.resolve(settings.records.audio_dir), name)
@@ -250,12 +258,13 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
     if form["verdict"] == "wrong" and not (topic or department or form["note"]):
         errors.append("Bei „falsch“ bitte das richtige Thema, die richtige Abteilung oder eine Notiz angeben.")
     if len(form["note"]) > MAX_NOTE:
-        errors.append(f"Die Notiz ist zu lang (höchstens {MAX_NOTE} Zeichen).")
+        errors.append(f"Die Notiz ist zu lang (höchstens {MAX_NOTE} Zeichen) und wurde nicht übernommen.")
+        form["note"] = ""  # a refused big input is not sent back
     turn_idx: int | None = None
     if form["turn"]:
-        try:
+        if form["turn"].isdigit() and int(form["turn"]) <= queries.SQLITE_MAX_INT:
             turn_idx = int(form["turn"])
-        except ValueError:
+        else:
             errors.append("Ungültiger Gesprächsschritt.")
     if form["verdict"] == "right":
         topic = department = None
@@ -271,7 +280,7 @@ async def feedback_submit(request: web.Request) -> web.StreamResponse:
     )
     if not saved:
         raise web.HTTPNotFound(text="Diesen Anruf gibt es nicht (mehr).")
-    raise web.HTTPSeeOther(f"/calls/{call_id}?gespeichert=1#rueckmeldung")
+    raise web.HTTPSeeOther(f"/calls/{call_id}?gespeichert=1#gespeichert")
 
 
 @staff_only
@@ -284,10 +293,10 @@ async def callback_list(request: web.Request) -> web.StreamResponse:
 
 
 def _callback_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["callback_id"])
-    except ValueError:
-        raise web.HTTPNotFound(text="Diesen Rückrufwunsch gibt es nicht.") from None
+    text = request.match_info["callback_id"]
+    if not text.isdigit() or not 0 < int(text) <= queries.SQLITE_MAX_INT:
+        raise web.HTTPNotFound(text="Diesen Rückrufwunsch gibt es nicht.")
+    return int(text)
 
 
 @staff_only
@@ -310,6 +319,17 @@ async def callback_done(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text="Diesen Rückrufwunsch gibt es nicht (mehr).")
     await store.run(queries.mark_callback_done, callback_id, session_of(request).user.name, now(request))
     raise web.HTTPSeeOther("/callbacks")
+
+
+@staff_only
+async def callback_reopen(request: web.Request) -> web.StreamResponse:
+    """POST /callbacks/{id}/reopen: a request marked done by mistake is open again."""
+    callback_id = _callback_id(request)
+    store = request.app[STORE]
+    if await store.run(queries.get_callback, callback_id) is None:
+        raise web.HTTPNotFound(text="Diesen Rückrufwunsch gibt es nicht (mehr).")
+    await store.run(queries.reopen_callback, callback_id)
+    raise web.HTTPSeeOther(f"/callbacks/{callback_id}")
 
 
 @staff_only
@@ -338,6 +358,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/callbacks", callback_list)
     app.router.add_get("/callbacks/{callback_id}", callback_page)
     app.router.add_post("/callbacks/{callback_id}/done", callback_done)
+    app.router.add_post("/callbacks/{callback_id}/reopen", callback_reopen)
     app.router.add_get("/api/calls", api_calls)
 
 
