@@ -371,7 +371,8 @@ class CallSession:
     # --- records -------------------------------------------------------------------------------------
 
     def _record_turn(self, note: Note, turn: TurnInput, spoken: list[str]) -> None:
-        record = turn_record(len(self.turns), turn.at or self.clock(), note, turn, spoken)
+        at = turn.at or self.clock()
+        record = turn_record(len(self.turns), at, note, turn, spoken, self.language.current)
         self.turns.append(record)
         try:
             self.recorder.turn(self.channel.call_id, record)
@@ -406,7 +407,7 @@ class CallSession:
             ended = "failed"
         else:
             ended = "caller" if self._caller_hung_up else "bot"
-        return call_outcome(self.state, ended, self._failure, self.clock())
+        return call_outcome(self.state, ended, self._failure, self.clock(), self.language.current)
 
 
 __all__ = ["MAX_ERRORS", "CallSession", "TurnInput"]

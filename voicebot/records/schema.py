@@ -116,6 +116,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 4: the caller's audio of a turn ([records] store_audio): path of its WAV file, '' when none
     ("ALTER TABLE turns ADD COLUMN audio_file TEXT NOT NULL DEFAULT ''",),
+    # 5: the language of a call, of each turn and of a phrasing proposal (ISO code; '': recorded before,
+    # the base language)
+    (
+        "ALTER TABLE calls ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE turns ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE proposals ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+    ),
 )
 """Migration N (1-based) is ``MIGRATIONS[N - 1]``: statements run in one transaction."""
 

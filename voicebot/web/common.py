@@ -58,6 +58,17 @@ OUTCOME_LABELS: Final[Mapping[str, str]] = {
 }
 assert set(OUTCOME_LABELS) == set(OUTCOMES)
 
+LANGUAGE_LABELS: Final[Mapping[str, str]] = {
+    "de": "Deutsch",
+    "en": "Englisch",
+    "tr": "Türkisch",
+    "uk": "Ukrainisch",
+    "ar": "Arabisch",
+    "ru": "Russisch",
+    "pl": "Polnisch",
+}
+"""German names of call languages (another ISO code is shown as it is; "": recorded before languages were)."""
+
 ACTION_LABELS: Final[Mapping[str, str]] = {
     "answer": "Antwort gegeben",
     "confirm": "Nachgefragt",
@@ -204,6 +215,7 @@ def make_jinja(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> jinja2.
     env.filters["action"] = lambda value: ACTION_LABELS.get(value or "", value or "")
     env.filters["percent"] = lambda value: f"{round(float(value) * 100)} %"
     env.filters["ms"] = lambda value: f"{float(value):.0f} ms"
+    env.filters["language"] = lambda value: LANGUAGE_LABELS.get(value or "", value or "nicht erfasst")
     return env
 
 
@@ -227,6 +239,7 @@ def render(
         "topic_title": content.topic_title,
         "department_name": content.department_name,
         "outcome_labels": OUTCOME_LABELS,
+        "language_labels": LANGUAGE_LABELS,
     }
     values.update(context or {})
     html = app[JINJA].get_template(template).render(values)
@@ -254,6 +267,7 @@ __all__ = [
     "CLOCK",
     "CONTENT",
     "JINJA",
+    "LANGUAGE_LABELS",
     "NAV",
     "OPEN_CALLBACKS",
     "OUTCOME_LABELS",
