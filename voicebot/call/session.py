@@ -138,7 +138,16 @@ class CallSession:
             self.channel.stop_playback()
             self._listen_again()
             await asyncio.get_running_loop().run_in_executor(None, self.bot.maybe_reload)
-            await self._dispatch(event, TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
+            turn = TurnInput(dtmf=event.digit, detected_at=time.perf_counter())
+            keyed = self.language.on_key(event.digit, self.state.phase == Phase.CALLBACK_NUMBER)
+            if keyed is not None:  # a language's key ("9": English)
+                self._listener.use(self.language.transcriber())
+                if keyed.unmatched is None:
+                    await self._execute(list(keyed.commands), turn)
+                    return
+                await self._dispatch(Heard(keyed.unmatched), turn)
+                return
+            await self._dispatch(event, turn)
         elif isinstance(event, TypedText):
             await self._on_text(event)
         elif isinstance(event, CallHungUp):
