@@ -50,6 +50,7 @@ from voicebot.engines.whisper_decode import (
     encode_window,
     fits_short_window,
     max_new_tokens,
+    other_language_holds,
     ranked_languages,
     screen,
     window_frames,
@@ -302,15 +303,12 @@ class WhisperTranscriber:
                     encoded = encode_window(self._model, audio, margin_s=self.margin_s, min_window_s=self.min_window_s)
                     if identify:
                         identified, probability = self.among(ranked_languages(self._model, encoded))
-                    tokenizer = self._tokenizer_for(identified or language or self.language)
-                    decoded = decode_encoded(
-                        self._model,
-                        tokenizer,
-                        encoded,
-                        seconds,
-                        beam_size=self.beam_size,
-                        suppress_tokens=self._suppress,
-                    )
+                    decoded = self._decode_as(identified or language or self.language, encoded, seconds)
+                    if identified and identified != self.language and not other_language_holds(decoded, None):
+                        base = self._decode_as(self.language, encoded, seconds)  # the base language's reading
+                        if not other_language_holds(decoded, base):
+                            log.info("whisper: %s (%.2f) not taken: its decode is not surer", identified, probability)
+                            identified, probability, decoded = self.language, 1.0 - probability, base
                     pieces = [(decoded.text, decoded.avg_logprob, decoded.no_speech_prob, seconds)]
                 else:
                     if identify:
@@ -325,6 +323,8 @@ class WhisperTranscriber:
                 log.info("whisper: %s: %s", "dropped" if not kept else "trimmed", reason)
             if kept:
                 spoken.append((kept, avg_logprob))
+        if not spoken:  # nothing heard: no language either (an identification of noise must not switch a call)
+            identified, probability = "", 0.0
         # Whisper gives segment probabilities, not word confidences: exp(mean log-probability) per segment.
         confidence = sum(float(np.exp(lp)) for _, lp in spoken) / len(spoken) if spoken else 0.0
         return Transcript(
@@ -334,6 +334,12 @@ class WhisperTranscriber:
             decode_ms=(time.perf_counter() - started) * 1000.0,
             language=identified or language or self.language,
             language_probability=probability if identified else 1.0,
+        )
+
+    def _decode_as(self, language: str, encoded: Any, seconds: float) -> Any:
+        tokenizer = self._tokenizer_for(language)
+        return decode_encoded(
+            self._model, tokenizer, encoded, seconds, beam_size=self.beam_size, suppress_tokens=self._suppress
         )
 
     def _tokenizer_for(self, language: str) -> Any:
