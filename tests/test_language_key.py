@@ -81,5 +81,6 @@ def test_9_is_a_digit_of_a_callback_number(settings: Settings, tmp_path: Path) -
     assert language.on_key("9", keying_number=True) is None
     assert language.current == "de"
     assert language.on_key("5") is None
-    step = language.on_key("9")
-    assert step is not None and language.current == "en" and language.settled
+    commands = language.on_key("9")
+    assert commands is not None and language.current == "en" and language.settled
+    assert language.on_key("") is None

@@ -138,16 +138,12 @@ class CallSession:
             self.channel.stop_playback()
             self._listen_again()
             await asyncio.get_running_loop().run_in_executor(None, self.bot.maybe_reload)
-            turn = TurnInput(dtmf=event.digit, detected_at=time.perf_counter())
             keyed = self.language.on_key(event.digit, self.state.phase == Phase.CALLBACK_NUMBER)
-            if keyed is not None:  # a language's key ("9": English)
+            if keyed is None:
+                await self._dispatch(event, TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
+            else:  # a language's key ("9": English)
                 self._listener.use(self.language.transcriber())
-                if keyed.unmatched is None:
-                    await self._execute(list(keyed.commands), turn)
-                    return
-                await self._dispatch(Heard(keyed.unmatched), turn)
-                return
-            await self._dispatch(event, turn)
+                await self._execute(list(keyed), TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
         elif isinstance(event, TypedText):
             await self._on_text(event)
         elif isinstance(event, CallHungUp):
@@ -380,8 +376,7 @@ class CallSession:
     # --- records -------------------------------------------------------------------------------------
 
     def _record_turn(self, note: Note, turn: TurnInput, spoken: list[str]) -> None:
-        at = turn.at or self.clock()
-        record = turn_record(len(self.turns), at, note, turn, spoken, self.language.current)
+        record = turn_record(len(self.turns), turn.at or self.clock(), note, turn, spoken, self.language.current)
         self.turns.append(record)
         try:
             self.recorder.turn(self.channel.call_id, record)
