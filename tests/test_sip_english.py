@@ -70,7 +70,7 @@ def test_an_english_question_over_sip_gets_an_english_answer(bot: BotProcess, tm
     spoken, narrow, source = tmp_path / "spoken.wav", tmp_path / "narrow.wav", tmp_path / "caller.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "130", "-w", str(spoken), QUESTION], check=True)
     subprocess.run(["sox", str(spoken), "-r", "8000", "-e", "a-law", str(narrow)], check=True)
-    # silence through the whole greeting (9.6 s with "English? Just ask or press 9.": a question said over its
+    # silence through the whole greeting (9.3 s with "English? Ask or press 9.": a question said over its
     # end loses its first words to the barge-in), the question, room for the answer
     subprocess.run(["sox", str(narrow), "-e", "signed-integer", str(source), "pad", "13", "18"], check=True)
     (config_dir / "config").write_text(

@@ -4,8 +4,8 @@
 with the configured TTS engine and measures the audio, with and without its leading and trailing silence,
 next to the content check's estimate (``voicebot.content.check.speaking_seconds``). The goal is
 ``MAX_GREETING_SECONDS`` of speech until the greeting's question hands the turn over (the caller's wait, as
-the content check counts it: ``greeting_until_question``); the short English hint after the question ("English?
-Just ask or press 9.") is measured too and reported beside it.
+the content check counts it: ``greeting_until_question``); the short English hint after the question
+("English? Ask or press 9.") is measured too and reported beside it.
 """
 
 from __future__ import annotations
