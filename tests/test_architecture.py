@@ -41,6 +41,7 @@ LATE_MODULES = {
     "voicebot.content.rules": 10,
     "voicebot.content.edit": 10,
     "voicebot.content.edit_departments": 10,
+    "voicebot.content.edit_language": 10,
     "voicebot.content.roundtrip": 10,
 }
 """Loading the content checks it across the stages (every grammar word in the recogniser's vocabulary, the

@@ -54,7 +54,7 @@ def test_text_only_cli_run_writes_json_and_compares(
     printed = capsys.readouterr().out
     assert "machine:" in printed
     assert "typed text" in printed and "held-out %" in printed
-    assert "greeting: " in printed and "s of speech (goal ≤ 6 s" in printed
+    assert "greeting: " in printed and "s of speech until its question (goal ≤ 6 s" in printed
     assert document["greeting"]["speech_s"] > 0
 
 

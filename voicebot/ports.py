@@ -117,7 +117,7 @@ class MultilingualTranscriber(Transcriber, Protocol):
 
     def for_language(self, language: str | None) -> Transcriber:
         """The same model, recognising ``language`` (ISO code); ``None``: identify it first among the bot's
-        languages (costs one more encoder pass: only for the first utterance of a call) and fill
+        languages (Whisper reads it from the utterance's own encoder output: no extra encoder pass) and fill
         ``Transcript.language`` and ``language_probability``."""
         ...
 

@@ -1,4 +1,4 @@
-"""``voicebot bench accuracy|engines|turn-gap|capacity|all``: measure, print a table, write JSON and PNG.
+"""``voicebot bench accuracy|engines|language|turn-gap|capacity|all``: measure, print a table, write JSON and PNG.
 
 Every run prints the machine (cores, CPU model), writes ``<out>/<bench>.json`` (default ``var/bench/``)
 plus PNG plots, and compares its ratios with the committed ``bench/voicebot_bench/results/<bench>.json``.
@@ -19,7 +19,7 @@ from voicebot.config.load import load_settings
 from voicebot.config.settings import Settings
 from voicebot_bench import report
 
-BENCHES = ("accuracy", "engines", "turn-gap", "capacity")
+BENCHES = ("accuracy", "engines", "language", "turn-gap", "capacity")
 """Benchmarks in the order ``all`` runs them."""
 
 
@@ -47,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     engines = sub.add_parser("engines", parents=[common], help="ASR/TTS real-time factors, time to first audio, cache")
     engines.add_argument("--quick", action="store_true", help="only 8 clips")
+    language = sub.add_parser(
+        "language", parents=[common], help="language identification cost per turn; English vs German turn gap"
+    )
+    language.add_argument("-n", type=int, default=6, help="utterances per language (at most 6)")
+    language.add_argument("--quick", action="store_true", help="2 utterances per language")
+    language.add_argument("--no-gaps", action="store_true", help="only the identification cost (no simulated calls)")
     for name, text in (("turn-gap", "turn gap on the wire over real SIP"), ("capacity", "calls per machine")):
         bench = sub.add_parser(name, parents=[common], help=text)
         default = "whisper,vosk,vosk+grammar" if name == "turn-gap" else "vosk"
@@ -172,6 +178,14 @@ def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def _language(settings: Settings, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
+    from voicebot_bench.language_bench import LanguageOptions, run_language_bench
+
+    n = 2 if getattr(args, "quick", False) else getattr(args, "n", 6)
+    options = LanguageOptions(n=n, gaps=not getattr(args, "no_gaps", False))
+    return run_language_bench(settings, options, out_dir, log=_progress)
+
+
 def _turn_gap(settings: Settings, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
     from voicebot_bench.turngap import TurnGapOptions, run_turn_gap
 
@@ -197,6 +211,7 @@ _RUNNERS: dict[str, Callable[[Settings, argparse.Namespace, Path], dict[str, Any
     "accuracy": _accuracy,
     "calibrate": _calibrate,
     "engines": _engines,
+    "language": _language,
     "turn-gap": _turn_gap,
     "capacity": _capacity,
 }

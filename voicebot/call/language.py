@@ -75,6 +75,20 @@ class CallLanguage:
             return Step("", self._say(choice, "language_switched", choice.language))
         return Step(text)
 
+    def on_key(self, digit: str, keying_number: bool = False) -> tuple[Command, ...] | None:
+        """A key that switches the call to a language the bot understands (English: "9", ``key:`` in
+        ``prompts/en.yaml``): the switch, and its prompt to say; None for any other key (the dialogue's), or
+        while the caller keys a callback number."""
+        if keying_number:
+            return None
+        keys = {self._bot.content_for(code).key: code for code in self._bot.languages[1:]}
+        language = keys.get(digit) if digit else None
+        if language is None or not self._bot.understands(language):
+            return None
+        self._pending = None
+        self._switch(language)
+        return self._say(LanguageChoice("asked", language, f"Taste {digit}"), "language_switched", language)
+
     def _confirmed(self, text: str) -> Step:
         language, waiting = self._pending or (self.current, text)
         self._pending = None

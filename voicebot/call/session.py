@@ -20,7 +20,6 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterator
 from typing import Final
 
 from voicebot.call import metrics
@@ -29,6 +28,7 @@ from voicebot.call.handover import hand_over, transfer_context
 from voicebot.call.language import CallLanguage
 from voicebot.call.speculate import Foresight
 from voicebot.call.turns import TurnInput, call_outcome, turn_record
+from voicebot.call.voice import speak
 from voicebot.content.model import SWITCHBOARD
 from voicebot.dialogue.policy import step
 from voicebot.dialogue.replies import switchboard
@@ -63,7 +63,7 @@ from voicebot.listen.listener import Listener, Utterance
 from voicebot.ports import CallChannel, Clock
 from voicebot.records.audio import AudioKeeper
 from voicebot.records.calls import CallbackRequest, CallOutcome, CallRecorder, TurnRecord
-from voicebot.speak.stream import PLAYBACK_WAIT_S, first_chunk
+from voicebot.speak.stream import PLAYBACK_WAIT_S
 from voicebot.understand.understanding import Understanding
 
 _LOGGER: Final = logging.getLogger(__name__)
@@ -140,7 +140,12 @@ class CallSession:
             self.channel.stop_playback()
             self._listen_again()
             await asyncio.get_running_loop().run_in_executor(None, self.bot.maybe_reload)
-            await self._dispatch(event, TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
+            keyed = self.language.on_key(event.digit, self.state.phase == Phase.CALLBACK_NUMBER)
+            if keyed is None:
+                await self._dispatch(event, TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
+            else:  # a language's key ("9": English)
+                self._listener.use(self.language.transcriber())
+                await self._execute(list(keyed), TurnInput(dtmf=event.digit, detected_at=time.perf_counter()))
         elif isinstance(event, TypedText):
             await self._on_text(event)
         elif isinstance(event, CallHungUp):
@@ -263,39 +268,12 @@ class CallSession:
         return result
 
     async def _say(self, text: str, turn: TurnInput) -> bool:
-        """Queue ``text``'s audio: a cached text at once, an uncached one chunk by chunk as it is synthesised."""
-        started = time.perf_counter()
-        loop = asyncio.get_running_loop()
-        chunks: Iterator[bytes] = iter(())
-        pcm: bytes | None = None
-        played = False
-        try:
-            speech = self.bot.speech_for(self.language.current)
-            chunks, pcm = await loop.run_in_executor(None, first_chunk, speech, text)
-            while pcm is not None and not self._caller_hung_up:
-                if not played:
-                    self._first_audio(turn, started)
-                self.channel.play(pcm)
-                played = True
-                pcm = await loop.run_in_executor(None, next, chunks, None)
-        except Exception:
+        """Queue ``text``'s audio (``voicebot.call.voice.speak``); False when nothing was played."""
+        speech = self.bot.speech_for(self.language.current)
+        played, failed = await speak(self.channel, speech, text, turn, lambda: self._caller_hung_up)
+        if failed:
             self._errors += metrics.tts_error()
-            _LOGGER.exception("call %s: speech synthesis failed for %r", self.channel.call_id, text[:60])
-        finally:
-            close = getattr(chunks, "close", None)
-            if pcm is not None and callable(close):  # stopped early (hang-up, error): end the synthesiser
-                await loop.run_in_executor(None, close)
-        return played and not self._caller_hung_up
-
-    @staticmethod
-    def _first_audio(turn: TurnInput, started: float) -> None:
-        """Note when the turn's first reply audio was queued (time to first audio and the turn gap)."""
-        if "tts_ms" in turn.timings:
-            return
-        now = time.perf_counter()
-        turn.timings["tts_ms"] = round(1000 * (now - started), 1)
-        if turn.detected_at is not None:
-            turn.timings["gap_ms"] = round(turn.endpoint_ms + 1000 * (now - turn.detected_at), 1)
+        return played
 
     async def _transfer(self, command: Transfer) -> TransferResult:
         await self._drain(f"the transfer to {command.department}")
@@ -379,7 +357,7 @@ class CallSession:
     # --- records -------------------------------------------------------------------------------------
 
     def _record_turn(self, note: Note, turn: TurnInput, spoken: list[str]) -> None:
-        record = turn_record(len(self.turns), turn.at or self.clock(), note, turn, spoken)
+        record = turn_record(len(self.turns), turn.at or self.clock(), note, turn, spoken, self.language.current)
         self.turns.append(record)
         try:
             self.recorder.turn(self.channel.call_id, record)
@@ -414,7 +392,7 @@ class CallSession:
             ended = "failed"
         else:
             ended = "caller" if self._caller_hung_up else "bot"
-        return call_outcome(self.state, ended, self._failure, self.clock())
+        return call_outcome(self.state, ended, self._failure, self.clock(), self.language.current)
 
 
 __all__ = ["MAX_ERRORS", "CallSession", "TurnInput"]

@@ -7,7 +7,7 @@ dialogue state and what the session measured.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from voicebot.content.model import SWITCHBOARD
 from voicebot.dialogue.types import DialogueState, Note
@@ -37,8 +37,10 @@ class TurnInput:
     """The recogniser's language identification of the utterance and its probability (("", 0.0): none)."""
 
 
-def turn_record(index: int, at: dt.datetime, note: Note, turn: TurnInput, spoken: list[str]) -> TurnRecord:
-    """The record of one turn: the caller's input, the policy's note and what the bot said."""
+def turn_record(
+    index: int, at: dt.datetime, note: Note, turn: TurnInput, spoken: list[str], language: str = ""
+) -> TurnRecord:
+    """The record of one turn: the caller's input, the policy's note and what the bot said (in ``language``)."""
     understanding = turn.understanding
     candidates = tuple((c.topic, round(c.score, 3)) for c in understanding.candidates[:5]) if understanding else ()
     return TurnRecord(
@@ -56,12 +58,18 @@ def turn_record(index: int, at: dt.datetime, note: Note, turn: TurnInput, spoken
         reason=note.reason,
         timings_ms=dict(turn.timings),
         audio_file=turn.audio_file,
+        language=language,
     )
 
 
-def call_outcome(state: DialogueState, ended: str, failure: str, now: dt.datetime) -> CallOutcome:
+def call_outcome(state: DialogueState, ended: str, failure: str, now: dt.datetime, language: str = "") -> CallOutcome:
     """How the call ended. ``ended``: ``caller`` (hung up), ``bot`` (said goodbye or transferred),
-    ``failed`` (``failure`` says why) or ``handed_over`` (the app took the call to the switchboard)."""
+    ``failed`` (``failure`` says why) or ``handed_over`` (the app took the call to the switchboard);
+    ``language`` the call's language at the end."""
+    return replace(_outcome(state, ended, failure, now), language=language)
+
+
+def _outcome(state: DialogueState, ended: str, failure: str, now: dt.datetime) -> CallOutcome:
     last_topic = state.answered[-1] if state.answered else state.pending_topic
     if state.transferred_to is not None:
         return CallOutcome("transferred", state.transferred_to, state.pending_topic, state.ended_reason, now)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from voicebot.audio import read_wav, resample
 from voicebot.config.load import load_settings
 from voicebot.engines import ASR_ENGINES, load_transcriber
+from voicebot.errors import VoicebotError
 from voicebot.ports import Transcriber, Transcript
 
 FEED_MS = 20
@@ -22,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=ASR_ENGINES, help="use this engine instead of the [asr] engines list")
     parser.add_argument("--json", action="store_true", help="one JSON object per file")
     parser.add_argument("--partials", action="store_true", help="also print partial results while decoding")
+    parser.add_argument(
+        "--language",
+        default="",
+        help="recognise in this language (ISO code, e.g. en; 'auto': identify it first); Whisper only",
+    )
     parser.add_argument(
         "--grammar", action="store_true", help="restrict vosk to the FAQ phrases (as with [asr] vosk_grammar = true)"
     )
@@ -44,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
     """Print each file's transcript with engine and timing."""
     settings = load_settings(args.config)
     transcriber = load_transcriber(settings, [args.engine] if args.engine else None)
+    if args.language:
+        choose = getattr(transcriber, "for_language", None)
+        if choose is None:
+            raise VoicebotError(f"--language: the {transcriber.name} engine recognises one language only")
+        transcriber = choose(None if args.language == "auto" else args.language)
     phrases: list[str] | None = None
     if args.grammar:
         from voicebot.content.load import load_content
@@ -60,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
                 "text": transcript.text,
                 "engine": transcript.engine or transcriber.name,
                 "confidence": round(transcript.confidence, 3),
+                "language": transcript.language,
                 "decode_ms": round(transcript.decode_ms, 1),
                 "processing_ms": round(seconds * 1000, 1),
                 "audio_seconds": round(audio_seconds, 3),

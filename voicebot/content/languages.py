@@ -3,8 +3,10 @@
 The files named in ``[content]`` hold the base language (German). Another language ``xx`` is whatever of
 these files exists beside them (no configuration change):
 
-- ``prompts/xx.yaml``: ``prompts:`` (the same prompt ids, translated) and optionally ``facts:`` (the district
-  facts of ``[district]`` written in that language: opening hours, bus, parking; the rest stay as they are);
+- ``prompts/xx.yaml``: ``prompts:`` (the same prompt ids, translated), optionally ``facts:`` (the district
+  facts of ``[district]`` written in that language: opening hours, bus, parking; the rest stay as they are)
+  and ``key:`` (the keypad key that switches a call to the language, "9" for English: no department or topic
+  of the base files may have it);
 - ``grammars/faq.xx.yaml``: ``topics:`` with ``id`` and the translated ``title``, ``keywords``,
   ``phrasings`` and ``answer`` (kind, department and keypad digit come from the base file);
 - ``grammars/departments.xx.yaml``: ``departments:`` with ``id``, translated ``name`` and ``synonyms``.
@@ -48,6 +50,8 @@ class _Texts:
     """id -> (title, keywords, phrasings, answer, line)."""
     departments: dict[str, tuple[str, tuple[str, ...], int]]
     """id -> (name, synonyms, line)."""
+    key: str = ""
+    """Keypad key that switches a call to the language ("" none)."""
 
 
 def load_languages(settings: Settings, base: Content) -> dict[str, Content]:
@@ -89,6 +93,7 @@ def translate(base: Content, language: str, own: _Texts, backup: Content | None 
         facts=facts,
         prompt_lines=own.prompt_lines,
         language=language,
+        key=own.key,
     )
 
 
@@ -96,6 +101,7 @@ def translation_problems(settings: Settings, base: Content) -> list[Problem]:
     """Per further language, every prompt, topic answer and department name it has no text for (warnings),
     and ids its files name that the base content does not have (errors)."""
     problems: list[Problem] = []
+    keys: dict[str, str] = {}
     for files in language_files(settings):
         own = _read(files, problems)
         name = LANGUAGE_NAMES.get(files.language, files.language)
@@ -170,7 +176,30 @@ def translation_problems(settings: Settings, base: Content) -> list[Problem]:
                 problems.append(
                     Problem(str(files.departments), line, f"departments.{department_id}", "unknown department id")
                 )
+        problems += _key_clashes(files, own.key, base, keys)
+        keys.setdefault(own.key, files.language)
     return problems
+
+
+def _key_clashes(files: LanguageFiles, key: str, base: Content, taken: Mapping[str, str]) -> list[Problem]:
+    """Errors when a language's key is already a department's or topic's keypad digit or another language's."""
+    if not key:
+        return []
+    users = [f"department {d.id}" for d in base.departments if d.dtmf == key]
+    users += [f"topic {t.id}" for t in base.topics if t.dtmf == key]
+    if key in taken:
+        users.append(f"language {taken[key]}")
+    if not users:
+        return []
+    return [
+        Problem(
+            str(files.prompts),
+            None,
+            "key",
+            f"key {key!r} switches to {files.language} but is also the key of {', '.join(users)}: "
+            "give one of them another key (grammars/departments.yaml dtmf) or remove it",
+        )
+    ]
 
 
 def _unknown(text: str, allowed: set[str], file: str, line: int | None, field: str) -> list[Problem]:
@@ -188,7 +217,7 @@ def _read(files: LanguageFiles, problems: list[Problem]) -> _Texts:
     facts: dict[str, str] = {}
     found: list[Problem] = []
     root = _compose(files.prompts, "prompts", found) if files.prompts.is_file() else None
-    problems += [problem for problem in found if problem.field != "facts"]  # "facts:" is read by _facts
+    problems += [problem for problem in found if problem.field not in ("facts", "key")]  # read by _top
     if root is not None and isinstance(root.node, MappingNode):
         for key, (key_node, value) in _mapping(root.file, root.node, "prompts", problems).items():
             text = _text(root.file, value, f"prompts.{key}", problems)
@@ -196,6 +225,7 @@ def _read(files: LanguageFiles, problems: list[Problem]) -> _Texts:
                 prompts[key] = text
                 prompt_lines[key] = key_node.start_mark.line + 1
     facts = _facts(files.prompts, problems)
+    key = _key(files.prompts, problems)
     topics: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], str, int]] = {}
     for entry_id, fields, line in _entries(files.faq, "topics", problems):
         keywords, phrasings = fields.get("keywords", ()), fields.get("phrasings", ())
@@ -212,20 +242,43 @@ def _read(files: LanguageFiles, problems: list[Problem]) -> _Texts:
         name = fields.get("name", ())
         if name and name[0]:
             departments[entry_id] = (name[0], tuple(fields.get("synonyms", ())), line)
-    return _Texts(prompts, prompt_lines, facts, topics, departments)
+    return _Texts(prompts, prompt_lines, facts, topics, departments, key)
 
 
-def _facts(path: Path, problems: list[Problem]) -> dict[str, str]:
-    """The ``facts:`` section of a language's prompt file (read apart: the base loader knows only ``prompts:``)."""
+def _top(path: Path, name: str) -> object:
+    """A top-level section of a language's prompt file other than ``prompts:`` (None: missing or broken file)."""
     if not path.is_file():
-        return {}
+        return None
     import yaml
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
-        return {}  # reported by _compose
-    raw = data.get("facts") if isinstance(data, dict) else None
+        return None  # reported by _compose
+    return data.get(name) if isinstance(data, dict) else None
+
+
+KEYS = "123456789*#"
+"""Keys a language may take (0 is the switchboard's)."""
+
+
+def _key(path: Path, problems: list[Problem]) -> str:
+    """The ``key:`` of a language's prompt file ("" when it has none)."""
+    raw = _top(path, "key")
+    if raw is None:
+        return ""
+    key = str(raw).strip()
+    if len(key) != 1 or key not in KEYS:
+        problems.append(
+            Problem(str(path), None, "key", f'must be one keypad key of {" ".join(KEYS)} in quotes, e.g. "9"')
+        )
+        return ""
+    return key
+
+
+def _facts(path: Path, problems: list[Problem]) -> dict[str, str]:
+    """The ``facts:`` section of a language's prompt file (read apart: the base loader knows only ``prompts:``)."""
+    raw = _top(path, "facts")
     if raw is None:
         return {}
     if not isinstance(raw, dict):

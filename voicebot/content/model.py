@@ -89,6 +89,8 @@ class Content:
     """Line of each prompt in its file (for problem reports); empty when not loaded from a file."""
     language: str = "de"
     """ISO 639-1 code of the language of the texts (``de`` for the files named in ``[content]``)."""
+    key: str = ""
+    """Keypad key that switches a call to this language ("9" for English; "" none; the base language has none)."""
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id (KeyError if unknown)."""

@@ -46,9 +46,12 @@ from voicebot.engines.whisper_decode import (
     FULL_WINDOW_S,
     SAMPLE_RATE,
     FifoSlots,
-    decode_window,
+    decode_encoded,
+    encode_window,
     fits_short_window,
     max_new_tokens,
+    other_language_holds,
+    ranked_languages,
     screen,
     window_frames,
 )
@@ -261,8 +264,13 @@ class WhisperTranscriber:
         return WhisperLanguage(self, language)
 
     def identify(self, audio: Any) -> tuple[str, float]:
-        """The most likely of ``languages`` and its probability among them (one more encoder pass)."""
+        """The most likely of ``languages`` and its probability among them, from a 30-s encoder pass of its
+        own (only for utterances too long for the short window; see ``decode``)."""
         _best, _probability, ranked = self._model.detect_language(audio, language_detection_segments=1)
+        return self.among(ranked)
+
+    def among(self, ranked: Sequence[tuple[str, float]]) -> tuple[str, float]:
+        """The most likely of ``languages`` in Whisper's ranking and its probability among them."""
         among = {code: float(p) for code, p in ranked if code in self.languages}
         total = sum(among.values())
         if total <= 0:
@@ -286,12 +294,26 @@ class WhisperTranscriber:
         seconds = len(audio) / self.sample_rate
         short = self.window_frames(len(audio)) < FULL_WINDOW_FRAMES
         identified, probability = "", 0.0
+        identify = language is None and len(self.languages) > 1
+        identified, probability = "", 0.0
         with self._slots:
             try:
-                if language is None and len(self.languages) > 1:
-                    identified, probability = self.identify(audio)
-                chosen = identified or language or self.language
-                pieces = self._short(audio, chosen) if short else self._full(audio, seconds, chosen)
+                if short:  # one encoder pass: the language is identified from the same encoder output
+                    assert self.margin_s is not None
+                    encoded = encode_window(self._model, audio, margin_s=self.margin_s, min_window_s=self.min_window_s)
+                    if identify:
+                        identified, probability = self.among(ranked_languages(self._model, encoded))
+                    decoded = self._decode_as(identified or language or self.language, encoded, seconds)
+                    if identified and identified != self.language and not other_language_holds(decoded, None):
+                        base = self._decode_as(self.language, encoded, seconds)  # the base language's reading
+                        if not other_language_holds(decoded, base):
+                            log.info("whisper: %s (%.2f) not taken: its decode is not surer", identified, probability)
+                            identified, probability, decoded = self.language, 1.0 - probability, base
+                    pieces = [(decoded.text, decoded.avg_logprob, decoded.no_speech_prob, seconds)]
+                else:
+                    if identify:
+                        identified, probability = self.identify(audio)
+                    pieces = self._full(audio, seconds, identified or language or self.language)
             except Exception as error:
                 raise AsrError(f"whisper: decoding failed: {error}") from error
         spoken: list[tuple[str, float]] = []
@@ -301,6 +323,8 @@ class WhisperTranscriber:
                 log.info("whisper: %s: %s", "dropped" if not kept else "trimmed", reason)
             if kept:
                 spoken.append((kept, avg_logprob))
+        if not spoken:  # nothing heard: no language either (an identification of noise must not switch a call)
+            identified, probability = "", 0.0
         # Whisper gives segment probabilities, not word confidences: exp(mean log-probability) per segment.
         confidence = sum(float(np.exp(lp)) for _, lp in spoken) / len(spoken) if spoken else 0.0
         return Transcript(
@@ -312,6 +336,12 @@ class WhisperTranscriber:
             language_probability=probability if identified else 1.0,
         )
 
+    def _decode_as(self, language: str, encoded: Any, seconds: float) -> Any:
+        tokenizer = self._tokenizer_for(language)
+        return decode_encoded(
+            self._model, tokenizer, encoded, seconds, beam_size=self.beam_size, suppress_tokens=self._suppress
+        )
+
     def _tokenizer_for(self, language: str) -> Any:
         if language not in self._tokenizers:
             from faster_whisper.tokenizer import Tokenizer
@@ -320,19 +350,6 @@ class WhisperTranscriber:
                 self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
             )
         return self._tokenizers[language]
-
-    def _short(self, audio: np.ndarray, language: str) -> list[tuple[str, float, float, float]]:
-        assert self.margin_s is not None
-        decoded = decode_window(
-            self._model,
-            self._tokenizer_for(language),
-            audio,
-            margin_s=self.margin_s,
-            min_window_s=self.min_window_s,
-            beam_size=self.beam_size,
-            suppress_tokens=self._suppress,
-        )
-        return [(decoded.text, decoded.avg_logprob, decoded.no_speech_prob, len(audio) / self.sample_rate)]
 
     def _full(self, audio: np.ndarray, seconds: float, language: str) -> list[tuple[str, float, float, float]]:
         """faster-whisper's own path: 30 s windows (audio longer than one short window, or ``margin_s=None``)."""

@@ -49,6 +49,8 @@ class TurnRecord:
     """asr, match, tts_first_audio, gap (end of speech to first bot audio), in milliseconds."""
     audio_file: str = ""
     """Path of the WAV file with the caller's audio of this turn (``[records] store_audio``), else empty."""
+    language: str = ""
+    """ISO code of the language the turn was understood and answered in ("" when not known)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class CallOutcome:
     reason: str = ""
     """Why, in words for the staff."""
     ended_at: dt.datetime | None = None
+    language: str = ""
+    """ISO code of the call's language when it ended ("" when not known)."""
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ class CallRow:
     feedback: int
     repeat_calls: int
     """Calls from the same (hashed) number in the store, this one included."""
+    language: str = ""
+    """ISO code of the call's language ("" for calls recorded before languages were stored: the base one)."""
 
     def summary(self) -> dict[str, object]:
         """The row as JSON-ready data (``voicebot records list --json`` and ``/api/calls``)."""
@@ -69,6 +71,7 @@ class CallRow:
             "reason": self.reason,
             "turns": self.turns,
             "feedback": self.feedback,
+            "language": self.language,
         }
 
 
@@ -91,6 +94,8 @@ class TurnRow:
     timings_ms: dict[str, float]
     audio_file: str = ""
     """Path of the caller's audio of this turn (``[records] store_audio``), empty when none was kept."""
+    language: str = ""
+    """ISO code of the language the turn was understood and answered in ("" when not recorded)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,8 @@ class CallFilter:
     instance: str | None = None
     reviewed: bool | None = None
     """True: only calls with staff feedback; False: only calls without; None: all."""
+    language: str | None = None
+    """Only calls in this language (ISO code)."""
 
 
 _CALL_COLUMNS = """c.id, c.instance, c.started_at, c.ended_at, c.caller_masked, c.caller_hash, c.outcome,
@@ -144,7 +151,8 @@ _CALL_COLUMNS = """c.id, c.instance, c.started_at, c.ended_at, c.caller_masked, 
     (SELECT COUNT(*) FROM turns t WHERE t.call_id = c.id),
     (SELECT COUNT(*) FROM feedback f WHERE f.call_id = c.id),
     CASE WHEN c.caller_hash = '' THEN 1
-         ELSE (SELECT COUNT(*) FROM calls r WHERE r.caller_hash = c.caller_hash) END"""
+         ELSE (SELECT COUNT(*) FROM calls r WHERE r.caller_hash = c.caller_hash) END,
+    c.language"""
 
 
 def _call(row: sqlite3.Row | tuple[Any, ...]) -> CallRow:
@@ -162,6 +170,7 @@ def _call(row: sqlite3.Row | tuple[Any, ...]) -> CallRow:
         turns=row[10],
         feedback=row[11],
         repeat_calls=row[12],
+        language=row[13],
     )
 
 
@@ -186,6 +195,9 @@ def _where(selection: CallFilter) -> tuple[str, list[Any]]:
     if selection.instance:
         clauses.append("c.instance = ?")
         values.append(selection.instance)
+    if selection.language:
+        clauses.append("c.language = ?")
+        values.append(selection.language)
     if selection.reviewed is not None:
         exists = "EXISTS (SELECT 1 FROM feedback f WHERE f.call_id = c.id)"
         clauses.append(exists if selection.reviewed else f"NOT {exists}")
@@ -226,7 +238,7 @@ def get_turns(conn: sqlite3.Connection, call_id: str) -> list[TurnRow]:
     """The call's turns in order."""
     rows = conn.execute(
         "SELECT idx, at, transcript, dtmf, engine, asr_confidence, candidates, action, topic, department, reply,"
-        " reason, timings, audio_file FROM turns WHERE call_id = ? ORDER BY idx",
+        " reason, timings, audio_file, language FROM turns WHERE call_id = ? ORDER BY idx",
         (call_id,),
     ).fetchall()
     return [
@@ -245,6 +257,7 @@ def get_turns(conn: sqlite3.Connection, call_id: str) -> list[TurnRow]:
             reason=row[11],
             timings_ms={str(k): float(v) for k, v in json.loads(row[12]).items()},
             audio_file=row[13],
+            language=row[14],
         )
         for row in rows
     ]

@@ -132,6 +132,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             blocked_until TEXT NOT NULL
         )""",
     ),
+    # 6: the language of a call, of each turn and of a phrasing proposal (ISO code; '': recorded before,
+    # the base language)
+    (
+        "ALTER TABLE calls ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE turns ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE proposals ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+    ),
 )
 """Migration N (1-based) is ``MIGRATIONS[N - 1]``: statements run in one transaction."""
 

@@ -47,6 +47,8 @@ class CallFacts:
     """Topics the bot answered during the call."""
     unrecognised: tuple[str, ...] = ()
     """Utterances the bot did not understand."""
+    language: str = ""
+    """ISO code of the call's language ("" when it was not recorded)."""
 
     @staticmethod
     def from_turns(
@@ -105,6 +107,8 @@ class Stats:
     """(topic id, times answered), most first."""
     unrecognised: tuple[tuple[str, int], ...]
     """(utterance, times), most first."""
+    per_language: tuple[Bucket, ...] = ()
+    """One bucket per call language (key and label: its ISO code, "" when not recorded), most calls first."""
     overflow: int = 0
     """Calls sent on because every line was busy (the bot never took them)."""
     failed: int = 0
@@ -185,7 +189,9 @@ def compute(calls: Iterable[CallFacts], handling_minutes: float, tz: dt.tzinfo, 
     departments: Counter[str] = Counter()
     topics: Counter[str] = Counter()
     unrecognised: Counter[str] = Counter()
+    languages: dict[str, Bucket] = {}
     for call in taken:
+        _add(languages, call.language, call.language, call, handling_minutes)
         local = call.started_at.astimezone(tz)
         day = local.date()
         _add(days, day.isoformat(), day_label(day), call, handling_minutes)
@@ -213,6 +219,7 @@ def compute(calls: Iterable[CallFacts], handling_minutes: float, tz: dt.tzinfo, 
         transfers_by_department=_ranked(departments, top),
         top_topics=_ranked(topics, top),
         unrecognised=_ranked(unrecognised, top),
+        per_language=tuple(sorted(languages.values(), key=lambda bucket: (-bucket.calls, bucket.key))),
     )
 
 

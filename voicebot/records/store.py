@@ -190,6 +190,8 @@ class RecordStore:
             turn.audio_file,
         )
         self._put("turn", values)
+        if turn.language:  # its own write: lines spooled by an older version keep their parameter count
+            self._put("turn_language", (turn.language, call_id, turn.index))
 
     @_never_raises
     def callback(self, request: CallbackRequest) -> None:
@@ -212,6 +214,8 @@ class RecordStore:
         ended = outcome.ended_at or dt.datetime.now(dt.UTC)
         values = (call_id, to_db(ended), to_db(ended), outcome.outcome, outcome.department, outcome.topic)
         self._put("call_ended", (*values, mask(outcome.reason)))
+        if outcome.language:
+            self._put("call_language", (outcome.language, call_id))
 
     # --- writer thread --------------------------------------------------------------------------------
 

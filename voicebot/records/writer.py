@@ -54,6 +54,8 @@ STATEMENTS: Final[Mapping[str, str]] = {
     "call_ended": "INSERT INTO calls (id, started_at, ended_at, outcome, department, topic, reason)"
     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at,"
     " outcome = excluded.outcome, department = excluded.department, topic = excluded.topic, reason = excluded.reason",
+    "call_language": "UPDATE calls SET language = ? WHERE id = ?",
+    "turn_language": "UPDATE turns SET language = ? WHERE call_id = ? AND idx = ?",
     "close_orphans": "UPDATE calls SET ended_at = ?, outcome = 'worker_died', reason = ?"
     " WHERE instance = ? AND ended_at IS NULL AND started_at <= ?",
 }

@@ -3,6 +3,8 @@
 Opening the page turns new feedback into proposals (``admin_queries.sync_proposals``). Accepting one
 appends the (optionally corrected) utterance to the topic's phrasings through the content editor — the
 same validation, atomic write and history as a hand edit — and marks it accepted; rejecting only marks it.
+A proposal from a turn in another language (an English call) becomes a phrasing in that language's FAQ
+file (``voicebot.content.edit_language``).
 """
 
 from __future__ import annotations
@@ -13,14 +15,48 @@ from aiohttp import web
 
 from voicebot.content.edit import EditResult, FieldProblem
 from voicebot.content.edit_departments import DEPARTMENT_PREFIX, add_department_synonym
+from voicebot.content.edit_language import add_phrasing_in
+from voicebot.content.paths import BASE_LANGUAGE, language_files
+from voicebot.content.roundtrip import fast_load
 from voicebot.web import admin_queries
 from voicebot.web.admin_common import apply, editor, notify_bot
 from voicebot.web.common import STORE, now, render, session_of
 
 
+def _phrasings_of_all_languages(request: web.Request) -> list[str]:
+    """Phrasings of the base FAQ and of every further language's FAQ file."""
+    found = [str(p) for topic in editor(request).topics() for p in topic.get("phrasings") or ()]
+    for files in language_files(editor(request).settings):
+        if files.faq.is_file():
+            data = fast_load(files.faq.read_text(encoding="utf-8")) or {}
+            found += [str(p) for topic in data.get("topics") or [] for p in (topic or {}).get("phrasings") or ()]
+    return found
+
+
 async def _known_phrasings(request: web.Request) -> list[str]:
-    topics = await asyncio.to_thread(editor(request).topics)
-    return [str(p) for topic in topics for p in topic.get("phrasings") or ()]
+    return await asyncio.to_thread(_phrasings_of_all_languages, request)
+
+
+async def _add_phrasing(request: web.Request, language: str, topic: str, utterance: str) -> EditResult:
+    """Add ``utterance`` to ``topic``'s phrasings in ``language`` (the base FAQ for the base language)."""
+    if not language or language == BASE_LANGUAGE:
+        return await apply(request, "add_phrasing", topic, utterance)
+    settings = editor(request).settings
+    topic_ids = frozenset(str(t.get("id")) for t in await asyncio.to_thread(editor(request).topics))
+    result = await asyncio.to_thread(
+        add_phrasing_in,
+        settings,
+        language,
+        topic,
+        utterance,
+        user=session_of(request).user.name,
+        now=now(request),
+        topic_ids=topic_ids,
+        history=editor(request).history,
+    )
+    if result.ok and result.changes:
+        await notify_bot(request.app)
+    return result
 
 
 async def _page(
@@ -80,7 +116,7 @@ async def decide(request: web.Request) -> web.StreamResponse:
         if result.ok:
             await notify_bot(request.app)
     else:
-        result = await apply(request, "add_phrasing", proposal.topic, utterance)
+        result = await _add_phrasing(request, proposal.language, proposal.topic, utterance)
     if not result.ok:
         return await _page(request, result=result, failed=proposal_id, status=422)
     await store.run(admin_queries.decide_proposal, proposal_id, True, user, now(request))

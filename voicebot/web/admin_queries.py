@@ -61,6 +61,9 @@ class ProposalRow:
     """``open``, ``accepted`` or ``rejected``."""
     decided_by: str | None
     decided_at: dt.datetime | None
+    language: str = ""
+    """ISO code of the language the caller said it in ("": the base language); accepting adds the phrasing
+    to that language's FAQ file."""
 
 
 def add_history(conn: sqlite3.Connection, change: ContentChange) -> None:
@@ -104,6 +107,7 @@ def sync_proposals(conn: sqlite3.Connection, known_phrasings: Collection[str], n
     Feedback naming only a department ("wrong, should be department Y") proposes a name for Y: its topic
     is ``abteilung:<id>`` (``content.edit_departments.DEPARTMENT_PREFIX``), accepted as a synonym. The utterance is the transcript of the turn the feedback names, else the call's first utterance the
     matcher tried to place. Utterances already among ``known_phrasings`` (compared folded) are skipped.
+    The proposal keeps the turn's language (else the call's): an English sentence becomes an English phrasing.
     """
     known = {fold(text) for text in known_phrasings}
     rows = conn.execute(
@@ -118,7 +122,7 @@ def sync_proposals(conn: sqlite3.Connection, known_phrasings: Collection[str], n
         turn = _utterance(conn, str(call_id), turn_idx)
         if turn is None:
             continue
-        idx, text = turn
+        idx, text, language = turn
         duplicate = conn.execute(
             "SELECT 1 FROM proposals WHERE topic = ? AND lower(utterance) = lower(?) AND status != 'rejected'",
             (topic, text),
@@ -126,7 +130,7 @@ def sync_proposals(conn: sqlite3.Connection, known_phrasings: Collection[str], n
         status = "rejected" if fold(text) in known or duplicate else "open"
         conn.execute(
             "INSERT INTO proposals (utterance, topic, call_id, turn_idx, feedback_id, created_at, status, decided_by,"
-            " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " decided_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 text,
                 topic,
@@ -137,32 +141,37 @@ def sync_proposals(conn: sqlite3.Connection, known_phrasings: Collection[str], n
                 status,
                 None if status == "open" else "system",
                 None if status == "open" else to_db(now),
+                language,
             ),
         )
         created += status == "open"
     return created
 
 
-def _utterance(conn: sqlite3.Connection, call_id: str, turn_idx: int | None) -> tuple[int, str] | None:
+def _utterance(conn: sqlite3.Connection, call_id: str, turn_idx: int | None) -> tuple[int, str, str] | None:
+    """(turn index, transcript, language: the turn's, else the call's) of the utterance a feedback names."""
+    language = "COALESCE(NULLIF(t.language, ''), (SELECT c.language FROM calls c WHERE c.id = t.call_id), '')"
     if turn_idx is not None:
         row = conn.execute(
-            "SELECT idx, transcript FROM turns WHERE call_id = ? AND idx = ? AND transcript != ''", (call_id, turn_idx)
+            f"SELECT t.idx, t.transcript, {language} FROM turns t"  # noqa: S608
+            " WHERE t.call_id = ? AND t.idx = ? AND t.transcript != ''",
+            (call_id, turn_idx),
         ).fetchone()
     else:
         marks = ", ".join("?" for _ in OPEN_QUESTION_ACTIONS)
         row = conn.execute(
-            f"SELECT idx, transcript FROM turns WHERE call_id = ? AND transcript != '' AND action IN ({marks})"  # noqa: S608
-            " ORDER BY idx LIMIT 1",
+            f"SELECT t.idx, t.transcript, {language} FROM turns t"  # noqa: S608
+            f" WHERE t.call_id = ? AND t.transcript != '' AND t.action IN ({marks}) ORDER BY t.idx LIMIT 1",
             (call_id, *OPEN_QUESTION_ACTIONS),
         ).fetchone()
-    return None if row is None else (int(row[0]), str(row[1]).strip())
+    return None if row is None else (int(row[0]), str(row[1]).strip(), str(row[2] or ""))
 
 
 def list_proposals(conn: sqlite3.Connection, status: str | None = "open", *, limit: int = 200) -> list[ProposalRow]:
     """Proposals (of one status, or all), newest first."""
     rows = conn.execute(
-        "SELECT id, utterance, topic, call_id, turn_idx, created_at, status, decided_by, decided_at FROM proposals"
-        " WHERE (? IS NULL OR status = ?) ORDER BY created_at DESC, id DESC LIMIT ?",
+        "SELECT id, utterance, topic, call_id, turn_idx, created_at, status, decided_by, decided_at, language"
+        " FROM proposals WHERE (? IS NULL OR status = ?) ORDER BY created_at DESC, id DESC LIMIT ?",
         (status, status, limit),
     ).fetchall()
     return [_proposal(row) for row in rows]
@@ -171,7 +180,7 @@ def list_proposals(conn: sqlite3.Connection, status: str | None = "open", *, lim
 def get_proposal(conn: sqlite3.Connection, proposal_id: int) -> ProposalRow | None:
     """One proposal, or None."""
     row = conn.execute(
-        "SELECT id, utterance, topic, call_id, turn_idx, created_at, status, decided_by, decided_at"
+        "SELECT id, utterance, topic, call_id, turn_idx, created_at, status, decided_by, decided_at, language"
         " FROM proposals WHERE id = ?",
         (proposal_id,),
     ).fetchone()
@@ -200,6 +209,7 @@ def _proposal(row: tuple[object, ...]) -> ProposalRow:
         status=str(row[6]),
         decided_by=None if row[7] is None else str(row[7]),
         decided_at=from_db(None if row[8] is None else str(row[8])),
+        language=str(row[9] or ""),
     )
 
 
@@ -214,7 +224,7 @@ def call_facts(conn: sqlite3.Connection, since: dt.datetime | None, until: dt.da
         values.append(to_db(until))
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     calls = conn.execute(
-        f"SELECT id, started_at, outcome, department FROM calls{where} ORDER BY started_at",  # noqa: S608
+        f"SELECT id, started_at, outcome, department, language FROM calls{where} ORDER BY started_at",  # noqa: S608
         values,
     ).fetchall()
     topics: dict[str, list[str]] = {}
@@ -239,7 +249,7 @@ def call_facts(conn: sqlite3.Connection, since: dt.datetime | None, until: dt.da
         ):
             unrecognised.setdefault(key, []).append(str(transcript).strip())
     result = []
-    for call_id, started, outcome, department in calls:
+    for call_id, started, outcome, department, language in calls:
         started_at = from_db(str(started))
         assert started_at is not None
         key = str(call_id)
@@ -251,6 +261,7 @@ def call_facts(conn: sqlite3.Connection, since: dt.datetime | None, until: dt.da
                 None if department is None else str(department),
                 tuple(topics.get(key, ())),
                 tuple(unrecognised.get(key, ())),
+                str(language or ""),
             )
         )
     return result

@@ -4,6 +4,10 @@
 sentence), so the page shows exactly the decision, candidates and reply text the bot would produce now.
 The TTS preview renders the reply through the bot's speech cache (or a synthesiser loaded on first use
 when the web app runs on its own) and returns a WAV file for the page's ``<audio>`` element.
+
+A sentence is tried in the language chosen on the page (``sprache=en``) or, by default, in the language
+its words show (``voicebot.language.detect``, the same guess as ``voicebot match``); the reply is then in
+that language and spoken by that language's voice.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Protocol
 
 from aiohttp import web
@@ -22,7 +26,7 @@ from voicebot.content.model import Content
 from voicebot.dialogue.decide import Decision, first_decision
 from voicebot.dialogue.policy import step
 from voicebot.dialogue.types import CallStarted, DialogueContext, DialogueState, HangUp, Heard, Say, Transfer
-from voicebot.errors import ModelError, TtsError
+from voicebot.errors import ContentError, ModelError, TtsError
 from voicebot.speak.cache import SpeechCache
 from voicebot.understand.matcher import Matcher
 from voicebot.understand.understanding import Understanding
@@ -55,6 +59,10 @@ class TryResult:
     transfer: str | None
     """Department it would put the caller through to, if any."""
     hangup: bool
+    language: str = ""
+    """ISO code of the content the sentence was tried in."""
+    detected: bool = False
+    """True when the language was guessed from the sentence's words (not chosen on the page)."""
 
 
 class Understands(Protocol):
@@ -85,6 +93,26 @@ class MatcherCache:
         self._lock = threading.Lock()
         self._content: Content | None = None
         self._matcher: Matcher | None = None
+        self._languages: tuple[Content, dict[str, tuple[Content, Matcher]]] | None = None
+
+    def languages(self, settings: Settings, base: Content) -> dict[str, tuple[Content, Matcher]]:
+        """Content and matcher of every further language the bot understands, laid over ``base``."""
+        from voicebot.content.languages import load_languages
+        from voicebot.understand.lexicon import LEXICONS
+
+        with self._lock:
+            if self._languages is None or self._languages[0] is not base:
+                try:
+                    contents = load_languages(settings, base)
+                except ContentError:
+                    contents = {}
+                found = {
+                    code: (content, Matcher(content))
+                    for code, content in contents.items()
+                    if code != base.language and code in LEXICONS
+                }
+                self._languages = (base, found)
+            return self._languages[1]
 
     def get(self, content: Content) -> Matcher:
         """The matcher of the bot, or one built for ``content``."""
@@ -103,6 +131,7 @@ class Speech:
         self.bot = bot
         self._cache = cache
         self._lock = threading.Lock()
+        self._voices: dict[str, SpeechCache | None] = {}
 
     def cache(self) -> SpeechCache:
         """The speech cache to render with."""
@@ -117,10 +146,28 @@ class Speech:
                 self._cache = SpeechCache(synth, cache_dir, self.settings.audio.line_rate)
             return self._cache
 
-    def wav(self, text: str) -> bytes:
-        """The WAV file of ``text`` at the line rate."""
-        cache = self.cache()
+    def wav(self, text: str, language: str = "") -> bytes:
+        """The WAV file of ``text`` at the line rate, in ``language``'s voice ("" or none of its own: the base one)."""
+        cache = self.language_cache(language) if language else None
+        cache = cache or self.cache()
         return wav_bytes(cache.render(text), cache.line_rate)
+
+    def language_cache(self, language: str) -> SpeechCache | None:
+        """The speech cache of ``language``'s own voice, if it has one."""
+        if self.bot is not None:
+            speech = self.bot.speeches.get(language)
+            return speech if isinstance(speech, SpeechCache) else None
+        with self._lock:
+            if language not in self._voices:
+                from voicebot.engines import language_synthesizers
+
+                cache_dir = self.settings.resolve(self.settings.tts.cache_dir)
+                self._voices = {
+                    code: SpeechCache(synth, cache_dir, self.settings.audio.line_rate)
+                    for code, synth in language_synthesizers(self.settings).items()
+                }
+                self._voices.setdefault(language, None)
+            return self._voices[language]
 
 
 MATCHERS: Final = web.AppKey("try_matchers", MatcherCache)
@@ -145,20 +192,60 @@ def _matcher(request: web.Request, content: Content) -> Understands:
     return request.app[MATCHERS].get(content)
 
 
+def _in_language(request: web.Request, base: Content, text: str, asked: str) -> tuple[Content, Understands, bool]:
+    """Content and matcher for ``text``: in ``asked`` (an ISO code), or ("") in the language its words show;
+    the base language when that one is not understood. The bool: whether the language was guessed."""
+    from voicebot.language.detect import guess_language
+
+    others = request.app[MATCHERS].languages(request.app[SETTINGS], base)
+    language = asked or guess_language(text).language
+    if language not in others:
+        return base, _matcher(request, base), not asked
+    bot = request.app[BOT]
+    if bot is not None and bot.content is base and bot.understands(language):
+        return bot.content_for(language), bot.matcher_for(language), not asked
+    content, matcher = others[language]
+    return content, matcher, not asked
+
+
+def _language_choices(request: web.Request, base: Content) -> list[str]:
+    return [base.language, *sorted(request.app[MATCHERS].languages(request.app[SETTINGS], base))]
+
+
+async def _try(request: web.Request, text: str, asked: str) -> TryResult:
+    base = _content(request)
+    content, matcher, detected = await asyncio.to_thread(_in_language, request, base, text, asked)
+    result = await asyncio.to_thread(try_phrase, text, content, matcher, request.app[SETTINGS], now(request))
+    return replace(result, language=content.language, detected=detected)
+
+
+def _asked_language(request: web.Request) -> str:
+    asked = request.query.get("sprache", "").strip()
+    return asked if 2 <= len(asked) <= 3 and asked.isalpha() else ""
+
+
 async def try_page(request: web.Request) -> web.StreamResponse:
-    """GET /admin/try?text=…: the form, and for a sentence the decision, candidates and reply."""
+    """GET /admin/try?text=…&sprache=…: the form, and for a sentence the decision, candidates and reply
+    (``sprache`` empty: the language is guessed from the sentence)."""
     text = request.query.get("text", "").strip()[:MAX_TEXT]
-    result = None
-    if text:
-        content = _content(request)
-        matcher = await asyncio.to_thread(_matcher, request, content)
-        result = await asyncio.to_thread(try_phrase, text, content, matcher, request.app[SETTINGS], now(request))
+    asked = _asked_language(request)
+    result = await _try(request, text, asked) if text else None
     dialogue = request.app[SETTINGS].dialogue
     thresholds = {"answer": dialogue.answer_threshold, "confirm": dialogue.confirm_threshold}
+    source = request.app[CONTENT]
+    base = source.get() if isinstance(source, ContentSource) else None
+    choices = await asyncio.to_thread(_language_choices, request, base) if base is not None else []
     return render(
         request,
         "admin_try.html",
-        {"text": text, "result": result, "decision_labels": DECISION_LABELS, "thresholds": thresholds},
+        {
+            "text": text,
+            "result": result,
+            "decision_labels": DECISION_LABELS,
+            "thresholds": thresholds,
+            "asked_language": asked,
+            "language_choices": choices,
+        },
     )
 
 
@@ -167,13 +254,12 @@ async def try_audio(request: web.Request) -> web.StreamResponse:
     text = request.query.get("text", "").strip()[:MAX_TEXT]
     if not text:
         raise web.HTTPBadRequest(text="Kein Text angegeben.")
-    content = _content(request)
-    matcher = await asyncio.to_thread(_matcher, request, content)
-    result = await asyncio.to_thread(try_phrase, text, content, matcher, request.app[SETTINGS], now(request))
+    result = await _try(request, text, _asked_language(request))
     if not result.reply:
         raise web.HTTPNotFound(text="Der Bot würde hier nichts sagen.")
+    language = "" if result.language == _content(request).language else result.language
     try:
-        body = await asyncio.to_thread(request.app[SPEECH].wav, result.reply)
+        body = await asyncio.to_thread(request.app[SPEECH].wav, result.reply, language)
     except (ModelError, TtsError) as error:
         raise web.HTTPServiceUnavailable(text=f"Keine Sprachausgabe verfügbar: {error}") from error
     return web.Response(body=body, content_type="audio/wav", headers={"Cache-Control": "no-store"})

@@ -50,6 +50,17 @@ SESSION: Final = web.RequestKey("session", Session)
 
 assert set(OUTCOME_LABELS) == set(OUTCOMES)
 
+LANGUAGE_LABELS: Final[Mapping[str, str]] = {
+    "de": "Deutsch",
+    "en": "Englisch",
+    "tr": "Türkisch",
+    "uk": "Ukrainisch",
+    "ar": "Arabisch",
+    "ru": "Russisch",
+    "pl": "Polnisch",
+}
+"""German names of call languages (another ISO code is shown as it is; "": recorded before languages were)."""
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -185,6 +196,7 @@ def make_jinja(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> jinja2.
     env.globals["decision_basis"] = decision_basis
     env.filters["percent"] = lambda value: f"{round(float(value) * 100)} %"
     env.filters["ms"] = lambda value: f"{float(value):.0f} ms"
+    env.filters["language"] = lambda value: LANGUAGE_LABELS.get(value or "", value or "nicht erfasst")
     return env
 
 
@@ -208,6 +220,7 @@ def render(
         "topic_title": content.topic_title,
         "department_name": content.department_name,
         "outcome_labels": OUTCOME_LABELS,
+        "language_labels": LANGUAGE_LABELS,
     }
     values.update(context or {})
     html = app[JINJA].get_template(template).render(values)
@@ -235,6 +248,7 @@ __all__ = [
     "CLOCK",
     "CONTENT",
     "JINJA",
+    "LANGUAGE_LABELS",
     "NAV",
     "OPEN_CALLBACKS",
     "OUTCOME_LABELS",

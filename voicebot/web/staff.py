@@ -63,7 +63,10 @@ def _parse_day(text: str, zone: ZoneInfo) -> dt.datetime | None:
 def parse_list_query(query: Any, timezone: str) -> ListQuery:
     """Filters from ``?von=&bis=&ergebnis=&abteilung=&seite=``; bad values are reported and ignored."""
     zone = ZoneInfo(timezone)
-    values = {key: str(query.get(key, "")).strip() for key in ("von", "bis", "ergebnis", "abteilung", "rueckmeldung")}
+    values = {
+        key: str(query.get(key, "")).strip()
+        for key in ("von", "bis", "ergebnis", "abteilung", "rueckmeldung", "sprache")
+    }
     errors: list[str] = []
     since = until = None
     try:
@@ -87,8 +90,17 @@ def parse_list_query(query: Any, timezone: str) -> ListQuery:
     reviewed = {"mit": True, "ohne": False}.get(values["rueckmeldung"])
     if values["rueckmeldung"] and reviewed is None:
         errors.append("Unbekannter Wert im Filter „Rückmeldung“.")
+    language = values["sprache"] or None
+    if language is not None and not (2 <= len(language) <= 3 and language.isalpha()):
+        errors.append("Unbekannte Sprache im Filter.")
+        language = None
     selection = CallFilter(
-        since=since, until=until, outcome=outcome, department=values["abteilung"] or None, reviewed=reviewed
+        since=since,
+        until=until,
+        outcome=outcome,
+        department=values["abteilung"] or None,
+        reviewed=reviewed,
+        language=language,
     )
     return ListQuery(selection, page, values, tuple(errors))
 
