@@ -399,6 +399,7 @@ def _live_settings(current: Settings) -> Settings:
         current,
         district=changed.district,
         closed=changed.closed,
+        calendar=changed.calendar,
         departments=changed.departments,
         dialogue=changed.dialogue,
     )

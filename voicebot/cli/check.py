@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     expected = _topic_ids(args.topics) if args.topics is not None else None
     problems = check_content(content, settings, vocabulary, expected_topics=expected)
     problems += translation_problems(settings, content)
+    problems += _schedule_problems(settings)
     counts = {
         "topics": len(content.topics),
         "departments": len(content.departments),
@@ -74,6 +75,20 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['phrasings']} phrasings{warnings}"
     )
     return 0
+
+
+def _schedule_problems(settings: Settings) -> list[Problem]:
+    """Warnings: the closed days run out within a year, a department has no hours."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from voicebot.config.load import SectionLocator
+    from voicebot.config.schedule import schedule_warnings
+    from voicebot.content.check import WARNING
+
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    where = SectionLocator.for_file(settings.path)
+    return [where.at(field, WARNING + message) for field, message in schedule_warnings(settings, today)]
 
 
 def _vocabulary(settings: Settings, override: Path | None, info: list[str]) -> set[str] | None:

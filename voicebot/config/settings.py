@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from voicebot.config.calendar import ClosedDays
 from voicebot.config.hours import WeeklyHours
 
 """The repository's example configuration (an invented district)."""
@@ -226,6 +227,19 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class CalendarSettings:
+    """The public-holiday calendar behind the closed days (the ``holidays`` package)."""
+
+    country: str = "DE"
+    """ISO country code of the holiday calendar; empty = no public holidays, only the listed ``closed`` days."""
+    state: str = ""
+    """The district's state (``BY``, ``BW``, ``NW`` …): its public holidays are closed days; empty = only the
+    nationwide ones."""
+    categories: tuple[str, ...] = ("public",)
+    """Holiday categories (``public``; Bavaria: add ``catholic`` for Mariä Himmelfahrt)."""
+
+
+@dataclass(frozen=True)
 class DepartmentSettings:
     """How one department is reached."""
 
@@ -258,7 +272,8 @@ class Settings:
     district: Mapping[str, str]
     """Facts about the district (``name``, ``street``, ``phone`` …), usable as ``{name}`` in texts."""
     closed: tuple[str, ...]
-    """Days the whole administration is closed (ISO dates)."""
+    """The district's own closed days on top of the public holidays of ``calendar``: ISO dates (once) or
+    ``MM-DD`` (every year, e.g. ``12-24``)."""
     departments: Mapping[str, DepartmentSettings]
     """Per department id: SIP target and opening hours."""
     sip: SipSettings = field(default_factory=SipSettings)
@@ -271,6 +286,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     log: LogSettings = field(default_factory=LogSettings)
     content: ContentPaths = field(default_factory=ContentPaths)
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
     timezone: str = "Europe/Berlin"
     """Time zone of the opening hours."""
 
@@ -279,10 +295,16 @@ class Settings:
         candidate = Path(relative).expanduser()
         return candidate if candidate.is_absolute() else (self.path.parent / candidate).resolve()
 
+    def closed_days(self, extras: tuple[str, ...] = ()) -> ClosedDays:
+        """The district's closed days (holidays of ``calendar`` plus ``closed``), plus ``extras`` (a department's)."""
+        cal = self.calendar
+        return ClosedDays(cal.country, cal.state, cal.categories, (*self.closed, *extras))
+
 
 __all__ = [
     "AsrSettings",
     "AudioSettings",
+    "CalendarSettings",
     "ContentPaths",
     "DepartmentSettings",
     "DialogueSettings",
