@@ -88,9 +88,11 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
             front += [arg, args[index + 1]]
             index += 2
             continue
-        if arg.startswith("--config=") or (arg.startswith("-c") and len(arg) > 2 and not arg.startswith("--")):
-            front.append(arg)
-        elif arg in ("-v", "--verbose"):
+        if (
+            arg.startswith("--config=")
+            or (arg.startswith("-c") and len(arg) > 2 and not arg.startswith("--"))
+            or arg in ("-v", "--verbose")
+        ):
             front.append(arg)
         else:
             rest.append(arg)

@@ -95,7 +95,7 @@ def _vocabulary(settings: Settings, override: Path | None, info: list[str]) -> s
     """The vosk model's words, or None with an info line when the model is absent."""
     from voicebot.engines.vosk_asr import model_vocabulary
 
-    folder = override if override is not None else settings.resolve(settings.asr.vosk_model)
+    folder = override if override is not None else settings.resolve_data(settings.asr.vosk_model)
     if not folder.is_dir():
         info.append(
             f"info: the German vosk model is not installed ({folder}), so the grammar words were not checked "

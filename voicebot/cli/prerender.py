@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     """Render what is missing; print how many texts were rendered and how many were cached already."""
     settings = load_settings(args.config)
     synth = load_synthesizer(settings, [args.engine] if args.engine else None)
-    cache = SpeechCache(synth, settings.resolve(settings.tts.cache_dir), settings.audio.line_rate)
+    cache = SpeechCache(synth, settings.resolve_data(settings.tts.cache_dir), settings.audio.line_rate)
     texts = list(args.text) if args.text else speech_texts(settings, synth)
     result = cache.prerender(texts, progress=not args.quiet)
     pruned = f"; {cache.prune(texts)} unused files deleted" if args.prune else ""

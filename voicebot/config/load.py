@@ -21,6 +21,7 @@ from voicebot.config.settings import (
     ContentPaths,
     DialogueSettings,
     LogSettings,
+    PathSettings,
     RecordsSettings,
     Settings,
     SipSettings,
@@ -59,6 +60,7 @@ _SECTIONS: dict[str, type] = {
     "log": LogSettings,
     "content": ContentPaths,
     "calendar": CalendarSettings,
+    "paths": PathSettings,
 }
 
 

@@ -227,6 +227,23 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class PathSettings:
+    """Where the bot keeps its data (an installed server: ``/var/lib/voicebot``)."""
+
+    data_dir: str = ""
+    """Folder of the data: the data paths (``records.database``, ``records.audio_dir``, ``tts.cache_dir``,
+    ``asr.vosk_model``, ``asr.whisper_model``, ``tts.piper_voice``, ``paths.models_dir``) are relative to it;
+    empty = this file's folder, or ``/var/lib/voicebot`` for a file under ``/etc`` (content and
+    ``sip.password_file`` stay relative to this file)."""
+    models_dir: str = "var/models"
+    """Where ``voicebot models fetch/install`` put models (relative to ``data_dir``)."""
+
+
+SYSTEM_DATA_DIR = Path("/var/lib/voicebot")
+"""The data folder of a configuration under ``/etc`` that names none."""
+
+
+@dataclass(frozen=True)
 class CalendarSettings:
     """The public-holiday calendar behind the closed days (the ``holidays`` package)."""
 
@@ -287,6 +304,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     content: ContentPaths = field(default_factory=ContentPaths)
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
     timezone: str = "Europe/Berlin"
     """Time zone of the opening hours."""
 
@@ -294,6 +312,19 @@ class Settings:
         """A path from the file, made absolute against the file's folder."""
         candidate = Path(relative).expanduser()
         return candidate if candidate.is_absolute() else (self.path.parent / candidate).resolve()
+
+    def data_dir(self) -> Path:
+        """The data folder (see ``PathSettings.data_dir``)."""
+        if self.paths.data_dir:
+            return self.resolve(self.paths.data_dir)
+        if self.path.is_absolute() and self.path.parts[:2] == ("/", "etc"):
+            return SYSTEM_DATA_DIR
+        return self.path.parent.resolve()
+
+    def resolve_data(self, relative: str) -> Path:
+        """A data path (records, cache, models) made absolute against ``data_dir``."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else (self.data_dir() / candidate).resolve()
 
     def closed_days(self, extras: tuple[str, ...] = ()) -> ClosedDays:
         """The district's closed days (holidays of ``calendar`` plus ``closed``), plus ``extras`` (a department's)."""
@@ -309,6 +340,7 @@ __all__ = [
     "DepartmentSettings",
     "DialogueSettings",
     "LogSettings",
+    "PathSettings",
     "RecordsSettings",
     "Settings",
     "SipSettings",

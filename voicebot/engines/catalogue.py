@@ -185,7 +185,7 @@ def is_installed(spec: ModelSpec, models_dir: Path) -> bool:
 
 def models_dir(settings: Settings) -> Path:
     """``var/models`` beside the configuration file."""
-    return settings.resolve("var/models")
+    return settings.resolve_data(settings.paths.models_dir)
 
 
 # --- fetching ------------------------------------------------------------------------------------
