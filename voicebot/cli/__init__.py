@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "web": ("web", "serve the switchboard and admin web app"),
     "users": ("users", "create web app accounts (the first admin, staff)"),
     "records": ("records", "list call records, apply the retention period"),
+    "deploy": ("deploy", "lay out a server: /etc/voicebot, /var/lib/voicebot, the systemd units (never overwrites)"),
 }
 PLUGIN_GROUP = "voicebot.commands"
 """Entry-point group of subcommands from other distributions (value: a module with add_arguments/run)."""
