@@ -119,10 +119,12 @@ def _own(etc: Path, data: Path, user: str, report: list[str]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Deploy and print what was done and what comes next."""
     voicebot = Path(sys.executable).parent / "voicebot"
-    for line in deploy(args.etc, args.data, args.units, args.user, voicebot):
+    etc, data, units = (path.resolve() for path in (args.etc, args.data, args.units))
+    for line in deploy(etc, data, units, args.user, voicebot):
         print(line)
     print(
-        f"\nnext: check the configuration (voicebot -c {args.etc / 'voicebot.toml'} check), fetch or install the "
-        "models (voicebot models list), then: systemctl daemon-reload && systemctl enable --now voicebot"
+        f"\nnext: check the configuration (voicebot -c {etc / 'voicebot.toml'} check), fetch or install the "
+        "models (voicebot models list), fill the speech cache (voicebot prerender, as the service's user), "
+        "then: systemctl daemon-reload && systemctl enable --now voicebot"
     )
     return 0
