@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from voicebot import __version__
 from voicebot.cli import hoist_global_options
@@ -33,3 +36,15 @@ def test_check_reads_the_file_named_after_the_subcommand(tmp_path: Path) -> None
 def test_version() -> None:
     result = subprocess.run([sys.executable, "-m", "voicebot", "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == f"voicebot {__version__}"
+
+
+def test_without_any_configuration_the_error_says_how_to_get_one(tmp_path: Path) -> None:
+    from voicebot.config.load import SYSTEM_CONFIG
+
+    if SYSTEM_CONFIG.exists():
+        pytest.skip(f"{SYSTEM_CONFIG} exists on this machine")
+    env = {key: value for key, value in os.environ.items() if key != "VOICEBOT_CONFIG"}
+    result = subprocess.run(
+        [sys.executable, "-m", "voicebot", "check"], capture_output=True, text=True, check=False, cwd=tmp_path, env=env
+    )
+    assert result.returncode == 1 and "`voicebot deploy`" in result.stdout + result.stderr

@@ -70,7 +70,13 @@ def load_settings(path: str | Path | None = None) -> Settings:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
-        raise ConfigError([Problem(str(file), None, "", f"cannot read the file: {error.strerror}")]) from error
+        hint = ""
+        if path is None and not file.exists():
+            hint = (
+                f" (no -c FILE, no $VOICEBOT_CONFIG, no ./voicebot.toml, no {SYSTEM_CONFIG}: "
+                "`voicebot deploy` lays out a server's configuration)"
+            )
+        raise ConfigError([Problem(str(file), None, "", f"cannot read the file: {error.strerror}{hint}")]) from error
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
