@@ -94,3 +94,6 @@ def test_sd_notify_sends_datagrams_to_the_notify_socket_and_pings_the_watchdog(t
         sent = asyncio.run(pings(True))
         assert sent >= 3 and server.recv(256) == b"WATCHDOG=1"
         assert asyncio.run(pings(False)) == 0  # an unhealthy bot lets systemd restart it
+        # nobody reads: the queue fills and further messages are dropped at once instead of blocking the loop
+        results = [notify("WATCHDOG=1", env) for _ in range(2000)]
+        assert results[-1] is False

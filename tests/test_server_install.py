@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -58,6 +59,15 @@ def _installed(bin_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProc
         [str(bin_dir / "voicebot"), *args], capture_output=True, text=True, timeout=600, check=False, cwd=cwd,
         env={**os.environ, **CLEAN},
     )  # fmt: skip
+
+
+def _drain(notify: socket.socket, heard: list[bytes]) -> None:
+    """Read the service's messages as systemd does (a full queue would make the bot drop them) until STOPPING=1."""
+    while not heard or heard[-1] != b"STOPPING=1":
+        try:
+            heard.append(notify.recv(4096))
+        except (TimeoutError, OSError):
+            return
 
 
 def test_no_test_tools_in_the_server_environment(server: Path, tmp_path: Path) -> None:
@@ -113,6 +123,9 @@ def test_deployed_server_answers_a_call_and_tells_systemd(server: Path, tmp_path
             ready = notify.recv(4096).decode()
             assert ready.startswith("READY=1"), ready
             assert notify.recv(4096) == b"WATCHDOG=1"  # the first ping, then one a second
+            heard: list[bytes] = []
+            drain = threading.Thread(target=_drain, args=(notify, heard), daemon=True)
+            drain.start()
             report = asyncio.run(
                 place_call(CallPlan(bot.uri, steps=(Step("transfer", digits="0"),), reply_timeout_s=30))
             )
@@ -122,5 +135,7 @@ def test_deployed_server_answers_a_call_and_tells_systemd(server: Path, tmp_path
             # until then the web app's login page shows that the web side of the service is up.
             with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/login", timeout=10) as page:
                 assert page.status == 200 and "Anmelden" in page.read().decode()
+        drain.join(timeout=10)
+    assert b"WATCHDOG=1" in heard and heard[-1] == b"STOPPING=1", heard[-3:]
     assert (data / "records.sqlite3").is_file()  # the call records went to the /var/lib-like folder
     assert (data / "cache").is_dir() and not (etc / "var").exists()

@@ -31,6 +31,7 @@ def notify(message: str, environ: Mapping[str, str] | None = None) -> bool:
         return False  # vsock and other transports: not used on a Debian server
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            sock.setblocking(False)  # never block the event loop: a full queue drops the message (logged)
             sock.connect(address)
             sock.sendall(message.encode("utf-8"))
     except OSError as error:
