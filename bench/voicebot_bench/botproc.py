@@ -117,10 +117,12 @@ def bench_config(
         # Assembled once under the checkout's var/models, not again in every temporary folder.
         from voicebot.engines.whisper_asr import resolve_whisper_model
 
-        data["asr"]["whisper_model"] = str(resolve_whisper_model(whisper, settings.resolve("var/models")))
+        data["asr"]["whisper_model"] = str(
+            resolve_whisper_model(whisper, settings.resolve_data(settings.paths.models_dir))
+        )
     elif not whisper.startswith("pypi:"):
-        data["asr"]["whisper_model"] = str(settings.resolve(whisper))
-    data.setdefault("tts", {})["cache_dir"] = str(settings.resolve(settings.tts.cache_dir))
+        data["asr"]["whisper_model"] = str(settings.resolve_data(whisper))
+    data.setdefault("tts", {})["cache_dir"] = str(settings.resolve_data(settings.tts.cache_dir))
     content = data.setdefault("content", {})
     for key in ("faq", "departments", "prompts"):
         content[key] = str(settings.resolve(content.get(key, getattr(settings.content, key))))
@@ -132,6 +134,7 @@ def bench_config(
             data["tts"][key] = str((base / data["tts"][key]).resolve())
     # Every department open around the clock: transfers are measured whatever the time of day.
     data["closed"] = []
+    data.setdefault("calendar", {})["country"] = ""  # no public holidays either
     always = dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "00:00-24:00")
     for department in data.get("departments", {}).values():
         department["hours"] = dict(always)

@@ -116,7 +116,7 @@ class Bot:
             def detector_factory() -> SpeechDetector:
                 return engines.make_speech_detector(settings)
 
-        cache_dir = settings.resolve(settings.tts.cache_dir)
+        cache_dir = settings.resolve_data(settings.tts.cache_dir)
         speech = SpeechCache(synthesizer, cache_dir, settings.audio.line_rate)
         from voicebot.speak.spoken import plain_spoken
 
@@ -399,6 +399,7 @@ def _live_settings(current: Settings) -> Settings:
         current,
         district=changed.district,
         closed=changed.closed,
+        calendar=changed.calendar,
         departments=changed.departments,
         dialogue=changed.dialogue,
     )

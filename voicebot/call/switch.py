@@ -139,8 +139,10 @@ class Switch:
             return listening, None
         return listening, bool(getattr(endpoint, "registered", False)) and listening
 
-    async def serve(self, stop: asyncio.Event, grace_seconds: float, pj_log_level: int = 1) -> None:
-        """Run until ``stop`` is set, then stop gracefully."""
+    async def serve(
+        self, stop: asyncio.Event, grace_seconds: float, pj_log_level: int = 1, listening: asyncio.Event | None = None
+    ) -> None:
+        """Run until ``stop`` is set, then stop gracefully; ``listening`` is set once SIP listens."""
         loop = asyncio.get_running_loop()
         endpoint = self._endpoint_factory(self._settings, loop, self._incoming, pj_log_level)
         self._endpoint = endpoint
@@ -150,6 +152,8 @@ class Switch:
         host = sip.public_host or sip.bind_host
         where = f"registered as {sip.user} at {sip.registrar}" if sip.mode == "register" else "direct mode"
         _LOGGER.info("listening on sip:%s@%s:%s (%s)", sip.user, host, sip.port, where)
+        if listening is not None:
+            listening.set()
         try:
             await stop.wait()
             await self._drain(grace_seconds)
@@ -325,8 +329,9 @@ async def serve(
     instance: str = "",
     endpoint_factory: EndpointFactory = SipEndpoint,
     on_switch: Callable[[Switch], None] | None = None,
+    listening: asyncio.Event | None = None,
 ) -> None:
-    """Answer calls until ``stop`` is set; each call runs ``CallSession(bot, channel, recorder, clock)``.
+    """Answer calls until ``stop`` is set (``listening`` is set once SIP listens); each call runs ``CallSession(bot, channel, recorder, clock)``.
 
     ``run_session`` and ``prompt_audio`` replace the bot's session and prompts (tests drive the line
     with a scripted session this way); ``grace_seconds`` is how long running calls may continue after
@@ -358,7 +363,7 @@ async def serve(
     switch = Switch(settings, recorder, run_session, prompt_audio, endpoint_factory)
     if on_switch is not None:
         on_switch(switch)
-    await switch.serve(stop, grace_seconds, pj_log_level)
+    await switch.serve(stop, grace_seconds, pj_log_level, listening)
 
 
 class InstanceRecorder:

@@ -229,7 +229,7 @@ def _engine_files_present(settings: Settings, engine: str) -> bool:
 
     spec = settings.tts.piper_voice
     try:
-        path = resolve_piper_voice(spec) if spec.startswith("pypi:") else settings.resolve(spec)
+        path = resolve_piper_voice(spec) if spec.startswith("pypi:") else settings.resolve_data(spec)
     except Exception:  # package missing: piper will not load in the workers either
         return False
     return path.is_file()

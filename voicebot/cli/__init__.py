@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "web": ("web", "serve the switchboard and admin web app"),
     "users": ("users", "create web app accounts (the first admin, staff)"),
     "records": ("records", "list call records, apply the retention period"),
+    "deploy": ("deploy", "lay out a server: /etc/voicebot, /var/lib/voicebot, the systemd units (never overwrites)"),
 }
 PLUGIN_GROUP = "voicebot.commands"
 """Entry-point group of subcommands from other distributions (value: a module with add_arguments/run)."""
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="configuration file (default: $VOICEBOT_CONFIG, else ./voicebot.toml, else /etc/voicebot/voicebot.toml)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"voicebot {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -63,9 +65,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version() -> str:
+    """The installed distribution's version (the source's when run from a checkout that is not installed)."""
+    try:
+        return metadata.version("voicebot")
+    except metadata.PackageNotFoundError:
+        from voicebot import __version__
+
+        return __version__
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """``-c FILE``/``--config FILE``/``--config=FILE`` and ``-v``/``--verbose`` moved in front of the subcommand,
+    wherever they stand (up to a ``--``), so that ``voicebot run -c /etc/voicebot/voicebot.toml`` works too."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        if arg in ("-c", "--config") and index + 1 < len(args):
+            front += [arg, args[index + 1]]
+            index += 2
+            continue
+        if (
+            arg.startswith("--config=")
+            or (arg.startswith("-c") and len(arg) > 2 and not arg.startswith("--"))
+            or arg in ("-v", "--verbose")
+        ):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``voicebot`` console script."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    args_list = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     known, rest = parser.parse_known_args(args_list)
     if known.command is None:

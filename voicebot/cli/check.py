@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     expected = _topic_ids(args.topics) if args.topics is not None else None
     problems = check_content(content, settings, vocabulary, expected_topics=expected)
     problems += translation_problems(settings, content)
+    problems += _schedule_problems(settings)
     counts = {
         "topics": len(content.topics),
         "departments": len(content.departments),
@@ -76,11 +77,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schedule_problems(settings: Settings) -> list[Problem]:
+    """Warnings: the closed days run out within a year, a department has no hours."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from voicebot.config.load import SectionLocator
+    from voicebot.config.schedule import schedule_warnings
+    from voicebot.content.check import WARNING
+
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    where = SectionLocator.for_file(settings.path)
+    return [where.at(field, WARNING + message) for field, message in schedule_warnings(settings, today)]
+
+
 def _vocabulary(settings: Settings, override: Path | None, info: list[str]) -> set[str] | None:
     """The vosk model's words, or None with an info line when the model is absent."""
     from voicebot.engines.vosk_asr import model_vocabulary
 
-    folder = override if override is not None else settings.resolve(settings.asr.vosk_model)
+    folder = override if override is not None else settings.resolve_data(settings.asr.vosk_model)
     if not folder.is_dir():
         info.append(
             f"info: the German vosk model is not installed ({folder}), so the grammar words were not checked "

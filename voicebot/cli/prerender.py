@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.text and not args.engine and not args.prune:
         return _prerender_every_language(settings, progress=not args.quiet)
     synth = load_synthesizer(settings, [args.engine] if args.engine else None)
-    cache = SpeechCache(synth, settings.resolve(settings.tts.cache_dir), settings.audio.line_rate)
+    cache = SpeechCache(synth, settings.resolve_data(settings.tts.cache_dir), settings.audio.line_rate)
     texts = list(args.text) if args.text else speech_texts(settings, synth)
     result = cache.prerender(texts, progress=not args.quiet)
     pruned = f"; {cache.prune(texts)} unused files deleted" if args.prune else ""

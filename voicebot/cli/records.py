@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """List or purge; 0 on success."""
     settings = load_settings(args.config)
-    with RecordStore(settings.resolve(settings.records.database)) as store:
+    with RecordStore(settings.resolve_data(settings.records.database)) as store:
         if args.action == "purge":
             days = args.days if args.days is not None else settings.records.retention_days
             deleted = store.purge(dt.datetime.now(dt.UTC), days, tz=ZoneInfo(settings.timezone))

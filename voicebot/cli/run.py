@@ -122,7 +122,7 @@ def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
         _LOGGER.info("worker %d: pid %d, SIP port %d, RTP from %d", spec.index + 1, pid, spec.port, spec.rtp_port)
         return pid
 
-    database = settings.resolve(settings.records.database)
+    database = settings.resolve_data(settings.records.database)
 
     def on_death(spec: WorkerSpec, status: int) -> None:
         from voicebot.call.metrics import mark_dead
@@ -238,6 +238,8 @@ async def _main(
         store = recorder if isinstance(recorder, RecordStore) else None  # one store: the web app purges it
         web_task = loop.create_task(serve_web(settings, stop, bot=bot, store=store, board=board), name="web")
     purge_task = start_purging(recorder, settings, stop, web=args.web) if housekeeping else None
+    listening = asyncio.Event()
+    systemd_task = loop.create_task(_systemd(listening, stop, notifies=housekeeping), name="systemd")
     try:
         await serve(
             settings,
@@ -250,10 +252,12 @@ async def _main(
             pj_log_level=args.pj_log,
             instance=instance,
             on_switch=on_switch,
+            listening=listening,
         )
     finally:
         stop.set()
         await report
+        await systemd_task
         if web_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await web_task
@@ -296,6 +300,15 @@ def line_report(
     return board, switches.append, task
 
 
+async def _systemd(listening: asyncio.Event, stop: asyncio.Event, *, notifies: bool) -> None:
+    """Under systemd (``Type=notify``): READY=1 once SIP listens, watchdog pings from this loop. With ``--workers``
+    the first worker speaks for the service (``NotifyAccess=all``)."""
+    from voicebot.sdnotify import service_notifications
+
+    if notifies:
+        await service_notifications(listening, stop)
+
+
 def _on_signal(stop: asyncio.Event, signum: int) -> None:
     _LOGGER.info("%s received: stopping", signal.Signals(signum).name)
     stop.set()
@@ -310,7 +323,7 @@ def open_recorder(settings: Settings) -> CallRecorder:
 
         _LOGGER.warning("call records are kept in memory only: the record store is not available (%s)", error)
         return MemoryRecorder()
-    path = settings.resolve(settings.records.database)
+    path = settings.resolve_data(settings.records.database)
     path.parent.mkdir(parents=True, exist_ok=True)
     store: CallRecorder = RecordStore(path)
     _LOGGER.info("call records go to %s", path)

@@ -51,7 +51,7 @@ def read_password(from_stdin: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     """Carry out the action; 1 with a message on a refused name, role or password."""
     settings = load_settings(args.config)
-    with RecordStore(settings.resolve(settings.records.database)) as store:
+    with RecordStore(settings.resolve_data(settings.records.database)) as store:
         now = dt.datetime.now(dt.UTC)
         try:
             if args.action == "add":

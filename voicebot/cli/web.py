@@ -32,10 +32,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(settings: Settings) -> None:
+    from voicebot.sdnotify import service_notifications
     from voicebot.web.server import serve
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(settings, stop)
+    listening = asyncio.Event()
+    notifications = loop.create_task(service_notifications(listening, stop), name="systemd")
+    try:
+        await serve(settings, stop, listening=listening)
+    finally:
+        stop.set()
+        await notifications

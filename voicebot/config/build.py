@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from voicebot.config.calendar import calendar_problem
 from voicebot.config.hours import parse_closed_days, parse_weekly_hours
 from voicebot.config.settings import DepartmentSettings, Settings
 from voicebot.errors import Problem
@@ -217,6 +218,11 @@ def build_settings(
     dialogue = built["dialogue"]
     if dialogue.confirm_threshold > dialogue.answer_threshold:
         problems.append(where.problem("dialogue", "confirm_threshold", "must not be above answer_threshold"))
+    calendar = built["calendar"]
+    if calendar.country:
+        trouble = calendar_problem(calendar.country, calendar.state, calendar.categories)
+        if trouble is not None:
+            problems.append(where.problem("calendar", "state", trouble))
     timezone = data.get("timezone", "Europe/Berlin")
     if not isinstance(timezone, str):
         problems.append(where.problem("timezone", "", 'must be a time zone name like "Europe/Berlin"'))

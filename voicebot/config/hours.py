@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from voicebot.config.calendar import ClosedDays, is_closed, parse_day
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Keys of a weekly schedule, Monday first (``datetime.weekday()`` order)."""
 
@@ -90,34 +92,34 @@ def parse_weekly_hours(raw: Mapping[str, object]) -> tuple[WeeklyHours | None, l
 
 
 def parse_closed_days(raw: Iterable[object]) -> tuple[tuple[str, ...], list[str]]:
-    """Validate ISO dates; returns the dates and messages for the bad ones."""
+    """Validate ISO dates (once) and ``MM-DD`` days (every year); returns the days and messages for the bad ones."""
     good: list[str] = []
     bad: list[str] = []
     for item in raw:
         text = item.isoformat() if isinstance(item, dt.date) else str(item)
-        try:
-            dt.date.fromisoformat(text)
-        except ValueError:
-            bad.append(f"{text!r} is not a date like 2026-12-24")
+        day = parse_day(text)
+        if day is None:
+            bad.append(f"{text!r} is not a date like 2026-12-24 (once) or 12-24 (every year)")
             continue
-        good.append(text)
+        good.append(day)
     return tuple(good), bad
 
 
-def is_open(hours: WeeklyHours, closed: Iterable[str], now: dt.datetime) -> bool:
-    """Whether the schedule is open at the local time ``now``."""
-    if now.date().isoformat() in set(closed):
+def is_open(hours: WeeklyHours, closed: ClosedDays | Iterable[str], now: dt.datetime) -> bool:
+    """Whether the schedule is open at the local time ``now`` (``closed``: a calendar or a list of days)."""
+    if is_closed(closed, now.date()):
         return False
     minute = now.hour * 60 + now.minute
     return any(span.start <= minute < span.end for span in hours.spans(now.weekday()))
 
 
-def next_opening(hours: WeeklyHours, closed: Iterable[str], now: dt.datetime) -> dt.datetime | None:
+def next_opening(hours: WeeklyHours, closed: ClosedDays | Iterable[str], now: dt.datetime) -> dt.datetime | None:
     """The next moment the schedule opens after ``now`` (within two weeks), or None if never."""
-    closed_set = set(closed)
+    if not isinstance(closed, ClosedDays):
+        closed = tuple(closed)
     for offset in range(15):
         day = now.date() + dt.timedelta(days=offset)
-        if day.isoformat() in closed_set:
+        if is_closed(closed, day):
             continue
         for span in hours.spans(day.weekday()):
             start = dt.datetime.combine(day, dt.time(span.start // 60, span.start % 60), tzinfo=now.tzinfo)

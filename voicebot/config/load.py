@@ -17,9 +17,11 @@ from voicebot.config.build import build_settings
 from voicebot.config.settings import (
     AsrSettings,
     AudioSettings,
+    CalendarSettings,
     ContentPaths,
     DialogueSettings,
     LogSettings,
+    PathSettings,
     RecordsSettings,
     Settings,
     SipSettings,
@@ -57,6 +59,8 @@ _SECTIONS: dict[str, type] = {
     "web": WebSettings,
     "log": LogSettings,
     "content": ContentPaths,
+    "calendar": CalendarSettings,
+    "paths": PathSettings,
 }
 
 
@@ -66,7 +70,13 @@ def load_settings(path: str | Path | None = None) -> Settings:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
-        raise ConfigError([Problem(str(file), None, "", f"cannot read the file: {error.strerror}")]) from error
+        hint = ""
+        if path is None and not file.exists():
+            hint = (
+                f" (no -c FILE, no $VOICEBOT_CONFIG, no ./voicebot.toml, no {SYSTEM_CONFIG}: "
+                "`voicebot deploy` lays out a server's configuration)"
+            )
+        raise ConfigError([Problem(str(file), None, "", f"cannot read the file: {error.strerror}{hint}")]) from error
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -78,18 +88,31 @@ def load_settings(path: str | Path | None = None) -> Settings:
 def settings_from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Settings:
     """Build Settings from parsed TOML; ``text`` (the file's source) lets problems carry line numbers."""
     problems: list[Problem] = []
-    settings = build_settings(data, path, _Locator(str(path), text), problems, _SECTIONS)
+    settings = build_settings(data, path, SectionLocator(str(path), text), problems, _SECTIONS)
     if problems or settings is None:
         raise ConfigError(problems)
     return settings
 
 
-class _Locator:
+class SectionLocator:
     """Finds the line of ``[section]`` / ``key =`` in the TOML source, for problem reports."""
 
     def __init__(self, file: str, text: str) -> None:
         self.file = file
         self._lines = text.splitlines()
+
+    @classmethod
+    def for_file(cls, path: Path) -> SectionLocator:
+        """A locator over a file on disk (no lines when it cannot be read)."""
+        try:
+            return cls(str(path), path.read_text(encoding="utf-8"))
+        except OSError:
+            return cls(str(path), "")
+
+    def at(self, field: str, message: str) -> Problem:
+        """A problem at a dotted field (``departments.bauamt.hours``: its section and key)."""
+        section, _, key = field.rpartition(".") if "." in field else (field, "", "")
+        return Problem(self.file, self.line(section, key), field, message)
 
     def problem(self, section: str, key: str, message: str) -> Problem:
         field_path = f"{section}.{key}" if key else section
@@ -111,4 +134,4 @@ class _Locator:
         return start + 1
 
 
-__all__ = ["SYSTEM_CONFIG", "default_config", "load_settings", "settings_from_dict"]
+__all__ = ["SYSTEM_CONFIG", "SectionLocator", "default_config", "load_settings", "settings_from_dict"]

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from voicebot.config.calendar import ClosedDays
 from voicebot.config.hours import WeeklyHours
 
 """The repository's example configuration (an invented district)."""
@@ -243,6 +244,36 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class PathSettings:
+    """Where the bot keeps its data (an installed server: ``/var/lib/voicebot``)."""
+
+    data_dir: str = ""
+    """Folder of the data: the data paths (``records.database``, ``records.audio_dir``, ``tts.cache_dir``,
+    ``asr.vosk_model``, ``asr.whisper_model``, ``tts.piper_voice``, ``paths.models_dir``) are relative to it;
+    empty = this file's folder, or ``/var/lib/voicebot`` for a file under ``/etc`` (content and
+    ``sip.password_file`` stay relative to this file)."""
+    models_dir: str = "var/models"
+    """Where ``voicebot models fetch/install`` put models (relative to ``data_dir``)."""
+
+
+SYSTEM_DATA_DIR = Path("/var/lib/voicebot")
+"""The data folder of a configuration under ``/etc`` that names none."""
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    """The public-holiday calendar behind the closed days (the ``holidays`` package)."""
+
+    country: str = "DE"
+    """ISO country code of the holiday calendar; empty = no public holidays, only the listed ``closed`` days."""
+    state: str = ""
+    """The district's state (``BY``, ``BW``, ``NW`` …): its public holidays are closed days; empty = only the
+    nationwide ones."""
+    categories: tuple[str, ...] = ("public",)
+    """Holiday categories (``public``; Bavaria: add ``catholic`` for Mariä Himmelfahrt)."""
+
+
+@dataclass(frozen=True)
 class DepartmentSettings:
     """How one department is reached."""
 
@@ -280,7 +311,8 @@ class Settings:
     district: Mapping[str, str]
     """Facts about the district (``name``, ``street``, ``phone`` …), usable as ``{name}`` in texts."""
     closed: tuple[str, ...]
-    """Days the whole administration is closed (ISO dates)."""
+    """The district's own closed days on top of the public holidays of ``calendar``: ISO dates (once) or
+    ``MM-DD`` (every year, e.g. ``12-24``)."""
     departments: Mapping[str, DepartmentSettings]
     """Per department id: SIP target and opening hours."""
     sip: SipSettings = field(default_factory=SipSettings)
@@ -293,6 +325,8 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     log: LogSettings = field(default_factory=LogSettings)
     content: ContentPaths = field(default_factory=ContentPaths)
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
     timezone: str = "Europe/Berlin"
     """Time zone of the opening hours."""
 
@@ -301,14 +335,34 @@ class Settings:
         candidate = Path(relative).expanduser()
         return candidate if candidate.is_absolute() else (self.path.parent / candidate).resolve()
 
+    def data_dir(self) -> Path:
+        """The data folder (see ``PathSettings.data_dir``)."""
+        if self.paths.data_dir:
+            return self.resolve(self.paths.data_dir)
+        if self.path.is_absolute() and self.path.parts[:2] == ("/", "etc"):
+            return SYSTEM_DATA_DIR
+        return self.path.parent.resolve()
+
+    def resolve_data(self, relative: str) -> Path:
+        """A data path (records, cache, models) made absolute against ``data_dir``."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else (self.data_dir() / candidate).resolve()
+
+    def closed_days(self, extras: tuple[str, ...] = ()) -> ClosedDays:
+        """The district's closed days (holidays of ``calendar`` plus ``closed``), plus ``extras`` (a department's)."""
+        cal = self.calendar
+        return ClosedDays(cal.country, cal.state, cal.categories, (*self.closed, *extras))
+
 
 __all__ = [
     "AsrSettings",
     "AudioSettings",
+    "CalendarSettings",
     "ContentPaths",
     "DepartmentSettings",
     "DialogueSettings",
     "LogSettings",
+    "PathSettings",
     "RecordsSettings",
     "Settings",
     "SipSettings",

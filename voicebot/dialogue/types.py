@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from voicebot.config.calendar import ClosedDays
 from voicebot.config.hours import WeeklyHours
 from voicebot.config.settings import DialogueSettings, Settings
 from voicebot.content.model import Content
@@ -186,8 +187,8 @@ class Schedule:
 
     hours: WeeklyHours
     """Weekly opening spans."""
-    closed: tuple[str, ...] = ()
-    """Closed days (ISO dates), the district's and the department's."""
+    closed: ClosedDays | tuple[str, ...] = ()
+    """Closed days: the district's calendar plus the department's own days (or a plain list of days)."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ class DialogueContext:
     def from_settings(cls, settings: Settings, content: Content, now: dt.datetime) -> DialogueContext:
         """Build the context from the configuration (schedules incl. the district's closed days)."""
         schedules = {
-            dep_id: Schedule(dep.hours, tuple(settings.closed) + tuple(dep.closed))
+            dep_id: Schedule(dep.hours, settings.closed_days(dep.closed))
             for dep_id, dep in settings.departments.items()
         }
         return cls(content, settings.dialogue, now, schedules)

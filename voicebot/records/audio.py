@@ -49,7 +49,7 @@ class AudioKeeper:
         """The keeper of the configuration, or None when ``[records] store_audio`` is off."""
         if not settings.records.store_audio:
             return None
-        return cls(settings.resolve(settings.records.audio_dir))
+        return cls(settings.resolve_data(settings.records.audio_dir))
 
     def path_of(self, call_id: str, turn_index: int) -> Path:
         """Where the audio of turn ``turn_index`` of ``call_id`` goes."""

@@ -142,7 +142,7 @@ class Speech:
                 from voicebot.engines import load_synthesizer
 
                 synth = load_synthesizer(self.settings)
-                cache_dir = self.settings.resolve(self.settings.tts.cache_dir)
+                cache_dir = self.settings.resolve_data(self.settings.tts.cache_dir)
                 self._cache = SpeechCache(synth, cache_dir, self.settings.audio.line_rate)
             return self._cache
 

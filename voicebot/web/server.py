@@ -139,14 +139,15 @@ async def serve(
     store: RecordStore | None = None,
     port: int | None = None,
     board: StatusBoard | None = None,
+    listening: asyncio.Event | None = None,
 ) -> None:
-    """Serve the web app on ``[web] host``/``port`` until ``stop`` is set.
+    """Serve the web app on ``[web] host``/``port`` until ``stop`` is set (``listening``: set once it listens).
 
     Opens (and closes) the configured record store unless one is given. Records older than
     ``[records] retention_days`` are deleted at start and every few hours while it runs.
     """
     own_store = store is None
-    records = store or RecordStore(settings.resolve(settings.records.database))
+    records = store or RecordStore(settings.resolve_data(settings.records.database))
     runner = web.AppRunner(make_app(settings, records, bot, board=board), access_log=None)
     done = asyncio.Event()  # not ``stop``: a failing web app must not stop the bot it runs beside
     purging = asyncio.create_task(
@@ -157,6 +158,8 @@ async def serve(
         site = web.TCPSite(runner, settings.web.host, settings.web.port if port is None else port)
         await site.start()
         _LOGGER.info("web app on http://%s:%s/", settings.web.host, settings.web.port if port is None else port)
+        if listening is not None:
+            listening.set()
         await stop.wait()
     finally:
         done.set()

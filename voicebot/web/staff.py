@@ -235,7 +235,7 @@ async def turn_audio(request: web.Request) -> web.StreamResponse:
     turn_idx = int(text)
     name = await request.app[STORE].run(queries.turn_audio, request.match_info["call_id"], turn_idx)
     settings = request.app[SETTINGS]
-    path = await asyncio.to_thread(_audio_file, settings.resolve(settings.records.audio_dir), name)
+    path = await asyncio.to_thread(_audio_file, settings.resolve_data(settings.records.audio_dir), name)
     if path is None:
         raise web.HTTPNotFound(text=missing)
     return web.FileResponse(path, headers={"Content-Type": "audio/wav", "Cache-Control": "private, no-store"})
