@@ -73,7 +73,7 @@ class SipSettings:
     refer_headers: bool = True
     """A REFER's target carries the transfer context as URI headers (``Subject``, ``Call-Info``, ...; RFC 3261
     §19.1.1), which the transferee copies into its INVITE. ``false`` for transferees that put them into the
-    request line instead (measured: baresip 1.0 then sends no INVITE the department can parse)."""
+    request line instead (measured: baresip 1.0 follows such a REFER with no INVITE at all, and dumped core once)."""
 
 
 @dataclass(frozen=True)
