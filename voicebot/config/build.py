@@ -75,6 +75,7 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("asr", "whisper_workers"): (lambda v: 1 <= v <= 16, "must be 1..16 decodes"),
     ("asr", "rescore_candidates"): (lambda v: 0 <= v <= 200, "must be 0..200 texts (0 = off)"),
     ("asr", "vosk_alternatives"): (lambda v: 0 <= v <= 20, "must be 0..20 readings (0 = one)"),
+    ("asr", "other_language_weight"): (lambda v: 0 < v <= 1, "must be above 0 and at most 1 (1 = no preference)"),
     ("tts", "engines"): (
         lambda v: len(v) > 0 and all(e in ("piper", "espeak") for e in v),
         'list one or more of "piper", "espeak"',

@@ -54,6 +54,7 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
             asr.whisper_beam_size,
             asr.language,
             languages=languages,
+            other_weight=asr.other_language_weight,
             concurrency=asr.whisper_workers,
             threads=asr.whisper_threads,
             margin_s=asr.whisper_margin_s if asr.whisper_short_window else None,

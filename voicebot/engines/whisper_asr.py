@@ -56,6 +56,7 @@ from voicebot.engines.whisper_decode import (
     other_language_holds,
     ranked_languages,
     screen,
+    weighted_language,
     window_frames,
 )
 from voicebot.errors import AsrError, ModelError
@@ -221,6 +222,7 @@ class WhisperTranscriber:
         margin_s: float | None = DEFAULT_MARGIN_S,
         min_window_s: float = DEFAULT_MIN_WINDOW_S,
         languages: Sequence[str] = (),
+        other_weight: float = 1.0,
     ) -> None:
         """Load (or reuse) the model in ``model_dir``.
 
@@ -237,6 +239,8 @@ class WhisperTranscriber:
         self.language = language
         self.languages = tuple(dict.fromkeys((language, *languages)))
         """The languages ``for_language(None)`` chooses among (the bot's languages)."""
+        self.other_weight = other_weight
+        """Prior weight of a language other than ``language`` in identification (``[asr] other_language_weight``)."""
         self.margin_s = margin_s
         self.min_window_s = min_window_s
         self.concurrency = concurrency
@@ -277,13 +281,9 @@ class WhisperTranscriber:
         return self.among(ranked)
 
     def among(self, ranked: Sequence[tuple[str, float]]) -> tuple[str, float]:
-        """The most likely of ``languages`` in Whisper's ranking and its probability among them."""
-        among = {code: float(p) for code, p in ranked if code in self.languages}
-        total = sum(among.values())
-        if total <= 0:
-            return self.language, 0.0
-        code = max(among, key=lambda key: among[key])
-        return code, among[code] / total
+        """The most likely of ``languages`` in Whisper's ranking and its probability among them, every other
+        language than the base one weighted by ``other_weight`` (the callers' prior; ``weighted_language``)."""
+        return weighted_language(ranked, self.languages, self.language, self.other_weight)
 
     def window_frames(self, samples: int) -> int:
         """Log-mel frames the encoder gets for ``samples`` of 16 kHz audio (``FULL_WINDOW_FRAMES``: 30 s windows)."""

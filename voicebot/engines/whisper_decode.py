@@ -39,6 +39,7 @@ import math
 import re
 import threading
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,6 +270,21 @@ OTHER_MARGIN = 0.2
 """See ``MIN_OTHER_LOGPROB``. Measured on the 8 kHz A-law fixtures (Whisper base): identification alone said
 English (>= 0.8) for 13 of 58 German espeak-ng utterances (9 with the former 30-s pass); with this check none,
 and all 10 English ones kept English (their decodes -0.15..-0.77, at least 0.24 above the German decode)."""
+
+
+def weighted_language(
+    ranked: Sequence[tuple[str, float]], languages: Sequence[str], base: str, other_weight: float
+) -> tuple[str, float]:
+    """The most likely of ``languages`` in Whisper's ranking ``(code, probability)`` and its probability among
+    them, each language other than ``base`` weighted by ``other_weight`` first (a prior); ``(base, 0.0)`` when
+    none of them is ranked."""
+    weights = {code: 1.0 if code == base else other_weight for code in languages}
+    among = {code: float(p) * weights[code] for code, p in ranked if code in weights}
+    total = sum(among.values())
+    if total <= 0:
+        return base, 0.0
+    code = max(among, key=lambda key: among[key])
+    return code, among[code] / total
 
 
 def other_language_holds(other: Decoded, base: Decoded | None) -> bool:
