@@ -45,8 +45,8 @@ def _prerender_every_language(settings: Settings, progress: bool) -> int:
     result = bot.prerender(progress=progress)
     if isinstance(result, PrerenderResult):
         print(
-            f"{bot.languages[0]}: {result.texts} texts: {result.rendered} rendered, {result.cached} already "
-            f"cached in {result.seconds:.1f} s; other languages: {', '.join(bot.languages[1:]) or 'none'}"
+            f"{result.texts} texts: {result.rendered} rendered, {result.cached} already cached ({bot.languages[0]}, "
+            f"{result.seconds:.1f} s); further languages by their own voices: {', '.join(bot.languages[1:]) or 'none'}"
         )
     return 0
 
