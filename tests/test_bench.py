@@ -118,3 +118,25 @@ async def test_tiny_turn_gap_run_against_a_real_bot(settings: Settings) -> None:
     assert call.refer_to == settings.departments["zentrale"].target
     assert call.quality is not None
     assert call.quality.packets > 0
+
+
+def test_whisper_calls_ask_their_extra_questions_before_the_scenario() -> None:
+    from voicebot_bench.turngap import plans_for
+
+    manifest = load_manifest()
+    questions = list(manifest.tagged("question"))
+    cases = {"answer": questions[:4], "confirm": questions[4:6], "transfer": questions[6:8], "any": questions}
+    plans = plans_for("whisper", "sip:bot@127.0.0.1:5070", 3, manifest, cases, turns=3)
+    labels = [[step.label for step in plan.steps] for plan in plans]
+    assert labels == [
+        ["answer", "answer", "answer"],
+        ["answer", "answer", "confirm", "answer after yes"],
+        ["answer", "answer", "transfer"],
+    ]
+    first = [step.pcm8k for step in plans[0].steps]
+    assert len(set(first)) == 3  # three different questions, not one asked three times
+    assert [len(plan.steps) for plan in plans_for("whisper", "sip:x", 3, manifest, cases)] == [1, 2, 1]
+    assert [step.label for step in plans_for("vosk", "sip:x", 1, manifest, cases, turns=2)[0].steps] == [
+        "reprompt",
+        "reprompt",
+    ]

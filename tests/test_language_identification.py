@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from voicebot.audio import read_wav, resample
@@ -53,3 +54,26 @@ def test_no_german_question_fixture_is_taken_for_english_and_english_stays_engli
     for voice, text in ENGLISH:
         heard = whisper.decode(resample(_english(voice, text), 8000, 16000), None)  # type: ignore[attr-defined]
         assert heard.language == "en" and heard.language_probability >= 0.8, (text, heard)
+
+
+@pytest.mark.model
+def test_the_two_language_decode_in_one_batch_reads_as_the_two_decodes_one_after_the_other(settings: Settings) -> None:
+    """German audio that identification takes for English is decoded in both languages at once; each row of
+    the batch must read exactly as its own decode would."""
+    from voicebot.engines import load_transcriber
+    from voicebot.engines.whisper_decode import decode_encoded, decode_encoded_as, encode_window
+
+    whisper = load_transcriber(settings, ["whisper"])
+    pcm, rate = read_wav(FIXTURES / "q-kfz-abmeldung-1.wav")
+    audio = np.frombuffer(resample(pcm, rate, 16000), dtype="<i2").astype(np.float32) / 32768.0
+    model = whisper.model  # type: ignore[attr-defined]
+    encoded = encode_window(model, audio, margin_s=2.0)
+    seconds = len(audio) / 16000
+    tokenizers = [whisper._tokenizer_for("en"), whisper._tokenizer_for("de")]  # type: ignore[attr-defined]
+    suppress = whisper._suppress  # type: ignore[attr-defined]
+    english, german = decode_encoded_as(model, tokenizers, encoded, seconds, beam_size=1, suppress_tokens=suppress)
+    alone = [decode_encoded(model, t, encoded, seconds, beam_size=1, suppress_tokens=suppress) for t in tokenizers]
+    assert german.text == alone[1].text and "abmelde" in german.text.lower()
+    assert english.text == alone[0].text and english.text != german.text
+    assert abs(german.avg_logprob - alone[1].avg_logprob) < 0.05
+    assert german.frames == alone[1].frames == 2 * int(encoded.shape[1])

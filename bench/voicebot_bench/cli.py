@@ -82,7 +82,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             default="inprocess",
             help="inprocess: every call on the bench's event loop; independent: one caller process per call",
         )
-        bench.add_argument("--turns", type=int, default=1, help="questions per call (vosk engines; n per level)")
+        bench.add_argument("--turns", type=int, default=1, help="questions per call (n per level)")
+        bench.add_argument(
+            "--stagger",
+            type=float,
+            default=0.05,
+            help="seconds between the starts of a level's calls (0.05: at once; turn-gap only)",
+        )
     calibrate = sub.add_parser(
         "calibrate", parents=[common], help="fit the rescoring fusion's constants on the spoken fixtures (Whisper)"
     )

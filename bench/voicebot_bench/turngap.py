@@ -66,7 +66,11 @@ class TurnGapOptions:
     """``inprocess``: every call on the bench's one event loop; ``independent``: one process per call
     (``voicebot_bench.callerproc``), as independent phones."""
     turns: int = 1
-    """Questions per call with vosk engines (each one turn gap; whisper calls keep their scenarios)."""
+    """Questions per call (each one turn gap; whisper calls ask ``turns - 1`` answered questions before their
+    scenario's last step)."""
+    stagger_s: float = 0.05
+    """Seconds between the starts of a level's calls (0.05: all at once, their first questions collide; a
+    switchboard's callers start independently, e.g. ``--stagger 2``)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TurnGapOptions:
@@ -77,7 +81,11 @@ class TurnGapOptions:
         levels = tuple(int(c) for c in str(getattr(args, "concurrency", "1,4,8,16")).split(",") if c.strip())
         instances = max(1, int(getattr(args, "instances", 1) or 1))
         separate = bool(getattr(args, "separate", False))
-        extra = {"callers": str(getattr(args, "callers", "inprocess")), "turns": max(1, int(getattr(args, "turns", 1)))}
+        extra = {
+            "callers": str(getattr(args, "callers", "inprocess")),
+            "turns": max(1, int(getattr(args, "turns", 1))),
+            "stagger_s": max(0.0, float(getattr(args, "stagger", 0.05))),
+        }
         if getattr(args, "quick", False):
             quick = tuple(c for c in levels if c <= 4) or (1,)
             return cls(engines, quick, 3, instances=instances, separate=separate, **extra)  # type: ignore[arg-type]
@@ -155,8 +163,8 @@ def pick_cases(manifest: Manifest, accuracy: dict[str, Any] | None) -> dict[str,
 def plans_for(
     engine: str, target: str, count: int, manifest: Manifest, cases: dict[str, list[Fixture]], turns: int = 1
 ) -> list[CallPlan]:
-    """``count`` call plans for one engine, cycling through the scenarios and fixtures (vosk engines: ``turns``
-    questions per call)."""
+    """``count`` call plans for one engine, cycling through the scenarios and fixtures, ``turns`` questions
+    per call (whisper: ``turns - 1`` answered questions, then the scenario's steps)."""
     yes = pcm8k(manifest.tagged("yes")[0], manifest)
     plans: list[CallPlan] = []
     pool_any = cases["any"]
@@ -168,10 +176,15 @@ def plans_for(
             scenario = ("answer", "confirm", "transfer")[index % 3]
             pool = cases[scenario]
             case = pool[(index // 3) % len(pool)]
+            answers = cases["answer"]
+            before = tuple(
+                Step("answer", pcm8k(answers[(index * turns + turn + 1) % len(answers)], manifest))
+                for turn in range(turns - 1)
+            )
             if scenario == "confirm":
-                steps = (Step("confirm", pcm8k(case, manifest)), Step("answer after yes", yes))
+                steps = (*before, Step("confirm", pcm8k(case, manifest)), Step("answer after yes", yes))
             else:
-                steps = (Step(scenario, pcm8k(case, manifest)),)
+                steps = (*before, Step(scenario, pcm8k(case, manifest)))
         plans.append(CallPlan(target, steps, leave_on_reply=True, reply_timeout_s=30.0))
     return plans
 
@@ -221,7 +234,7 @@ async def measure_engine(
             count = max(level, options.min_calls)
             marks.append((level, [len(process.lines) for process in processes]))
             plans = plans_for(engine, bot.target, count, manifest, cases, options.turns)
-            reports = await place_calls_by(options.callers, plans, level, stagger_s=0.05)
+            reports = await place_calls_by(options.callers, plans, level, stagger_s=options.stagger_s)
             by_label: dict[str, list[float | None]] = {}
             for call in reports:
                 for turn in call.turns:
@@ -306,6 +319,7 @@ def run_turn_gap(
         f"turn gap on the wire (caller's last voiced frame -> bot's first audible frame), end-of-turn silence {silence} ms"
     )
     say("whisper rows: real answers/confirmations/transfers; vosk rows: Korean model, every German turn is a re-prompt")
+    say(f"{options.callers} callers, {options.turns} question(s) per call, calls started {options.stagger_s:g} s apart")
     rows = [[s.engine, s.level, s.label, s.count, s.silent, s.p50_ms, s.p95_ms, s.max_ms] for s in all_stats]
     say(report.table(["engine", "calls", "turn", "n", "silent", "p50 ms", "p95 ms", "max ms"], rows))
     late = {(c["engine"], c["level"]): 0 for c in calls}
@@ -367,6 +381,7 @@ def run_turn_gap(
         "separate_processes": options.separate,
         "callers": options.callers,
         "turns_per_call": options.turns,
+        "stagger_s": options.stagger_s,
         "end_silence_ms": silence,
         "ratios": ratios,
         "stats": [s.__dict__ for s in all_stats],

@@ -99,13 +99,22 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_workers(settings: Settings, args: argparse.Namespace) -> int:
     """Load the shareable recogniser, fork the workers and supervise them (see :mod:`voicebot.call.workers`)."""
-    from voicebot.call.workers import Shared, die_with_parent, fill_speech_cache, load_shared, supervise, worker_specs
+    from voicebot.call.workers import (
+        Shared,
+        die_with_parent,
+        fill_speech_cache,
+        load_shared,
+        share_cores,
+        supervise,
+        worker_specs,
+    )
 
     run_dir = prepare_run_dir()  # before anything imports prometheus_client (multiprocess mode)
     args.run_dir = str(run_dir / "status")
     pids: dict[int, int] = {}
     instance = args.instance or f"{socket.gethostname()}:{settings.sip.port}"
     specs = worker_specs(settings, args.workers, instance)
+    settings = share_cores(settings, len(specs), os.cpu_count() or 1)
     shared = Shared() if args.line_test else load_shared(settings)
     if not args.line_test and shared.bot is None:
         fill_speech_cache(settings)  # once, not in every worker at the same time

@@ -48,8 +48,9 @@ from voicebot.engines.whisper_decode import (
     FULL_WINDOW_FRAMES,
     FULL_WINDOW_S,
     SAMPLE_RATE,
+    Decoded,
     FifoSlots,
-    decode_encoded,
+    decode_encoded_as,
     encode_window,
     fits_short_window,
     max_new_tokens,
@@ -310,12 +311,13 @@ class WhisperTranscriber:
                     encoded = encode_window(self._model, audio, margin_s=self.margin_s, min_window_s=self.min_window_s)
                     if identify:
                         identified, probability = self.among(ranked_languages(self._model, encoded))
-                    decoded = self._decode_as(identified or language or self.language, encoded, seconds)
-                    if identified and identified != self.language and not other_language_holds(decoded, None):
-                        base = self._decode_as(self.language, encoded, seconds)  # the base language's reading
+                    if identified and identified != self.language:  # and the base language's reading, batched
+                        decoded, base = self._decode_as((identified, self.language), encoded, seconds)
                         if not other_language_holds(decoded, base):
                             log.info("whisper: %s (%.2f) not taken: its decode is not surer", identified, probability)
                             identified, probability, decoded = self.language, 1.0 - probability, base
+                    else:
+                        (decoded,) = self._decode_as((identified or language or self.language,), encoded, seconds)
                     pieces = [(decoded.text, decoded.avg_logprob, decoded.no_speech_prob, seconds)]
                 else:
                     if identify:
@@ -343,10 +345,10 @@ class WhisperTranscriber:
             language_probability=probability if identified else 1.0,
         )
 
-    def _decode_as(self, language: str, encoded: Any, seconds: float) -> Any:
-        tokenizer = self._tokenizer_for(language)
-        return decode_encoded(
-            self._model, tokenizer, encoded, seconds, beam_size=self.beam_size, suppress_tokens=self._suppress
+    def _decode_as(self, languages: Sequence[str], encoded: Any, seconds: float) -> list[Decoded]:
+        tokenizers = [self._tokenizer_for(language) for language in languages]
+        return decode_encoded_as(
+            self._model, tokenizers, encoded, seconds, beam_size=self.beam_size, suppress_tokens=self._suppress
         )
 
     def _tokenizer_for(self, language: str) -> Any:

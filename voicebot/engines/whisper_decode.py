@@ -242,22 +242,57 @@ def decode_encoded(
     timestamps: bool = TIMESTAMPS,
 ) -> Decoded:
     """Decode an encoder output of ``seconds`` of speech with ``tokenizer`` (its language)."""
-    prompt = [*tokenizer.sot_sequence] if timestamps else [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-    result = model.model.generate(
+    return decode_encoded_as(
+        model,
+        [tokenizer],
         encoded,
-        [prompt],
+        seconds,
         beam_size=beam_size,
-        max_length=len(prompt) + max_new_tokens(seconds),
+        suppress_tokens=suppress_tokens,
+        timestamps=timestamps,
+    )[0]
+
+
+def decode_encoded_as(
+    model: Any,
+    tokenizers: Sequence[Any],
+    encoded: Any,
+    seconds: float,
+    *,
+    beam_size: int,
+    suppress_tokens: tuple[int, ...],
+    timestamps: bool = TIMESTAMPS,
+) -> list[Decoded]:
+    """Decode one encoder output ``[1, frames, d_model]`` in each tokenizer's language, in one batch.
+
+    One batch of two costs about 0.6 of two decodes one after the other (measured: median 349 against 590 ms,
+    6 fixtures, 1 thread): the decoder's weights are read once per step for every row."""
+    prompts = [[*t.sot_sequence] if timestamps else [*t.sot_sequence, t.no_timestamps] for t in tokenizers]
+    batch = encoded
+    if len(prompts) > 1:
+        import ctranslate2
+
+        rows = np.ascontiguousarray(np.repeat(np.asarray(encoded), len(prompts), axis=0))
+        batch = ctranslate2.StorageView.from_array(rows)
+    results = model.model.generate(
+        batch,
+        prompts,
+        beam_size=beam_size,
+        max_length=max(len(p) for p in prompts) + max_new_tokens(seconds),
         return_scores=True,
         return_no_speech_prob=True,
         suppress_blank=True,
         suppress_tokens=list(suppress_tokens),
-    )[0]
-    tokens = result.sequences_ids[0]
-    # faster-whisper's mean log-probability: the score is the sum over the tokens and the end token.
-    avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1) if tokens else float(result.scores[0])
+    )
     frames = 2 * int(encoded.shape[1])
-    return Decoded(tokenizer.decode(tokens).strip(), avg_logprob, float(result.no_speech_prob), frames)
+    decoded = []
+    for tokenizer, result in zip(tokenizers, results, strict=True):
+        tokens = result.sequences_ids[0]
+        # faster-whisper's mean log-probability: the score is the sum over the tokens and the end token.
+        score = float(result.scores[0])
+        avg_logprob = score * len(tokens) / (len(tokens) + 1) if tokens else score
+        decoded.append(Decoded(tokenizer.decode(tokens).strip(), avg_logprob, float(result.no_speech_prob), frames))
+    return decoded
 
 
 CLEAR_LOGPROB = -0.6
