@@ -140,3 +140,18 @@ def test_whisper_calls_ask_their_extra_questions_before_the_scenario() -> None:
         "reprompt",
         "reprompt",
     ]
+
+
+@pytest.mark.parametrize(("given", "turn_gap", "capacity"), [(None, 0.05, None), ("0", 0.0, 0.0), ("2", 2.0, 2.0)])
+def test_stagger_option_reaches_both_load_benchmarks(
+    given: str | None, turn_gap: float, capacity: float | None
+) -> None:
+    from voicebot_bench import cli as bench
+    from voicebot_bench.capacity import CapacityOptions
+    from voicebot_bench.turngap import TurnGapOptions
+
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    extra = [] if given is None else ["--stagger", given]
+    assert TurnGapOptions.from_args(parser.parse_args(["turn-gap", *extra])).stagger_s == turn_gap
+    assert CapacityOptions.from_args(parser.parse_args(["capacity", *extra])).stagger_s == capacity

@@ -68,6 +68,8 @@ class CapacityOptions:
     """``inprocess``: every call on the bench's one event loop; ``independent``: one process per call."""
     turns: int = 1
     """Questions per call at each level (each one turn gap)."""
+    stagger_s: float | None = None
+    """Seconds between the starts of a level's calls (None: 0.05 with independent callers, else 0)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CapacityOptions:
@@ -78,9 +80,14 @@ class CapacityOptions:
         separate = bool(getattr(args, "separate", False))
         callers = str(getattr(args, "callers", "inprocess"))
         turns = max(1, int(getattr(args, "turns", 1)))
+        given = getattr(args, "stagger", None)
+        stagger = None if given is None else max(0.0, float(given))
         if getattr(args, "quick", False):
-            return cls(engine, tuple(c for c in levels if c <= 4) or (2,), 2, 2, instances, separate, callers, turns)
-        return cls(engine, levels, instances=instances, separate=separate, callers=callers, turns=turns)
+            quick = tuple(c for c in levels if c <= 4) or (2,)
+            return cls(engine, quick, 2, 2, instances, separate, callers, turns, stagger)
+        return cls(
+            engine, levels, instances=instances, separate=separate, callers=callers, turns=turns, stagger_s=stagger
+        )
 
     @property
     def result_name(self) -> str:
@@ -158,12 +165,20 @@ def _level(count: int, reports: list[CallReport], goal_ms: float, pool: BotPool 
 
 
 async def run_level(
-    pool: BotPool, manifest: Manifest, count: int, goal_ms: float, callers: str = "inprocess", turns: int = 1
+    pool: BotPool,
+    manifest: Manifest,
+    count: int,
+    goal_ms: float,
+    callers: str = "inprocess",
+    turns: int = 1,
+    stagger_s: float | None = None,
 ) -> Level:
     """One step: ``count`` calls at once at the pool's address, each waits for the greeting and says
     ``turns`` sentences (the reaction is measured on the wire) by ``callers`` (``callerproc.CALLER_MODES``)."""
     plans = _plans(pool.target, manifest, count, turns=turns)
-    reports = await place_calls_by(callers, plans, count, stagger_s=0.05 if callers == "independent" else 0.0)
+    if stagger_s is None:
+        stagger_s = 0.05 if callers == "independent" else 0.0
+    reports = await place_calls_by(callers, plans, count, stagger_s=stagger_s)
     return _level(count, reports, goal_ms, pool)
 
 
@@ -204,7 +219,7 @@ async def _search(
             waited = await bot.settle()
             if waited > 2.0:
                 say(f"(waited {waited:.0f} s for the instances to finish decoding the previous calls)")
-            level = await run_level(bot, manifest, count, goal_ms, options.callers, options.turns)
+            level = await run_level(bot, manifest, count, goal_ms, options.callers, options.turns, options.stagger_s)
             levels.append(level)
             say(
                 f"{count} calls: {level.answered} answered by {level.instances_used} instance(s), "
@@ -352,6 +367,7 @@ def run_capacity(
         "separate_processes": options.separate,
         "callers": options.callers,
         "turns_per_call": options.turns,
+        "stagger_s": options.stagger_s,
         "note": PROXY_LABEL if options.engine == GRAMMAR_PROXY else "",
         "goal_p95_ms": goal_ms,
         "capacity": capacity,

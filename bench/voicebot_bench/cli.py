@@ -86,8 +86,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         bench.add_argument(
             "--stagger",
             type=float,
-            default=0.05,
-            help="seconds between the starts of a level's calls (0.05: at once; turn-gap only)",
+            default=None,
+            help="seconds between the starts of a level's calls (default 0.05: at once)",
         )
     calibrate = sub.add_parser(
         "calibrate", parents=[common], help="fit the rescoring fusion's constants on the spoken fixtures (Whisper)"

@@ -84,7 +84,7 @@ class TurnGapOptions:
         extra = {
             "callers": str(getattr(args, "callers", "inprocess")),
             "turns": max(1, int(getattr(args, "turns", 1))),
-            "stagger_s": max(0.0, float(getattr(args, "stagger", 0.05))),
+            "stagger_s": max(0.0, float(0.05 if getattr(args, "stagger", None) is None else args.stagger)),
         }
         if getattr(args, "quick", False):
             quick = tuple(c for c in levels if c <= 4) or (1,)

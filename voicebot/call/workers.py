@@ -67,8 +67,9 @@ def recommended_workers(cores: int) -> int:
 def share_cores(settings: Settings, processes: int, cores: int) -> Settings:
     """``settings`` for one of ``processes`` workers on ``cores`` cores: an automatic Whisper thread count
     (``[asr] whisper_threads = 0``) becomes the worker's share of the cores, at least 1. Every worker loads its
-    own Whisper; with a thread per core each (measured: 4 workers on 2 cores, 8 calls: turn gap p95 4.6 s
-    against 3.6 s with one thread each) their threads fight over the same cores."""
+    own Whisper; with a thread per core each their threads fight over the same cores (measured: 4 workers on 2
+    cores, 8 calls started at once, 2 questions each: answers p50 4.7 s / p95 6.3 s against 3.9 s / 5.1 s with
+    one thread each, n = 11)."""
     if processes <= 1 or settings.asr.whisper_threads:
         return settings
     asr = dataclasses.replace(settings.asr, whisper_threads=max(1, min(4, cores // processes)))
