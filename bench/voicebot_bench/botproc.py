@@ -115,7 +115,7 @@ def bench_config(
     whisper = str(data["asr"].get("whisper_model", settings.asr.whisper_model))
     if whisper.startswith("pypi:") and engine == "whisper":
         # Assembled once under the checkout's var/models, not again in every temporary folder.
-        from voicebot.engines.whisper_asr import resolve_whisper_model
+        from voicebot.engines.whisper_model import resolve_whisper_model
 
         data["asr"]["whisper_model"] = str(
             resolve_whisper_model(whisper, settings.resolve_data(settings.paths.models_dir))

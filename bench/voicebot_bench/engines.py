@@ -203,7 +203,8 @@ def run_engine_bench(
     from voicebot.engines.espeak_tts import EspeakSynthesizer
     from voicebot.engines.piper_tts import PiperSynthesizer, resolve_piper_voice
     from voicebot.engines.vosk_asr import VoskTranscriber, resolve_vosk_model
-    from voicebot.engines.whisper_asr import WhisperTranscriber, resolve_whisper_model
+    from voicebot.engines.whisper_asr import WhisperTranscriber
+    from voicebot.engines.whisper_model import resolve_whisper_model
 
     notes: list[str] = []
     load_s: dict[str, float] = {}

@@ -39,7 +39,8 @@ def make_transcriber(settings: Settings, engine: str) -> Transcriber:
         model = resolve_vosk_model(spec) if spec.startswith("pypi:") else settings.resolve_data(spec)
         return VoskTranscriber(model, alternatives=asr.vosk_alternatives)
     if engine == "whisper":
-        from voicebot.engines.whisper_asr import WhisperTranscriber, resolve_whisper_model
+        from voicebot.engines.whisper_asr import WhisperTranscriber
+        from voicebot.engines.whisper_model import resolve_whisper_model
 
         spec = asr.whisper_model
         folder = resolve_whisper_model(

