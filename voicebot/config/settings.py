@@ -147,7 +147,8 @@ class AsrSettings:
     short utterances (measured: word error rate 20 % instead of 15 % with 2 s; 6 s holds the corpus WER,
     10 s also the single clips)."""
     whisper_threads: int = 0
-    """CTranslate2 CPU threads per decode (0 = one per core, at most 4)."""
+    """CTranslate2 CPU threads per decode (0 = one per core, at most 4; under ``voicebot run --workers N`` each
+    worker's share of the cores, at least 1)."""
     whisper_workers: int = 2
     """Whisper decodes that run side by side in one process (CTranslate2 workers, each with
     ``whisper_threads`` threads); further decodes wait for one to finish."""
