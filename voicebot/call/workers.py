@@ -49,19 +49,45 @@ MAX_WORKERS: Final = 32
 CALLS_PER_CORE: Final = 8
 """Conversations one CPU core carries within the turn-gap goal (p95 <= end-of-turn silence + 300 ms, no late
 frame) with vosk restricted to the FAQ grammar, the measured cost behind ``--workers auto``. Measured with
-``voicebot bench turn-gap --engines vosk-grammar-proxy --instances 4 --callers independent`` on 2 cores: at 16
-calls the bot's own threads used ~0.5-0.65 of a core (pjmedia's 4 clock threads ~0.25, loops and decoding the
-rest), at 8 calls the goal was met with the machine shared; 16 calls on 2 cores is the goal the lead confirms on
-a quiet machine. Whisper costs far more per turn: size it with ``voicebot bench capacity --engine whisper``."""
+``voicebot bench turn-gap --engines vosk-grammar-proxy --instances 4`` on 2 cores: 16 calls within the goal with
+the bench's in-process caller; with one caller process per call on the same 2 cores 8 calls (p95 0.91 s) but
+not 16 (p95 1.98 s, the 16 Python callers sharing the cores)."""
+CALLS_PER_CORE_BY_ENGINE: Final = {"vosk": CALLS_PER_CORE, "whisper": 2}
+"""Conversations per core by recogniser. Whisper base: 4 calls on 2 cores answer in p95 1.6 s, 8 calls in
+5.3 s when their questions collide (``voicebot bench turn-gap --engines whisper --instances 4 --callers
+independent --turns 3``): beyond 2 calls per core callers are better served by the switchboard."""
 CALLS_PER_WORKER: Final = 4
 """Calls one worker's pjsua2 carries (behind Kamailio each worker takes 4: ``max_calls = 4``, ``overflow =
 "reject"``; the district's overflow policy sits in front of the pool)."""
 
 
-def recommended_workers(cores: int) -> int:
-    """``--workers auto``: enough workers for :data:`CALLS_PER_CORE` calls per core (1..:data:`MAX_WORKERS`)."""
-    wanted = -(-max(1, cores) * CALLS_PER_CORE // CALLS_PER_WORKER)
+def recommended_workers(cores: int, engine: str = "vosk") -> int:
+    """``--workers auto``: enough workers for the calls per core ``engine`` carries
+    (:data:`CALLS_PER_CORE_BY_ENGINE`), 1..:data:`MAX_WORKERS`."""
+    per_core = CALLS_PER_CORE_BY_ENGINE.get(engine, CALLS_PER_CORE)
+    wanted = -(-max(1, cores) * per_core // CALLS_PER_WORKER)
     return max(1, min(MAX_WORKERS, wanted))
+
+
+def asr_engine_in_use(settings: Settings) -> str:
+    """The recogniser ``voicebot run`` will use: the first of ``[asr] engines`` whose model is there (checked
+    without loading it); the last one when none is (its load then reports what is missing)."""
+    for engine in settings.asr.engines:
+        if engine != "vosk":
+            return engine
+        spec = settings.asr.vosk_model
+        if spec.startswith("pypi:"):
+            from voicebot.engines.vosk_asr import resolve_vosk_model
+
+            try:
+                resolve_vosk_model(spec)
+            except Exception as error:  # not installed: the next engine
+                _LOGGER.debug("ASR vosk: %s", error)
+                continue
+            return engine
+        if settings.resolve_data(spec).is_dir():
+            return engine
+    return settings.asr.engines[-1] if settings.asr.engines else "vosk"
 
 
 def share_cores(settings: Settings, processes: int, cores: int) -> Settings:
@@ -344,6 +370,7 @@ def supervise(
 
 __all__ = [
     "CALLS_PER_CORE",
+    "CALLS_PER_CORE_BY_ENGINE",
     "CALLS_PER_WORKER",
     "FORK_SAFE_ASR",
     "FORK_SAFE_TTS",
@@ -353,6 +380,7 @@ __all__ = [
     "OnDeath",
     "Shared",
     "WorkerSpec",
+    "asr_engine_in_use",
     "die_with_parent",
     "fill_speech_cache",
     "load_shared",

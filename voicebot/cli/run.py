@@ -71,26 +71,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=workers_argument,
         default=1,
         help="SIP worker processes sharing one loaded recogniser (4 calls each; ports [sip] port .. port+N-1); "
-        "'auto': 2 per CPU core (the measured cost of vosk with the FAQ grammar, voicebot.call.workers)",
+        "'auto': from the recogniser's measured cost, 2 per CPU core with vosk and its FAQ grammar, 1 per 2 cores "
+        "with Whisper (voicebot.call.workers)",
     )
 
 
-def workers_argument(text: str) -> int:
-    """``--workers``: a number, or ``auto`` (workers for the measured calls per core of this machine)."""
-    if text.strip().lower() == "auto":
-        from voicebot.call.workers import recommended_workers
+AUTO_WORKERS = 0
+"""``--workers auto``: decided once the configuration says which recogniser runs (:func:`workers_for`)."""
 
-        return recommended_workers(os.cpu_count() or 1)
+
+def workers_argument(text: str) -> int:
+    """``--workers``: a number, or ``auto`` (:data:`AUTO_WORKERS`)."""
+    if text.strip().lower() == "auto":
+        return AUTO_WORKERS
     try:
-        return int(text)
+        count = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"a number or 'auto', not {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 worker (or 'auto'), not {count}")
+    return count
+
+
+def workers_for(settings: Settings, workers: int, cores: int | None = None) -> int:
+    """``workers`` as given, or for ``--workers auto`` the count the recogniser in use carries on ``cores``."""
+    if workers != AUTO_WORKERS:
+        return workers
+    from voicebot.call.workers import asr_engine_in_use, recommended_workers
+
+    engine = asr_engine_in_use(settings)
+    count = recommended_workers(cores or os.cpu_count() or 1, engine)
+    _LOGGER.info("--workers auto: %d worker(s) for %s on %d core(s)", count, engine, cores or os.cpu_count() or 1)
+    return count
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until a signal arrives; 0 after a clean stop."""
     settings = override(load_settings(args.config), args)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    args.workers = workers_for(settings, args.workers)
     if args.workers != 1:
         return _run_workers(settings, args)
     asyncio.run(_main(settings, args))

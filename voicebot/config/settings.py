@@ -53,8 +53,9 @@ class SipSettings:
     4 calls (the pjsua2 wheel's limit; the request guard answers the next INVITE 503 + Retry-After): with
     ``overflow = "switchboard"`` at most 3 conversations plus the overflow line, with ``reject`` 4; a larger
     value is lowered (warning).
-    More: several instances behind Kamailio (``voicebot run --workers``; ``--workers auto`` forks 2 per CPU core,
-    from the measured cost of vosk with the FAQ grammar: 8 calls per core, ``voicebot.call.workers.CALLS_PER_CORE``)."""
+    More: several instances behind Kamailio (``voicebot run --workers``; ``--workers auto`` forks as many as
+    the recogniser in use carries by its measured cost: vosk with the FAQ grammar 8 calls per core, Whisper 2,
+    ``voicebot.call.workers.CALLS_PER_CORE_BY_ENGINE``)."""
     overflow: str = "switchboard"
     """What happens to calls beyond ``max_calls``: ``switchboard`` (announce and transfer) or ``reject`` (486
     Busy Here). When no line is free at all the bot answers 503 with Retry-After."""
