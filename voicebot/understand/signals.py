@@ -7,6 +7,8 @@ module only reports what was said.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rapidfuzz import fuzz, process
 
 from voicebot.understand.understanding import Signal
@@ -107,7 +109,7 @@ _CONNECT_PHRASES = (("stellen", "durch"), ("sprechen", "mit"), ("mit", "sprechen
 _FUZZY_CONNECT = 85.0
 """rapidfuzz ratio from which a word is a misheard "verbinden" ("verwinden", "verminden")."""
 _FUZZY_MIN_LENGTH = 7
-_SHORT = 4
+SHORT = 4
 """Utterances up to this many words may pick an option with a bare "erste"/"zweite"."""
 
 
@@ -125,53 +127,138 @@ def _has_pair_apart(words: list[str], first: str, second: str, gap: int = 6) -> 
     return any(word == first and second in words[i + 1 : i + 1 + gap] for i, word in enumerate(words))
 
 
-def detect_signals(words: list[str]) -> tuple[frozenset[Signal], bool]:
-    """Signals in the folded words, and whether a human was asked for only with a weak word ("Mitarbeiter").
+@dataclass(frozen=True)
+class SignalWords:
+    """One language's words for the signals (folded, as ``detect`` gets them)."""
+
+    yes_words: frozenset[str]
+    yes_phrases: tuple[tuple[str, ...], ...]
+    no_words: frozenset[str]
+    no_phrases: tuple[tuple[str, ...], ...]
+    strong_human: frozenset[str]
+    """A human asked for outright ("Telefonzentrale")."""
+    weak_human: frozenset[str]
+    """Words that ask for a human only where no office is named ("Mitarbeiter")."""
+    human_phrases: tuple[tuple[str, ...], ...]
+    repeat_words: frozenset[str]
+    repeat_phrases: tuple[tuple[str, ...], ...]
+    repeat_short: frozenset[str]
+    """Words a bare repeat request ("Was?", up to 2 words) consists of ..."""
+    repeat_short_core: frozenset[str]
+    """... of which at least one must be among these."""
+    goodbye_words: frozenset[str]
+    goodbye_phrases: tuple[tuple[str, ...], ...]
+    thanks_only: frozenset[str]
+    """An utterance only of these words, with one starting with ``thanks_stem``, says goodbye ("vielen Dank")."""
+    thanks_stem: str
+    first_words: frozenset[str]
+    first_short: frozenset[str]
+    """Pick the first option only in short utterances (``SHORT`` words)."""
+    first_phrases: tuple[tuple[str, ...], ...]
+    second_words: frozenset[str]
+    second_short: frozenset[str]
+    second_phrases: tuple[tuple[str, ...], ...]
+    connect_words: frozenset[str]
+    connect_phrases: tuple[tuple[str, ...], ...]
+    connect_pairs: tuple[tuple[str, str], ...] = ()
+    """Word pairs up to 6 words apart that ask to be connected ("mit dem Jugendamt sprechen")."""
+    no_short: frozenset[str] = frozenset()
+    """No-words only in short answers ("ne" is also colloquial for "eine")."""
+    yes_only_short: bool = False
+    """Yes-words count only in short answers (English "right", "sure" also fill long sentences)."""
+
+
+def detect(words: list[str], lexicon: SignalWords) -> tuple[frozenset[Signal], bool]:
+    """Signals in the folded words, and whether a human was asked for only with a weak word.
 
     A weak human request is meant for the switchboard only when no department or topic is named; the
     matcher decides that.
     """
     found: set[Signal] = set()
-    short = len(words) <= _SHORT
-    negated = _has_phrase(words, _NO_PHRASES)
-    if negated or any(word in _NO_WORDS or (short and word in _NO_SHORT) for word in words):
+    short = len(words) <= SHORT
+    if _has_phrase(words, lexicon.no_phrases) or any(
+        word in lexicon.no_words or (short and word in lexicon.no_short) for word in words
+    ):
         found.add(Signal.NO)
-    elif any(word in _YES_WORDS for word in words) or _has_phrase(words, _YES_PHRASES):
+    elif ((short or not lexicon.yes_only_short) and any(word in lexicon.yes_words for word in words)) or _has_phrase(
+        words, lexicon.yes_phrases
+    ):
         found.add(Signal.YES)
-    strong_human = any(word in _STRONG_HUMAN for word in words)
-    weak_human = any(word in _WEAK_HUMAN for word in words) or _has_phrase(words, _HUMAN_PHRASES)
+    strong_human = any(word in lexicon.strong_human for word in words)
+    weak_human = any(word in lexicon.weak_human for word in words) or _has_phrase(words, lexicon.human_phrases)
     if strong_human or weak_human:
         found.add(Signal.HUMAN)
-    bare_question = 0 < len(words) <= 2 and all(word in _REPEAT_SHORT for word in words)
+    bare_question = 0 < len(words) <= 2 and all(word in lexicon.repeat_short for word in words)
     if (
-        any(word in _REPEAT_WORDS for word in words)
-        or _has_phrase(words, _REPEAT_PHRASES)
-        or (bare_question and any(word in _REPEAT_SHORT_CORE for word in words))
+        any(word in lexicon.repeat_words for word in words)
+        or _has_phrase(words, lexicon.repeat_phrases)
+        or (bare_question and any(word in lexicon.repeat_short_core for word in words))
     ):
         found.add(Signal.REPEAT)
-    thanks_only = bool(words) and all(word in _THANKS_ONLY for word in words) and "danke" in words
-    if thanks_only or any(word in _GOODBYE_WORDS for word in words) or _has_phrase(words, _GOODBYE_PHRASES):
+    thanks_only = (
+        bool(words)
+        and all(word in lexicon.thanks_only for word in words)
+        and any(word.startswith(lexicon.thanks_stem) for word in words)
+    )
+    if (
+        thanks_only
+        or any(word in lexicon.goodbye_words for word in words)
+        or _has_phrase(words, lexicon.goodbye_phrases)
+    ):
         found.add(Signal.GOODBYE)
     if (
-        any(word in _FIRST_WORDS for word in words)
-        or _has_phrase(words, _FIRST_PHRASES)
-        or (short and any(word in _FIRST_SHORT for word in words))
+        any(word in lexicon.first_words for word in words)
+        or _has_phrase(words, lexicon.first_phrases)
+        or (short and any(word in lexicon.first_short for word in words))
     ):
         found.add(Signal.FIRST)
     if (
-        any(word in _SECOND_WORDS for word in words)
-        or _has_phrase(words, _SECOND_PHRASES)
-        or (short and any(word in _SECOND_SHORT for word in words))
+        any(word in lexicon.second_words for word in words)
+        or _has_phrase(words, lexicon.second_phrases)
+        or (short and any(word in lexicon.second_short for word in words))
     ):
         found.add(Signal.SECOND)
     if (
-        any(word in _CONNECT_WORDS for word in words)
-        or _has_phrase(words, _CONNECT_PHRASES)
-        or _has_pair_apart(words, "mit", "sprechen")
-        or _has_pair_apart(words, "stellen", "durch")
+        any(word in lexicon.connect_words for word in words)
+        or _has_phrase(words, lexicon.connect_phrases)
+        or any(_has_pair_apart(words, first, second) for first, second in lexicon.connect_pairs)
     ):
         found.add(Signal.CONNECT)
     return frozenset(found), weak_human and not strong_human
+
+
+GERMAN = SignalWords(
+    yes_words=_YES_WORDS,
+    yes_phrases=_YES_PHRASES,
+    no_words=_NO_WORDS,
+    no_phrases=_NO_PHRASES,
+    no_short=_NO_SHORT,
+    strong_human=_STRONG_HUMAN,
+    weak_human=_WEAK_HUMAN,
+    human_phrases=_HUMAN_PHRASES,
+    repeat_words=_REPEAT_WORDS,
+    repeat_phrases=_REPEAT_PHRASES,
+    repeat_short=_REPEAT_SHORT,
+    repeat_short_core=_REPEAT_SHORT_CORE,
+    goodbye_words=_GOODBYE_WORDS,
+    goodbye_phrases=_GOODBYE_PHRASES,
+    thanks_only=_THANKS_ONLY,
+    thanks_stem="danke",
+    first_words=_FIRST_WORDS,
+    first_short=_FIRST_SHORT,
+    first_phrases=_FIRST_PHRASES,
+    second_words=_SECOND_WORDS,
+    second_short=_SECOND_SHORT,
+    second_phrases=_SECOND_PHRASES,
+    connect_words=_CONNECT_WORDS,
+    connect_phrases=_CONNECT_PHRASES,
+    connect_pairs=(("mit", "sprechen"), ("stellen", "durch")),
+)
+
+
+def detect_signals(words: list[str]) -> tuple[frozenset[Signal], bool]:
+    """Signals in folded German words (:func:`detect` with :data:`GERMAN`)."""
+    return detect(words, GERMAN)
 
 
 def asks_to_be_put_through(words: list[str]) -> bool:
@@ -187,4 +274,4 @@ def asks_to_be_put_through(words: list[str]) -> bool:
     return _has_pair_apart(words, "sie", "mich") and "mit" in words
 
 
-__all__ = ["asks_to_be_put_through", "detect_signals"]
+__all__ = ["GERMAN", "SHORT", "SignalWords", "asks_to_be_put_through", "detect", "detect_signals"]

@@ -5,7 +5,7 @@ Detected on ``voicebot.language.english.fold_en`` words; the same signals, the s
 
 from __future__ import annotations
 
-from voicebot.understand.signals import _has_pair_apart, _has_phrase
+from voicebot.understand.signals import SignalWords, _has_pair_apart, detect
 from voicebot.understand.understanding import Signal
 
 
@@ -70,46 +70,38 @@ _SECOND_SHORT = _w("second two 2 other last")
 _SECOND_PHRASES = (("the", "second"), ("second", "one"), ("number", "two"), ("option", "two"), ("the", "other"))
 _CONNECT_WORDS = _w("connect connected transfer forward")
 _CONNECT_PHRASES = (("put", "me", "through"), ("put", "through"), ("speak", "to"), ("talk", "to"), ("speak", "with"))
-_SHORT = 4
+ENGLISH = SignalWords(
+    yes_words=_YES_WORDS,
+    yes_phrases=_YES_PHRASES,
+    yes_only_short=True,
+    no_words=_NO_WORDS,
+    no_phrases=_NO_PHRASES,
+    strong_human=_STRONG_HUMAN,
+    weak_human=_WEAK_HUMAN,
+    human_phrases=_HUMAN_PHRASES,
+    repeat_words=_REPEAT_WORDS,
+    repeat_phrases=_REPEAT_PHRASES,
+    repeat_short=_REPEAT_SHORT,
+    repeat_short_core=_REPEAT_SHORT_CORE,
+    goodbye_words=_GOODBYE_WORDS,
+    goodbye_phrases=_GOODBYE_PHRASES,
+    thanks_only=_THANKS_ONLY,
+    thanks_stem="thank",
+    first_words=_FIRST_WORDS,
+    first_short=_FIRST_SHORT,
+    first_phrases=_FIRST_PHRASES,
+    second_words=_SECOND_WORDS,
+    second_short=_SECOND_SHORT,
+    second_phrases=_SECOND_PHRASES,
+    connect_words=_CONNECT_WORDS,
+    connect_phrases=_CONNECT_PHRASES,
+)
 
 
 def detect_signals_en(words: list[str]) -> tuple[frozenset[Signal], bool]:
-    """Signals in folded English words, and whether a human was asked for only with a weak word ("someone")."""
-    found: set[Signal] = set()
-    short = len(words) <= _SHORT
-    if _has_phrase(words, _NO_PHRASES) or any(word in _NO_WORDS for word in words):
-        found.add(Signal.NO)
-    elif (short and any(word in _YES_WORDS for word in words)) or _has_phrase(words, _YES_PHRASES):
-        found.add(Signal.YES)
-    strong_human = any(word in _STRONG_HUMAN for word in words)
-    weak_human = any(word in _WEAK_HUMAN for word in words) or _has_phrase(words, _HUMAN_PHRASES)
-    if strong_human or weak_human:
-        found.add(Signal.HUMAN)
-    bare_question = 0 < len(words) <= 2 and all(word in _REPEAT_SHORT for word in words)
-    if (
-        any(word in _REPEAT_WORDS for word in words)
-        or _has_phrase(words, _REPEAT_PHRASES)
-        or (bare_question and any(word in _REPEAT_SHORT_CORE for word in words))
-    ):
-        found.add(Signal.REPEAT)
-    thanks_only = bool(words) and all(word in _THANKS_ONLY for word in words) and "thank" in " ".join(words)
-    if thanks_only or any(word in _GOODBYE_WORDS for word in words) or _has_phrase(words, _GOODBYE_PHRASES):
-        found.add(Signal.GOODBYE)
-    if (
-        any(word in _FIRST_WORDS for word in words)
-        or _has_phrase(words, _FIRST_PHRASES)
-        or (short and any(word in _FIRST_SHORT for word in words))
-    ):
-        found.add(Signal.FIRST)
-    if (
-        any(word in _SECOND_WORDS for word in words)
-        or _has_phrase(words, _SECOND_PHRASES)
-        or (short and any(word in _SECOND_SHORT for word in words))
-    ):
-        found.add(Signal.SECOND)
-    if any(word in _CONNECT_WORDS for word in words) or _has_phrase(words, _CONNECT_PHRASES):
-        found.add(Signal.CONNECT)
-    return frozenset(found), weak_human and not strong_human
+    """Signals in folded English words (``detect`` with :data:`ENGLISH`), and whether a human was asked for
+    only with a weak word ("someone")."""
+    return detect(words, ENGLISH)
 
 
 def asks_to_be_put_through_en(words: list[str]) -> bool:
@@ -121,4 +113,4 @@ def asks_to_be_put_through_en(words: list[str]) -> bool:
     )
 
 
-__all__ = ["asks_to_be_put_through_en", "detect_signals_en"]
+__all__ = ["ENGLISH", "asks_to_be_put_through_en", "detect_signals_en"]
