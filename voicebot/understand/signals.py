@@ -18,94 +18,10 @@ def _w(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_YES_WORDS = _w(
-    "ja jawohl jep jo genau richtig stimmt korrekt exakt klar natuerlich sicher freilich passt yes okay ok "
-    "einverstanden gerne bitteschoen"
-)
-_YES_PHRASES = (("auf", "jeden", "fall"), ("das", "stimmt"), ("ganz", "genau"))
-_NO_WORDS = _w("nein nee noe noee falsch keineswegs niemals")
-_NO_SHORT = _w("ne no noe")
-"""Only in short answers: "ne" is also colloquial for "eine"."""
-_NO_PHRASES = (
-    ("nicht", "ganz"),
-    ("stimmt", "nicht"),
-    ("nicht", "richtig"),
-    ("auf", "keinen", "fall"),
-    ("eben", "nicht"),
-    ("nicht", "wirklich"),
-    ("eher", "nicht"),
-    ("gar", "nicht"),
-    ("nicht", "gemeint"),
-    ("nicht", "das"),
-    ("etwas", "anderes"),
-    ("was", "anderes"),
-)
-_STRONG_HUMAN = _w("telefonzentrale zentrale vermittlung menschen menschlichen operator rezeption pforte")
-_WEAK_HUMAN = _w(
-    "mensch mitarbeiter mitarbeiterin mitarbeitern mitarbeiterinnen sachbearbeiter sachbearbeiterin person"
-)
-_HUMAN_PHRASES = (
-    ("mit", "jemandem"),
-    ("mit", "jemand"),
-    ("echten", "person"),
-    ("kein", "roboter"),
-    ("keine", "maschine"),
-    ("keinen", "computer"),
-    ("keinen", "roboter"),
-)
-_REPEAT_WORDS = _w("nochmal nochmals wiederholen wiederholung")
-_REPEAT_PHRASES = (
-    ("wie", "bitte"),
-    ("noch", "mal"),
-    ("noch", "einmal"),
-    ("nicht", "verstanden"),
-    ("was", "haben", "sie", "gesagt"),
-    ("bitte", "was"),
-    ("wie", "war", "das"),
-    ("nicht", "mitbekommen"),
-)
-_REPEAT_SHORT = _w("was wie hae haeh haeh bitte")
-"""A bare "Was?", "Wie?", "Hä?" asks to repeat ("Bitte?" alone too, unless it comes with yes/no)."""
-_REPEAT_SHORT_CORE = _w("was wie hae haeh")
-_GOODBYE_WORDS = _w("tschuess tschuessi tschues tschau ciao wiederhoeren wiederschauen adieu")
-_GOODBYE_PHRASES = (
-    ("auf", "wiederhoeren"),
-    ("auf", "wiedersehen"),
-    ("das", "wars"),
-    ("das", "war", "s"),
-    ("das", "war", "alles"),
-    ("das", "waere", "alles"),
-    ("das", "waers"),
-    ("war", "alles"),
-    ("sonst", "nichts"),
-    ("nichts", "mehr"),
-    ("schoenen", "tag", "noch"),
-    ("nein", "danke"),
-    ("ne", "danke"),
-    ("nee", "danke"),
-    ("noe", "danke"),
-    ("danke", "nein"),
-)
-_THANKS_ONLY = _w("danke dank vielen vielmals schoen sehr herzlichen recht ok okay gut alles klar")
-_FIRST_WORDS = _w("erstens erstere ersteres ersterem ersteren")
-_FIRST_SHORT = _w("erste ersten erstes erster eins oberste obere")
-_FIRST_PHRASES = (("nummer", "eins"), ("option", "eins"), ("das", "erste"), ("die", "erste"), ("der", "erste"))
-_SECOND_WORDS = _w("zweitens letztere letzteres letzterem letzteren")
-_SECOND_SHORT = _w("zweite zweiten zweites zweiter zwei letzte letzten letztes andere anderes")
-_SECOND_PHRASES = (
-    ("nummer", "zwei"),
-    ("option", "zwei"),
-    ("das", "zweite"),
-    ("die", "zweite"),
-    ("der", "zweite"),
-    ("das", "andere"),
-    ("das", "letzte"),
-)
 _CONNECT_WORDS = _w(
     "verbinden verbinde verbindet verbunden weiterverbinden durchstellen durchverbinden weiterleiten "
     "weiterleiten weitergeleitet durchgestellt weiterverbunden"
 )
-_CONNECT_PHRASES = (("stellen", "durch"), ("sprechen", "mit"), ("mit", "sprechen"), ("leiten", "weiter"))
 _FUZZY_CONNECT = 85.0
 """rapidfuzz ratio from which a word is a misheard "verbinden" ("verwinden", "verminden")."""
 _FUZZY_MIN_LENGTH = 7
@@ -228,30 +144,90 @@ def detect(words: list[str], lexicon: SignalWords) -> tuple[frozenset[Signal], b
 
 
 GERMAN = SignalWords(
-    yes_words=_YES_WORDS,
-    yes_phrases=_YES_PHRASES,
-    no_words=_NO_WORDS,
-    no_phrases=_NO_PHRASES,
-    no_short=_NO_SHORT,
-    strong_human=_STRONG_HUMAN,
-    weak_human=_WEAK_HUMAN,
-    human_phrases=_HUMAN_PHRASES,
-    repeat_words=_REPEAT_WORDS,
-    repeat_phrases=_REPEAT_PHRASES,
-    repeat_short=_REPEAT_SHORT,
-    repeat_short_core=_REPEAT_SHORT_CORE,
-    goodbye_words=_GOODBYE_WORDS,
-    goodbye_phrases=_GOODBYE_PHRASES,
-    thanks_only=_THANKS_ONLY,
+    yes_words=_w(
+        "ja jawohl jep jo genau richtig stimmt korrekt exakt klar natuerlich sicher freilich passt yes okay ok "
+        "einverstanden gerne bitteschoen"
+    ),
+    yes_phrases=(("auf", "jeden", "fall"), ("das", "stimmt"), ("ganz", "genau")),
+    no_words=_w("nein nee noe noee falsch keineswegs niemals"),
+    no_phrases=(
+        ("nicht", "ganz"),
+        ("stimmt", "nicht"),
+        ("nicht", "richtig"),
+        ("auf", "keinen", "fall"),
+        ("eben", "nicht"),
+        ("nicht", "wirklich"),
+        ("eher", "nicht"),
+        ("gar", "nicht"),
+        ("nicht", "gemeint"),
+        ("nicht", "das"),
+        ("etwas", "anderes"),
+        ("was", "anderes"),
+    ),
+    no_short=_w("ne no noe"),
+    strong_human=_w("telefonzentrale zentrale vermittlung menschen menschlichen operator rezeption pforte"),
+    weak_human=_w(
+        "mensch mitarbeiter mitarbeiterin mitarbeitern mitarbeiterinnen sachbearbeiter sachbearbeiterin person"
+    ),
+    human_phrases=(
+        ("mit", "jemandem"),
+        ("mit", "jemand"),
+        ("echten", "person"),
+        ("kein", "roboter"),
+        ("keine", "maschine"),
+        ("keinen", "computer"),
+        ("keinen", "roboter"),
+    ),
+    repeat_words=_w("nochmal nochmals wiederholen wiederholung"),
+    repeat_phrases=(
+        ("wie", "bitte"),
+        ("noch", "mal"),
+        ("noch", "einmal"),
+        ("nicht", "verstanden"),
+        ("was", "haben", "sie", "gesagt"),
+        ("bitte", "was"),
+        ("wie", "war", "das"),
+        ("nicht", "mitbekommen"),
+    ),
+    repeat_short=_w("was wie hae haeh haeh bitte"),
+    repeat_short_core=_w("was wie hae haeh"),
+    goodbye_words=_w("tschuess tschuessi tschues tschau ciao wiederhoeren wiederschauen adieu"),
+    goodbye_phrases=(
+        ("auf", "wiederhoeren"),
+        ("auf", "wiedersehen"),
+        ("das", "wars"),
+        ("das", "war", "s"),
+        ("das", "war", "alles"),
+        ("das", "waere", "alles"),
+        ("das", "waers"),
+        ("war", "alles"),
+        ("sonst", "nichts"),
+        ("nichts", "mehr"),
+        ("schoenen", "tag", "noch"),
+        ("nein", "danke"),
+        ("ne", "danke"),
+        ("nee", "danke"),
+        ("noe", "danke"),
+        ("danke", "nein"),
+    ),
+    thanks_only=_w("danke dank vielen vielmals schoen sehr herzlichen recht ok okay gut alles klar"),
     thanks_stem="danke",
-    first_words=_FIRST_WORDS,
-    first_short=_FIRST_SHORT,
-    first_phrases=_FIRST_PHRASES,
-    second_words=_SECOND_WORDS,
-    second_short=_SECOND_SHORT,
-    second_phrases=_SECOND_PHRASES,
+    first_words=_w("erstens erstere ersteres ersterem ersteren"),
+    first_short=_w("erste ersten erstes erster eins oberste obere"),
+    first_phrases=(("nummer", "eins"), ("option", "eins"), ("das", "erste"), ("die", "erste"), ("der", "erste")),
+    second_words=_w("zweitens letztere letzteres letzterem letzteren"),
+    second_short=_w("zweite zweiten zweites zweiter zwei letzte letzten letztes andere anderes"),
+    second_phrases=(
+        ("nummer", "zwei"),
+        ("option", "zwei"),
+        ("das", "zweite"),
+        ("die", "zweite"),
+        ("der", "zweite"),
+        ("das", "andere"),
+        ("das", "letzte"),
+    ),
     connect_words=_CONNECT_WORDS,
-    connect_phrases=_CONNECT_PHRASES,
+    connect_phrases=(("stellen", "durch"), ("sprechen", "mit"), ("mit", "sprechen"), ("leiten", "weiter")),
     connect_pairs=(("mit", "sprechen"), ("stellen", "durch")),
 )
 
