@@ -100,8 +100,9 @@ def workers_for(settings: Settings, workers: int, cores: int | None = None) -> i
     from voicebot.call.workers import asr_engine_in_use, recommended_workers
 
     engine = asr_engine_in_use(settings)
-    count = recommended_workers(cores or os.cpu_count() or 1, engine)
-    _LOGGER.info("--workers auto: %d worker(s) for %s on %d core(s)", count, engine, cores or os.cpu_count() or 1)
+    cores = cores or os.cpu_count() or 1
+    count = recommended_workers(cores, engine)
+    _LOGGER.info("--workers auto: %d worker(s) for %s on %d core(s)", count, engine, cores)
     return count
 
 

